@@ -1,0 +1,95 @@
+"""The core's single entry point: `Infochat.dispatch(command) -> Reply`.
+
+Each command runs in one transaction together with its idempotency record and the outbox
+messages it causes. A repeated key returns the first reply and changes nothing; a
+`UserError` rolls everything back and becomes a private reply; anything else is logged and
+the member gets an apology, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.commands import Command
+from bot.domain.community import CommunitySettings
+from bot.errors import UserError
+from bot.services import asks, info, moderation, requests, volunteers
+from bot.services.context import Context, Handler
+from bot.storage import idempotency
+from bot.storage.database import Database
+from bot.storage.members import get_or_create_community, upsert_actor
+from bot.views import Message, Reply
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Handler] = {
+    **requests.HANDLERS,
+    **asks.HANDLERS,
+    **volunteers.HANDLERS,
+    **moderation.HANDLERS,
+    **info.HANDLERS,
+}
+MAX_KEY = 200
+APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
+
+
+class Infochat:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        defaults: CommunitySettings | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.defaults = defaults or CommunitySettings()
+        self.on_commit = on_commit  # e.g. wake the delivery worker
+
+    async def dispatch(self, command: Command) -> Reply:
+        handler = HANDLERS.get(command.action)
+        if handler is None:
+            return _refusal(UserError("I don't know that action. Try `/infochat help`."))
+        if not command.key or len(command.key) > MAX_KEY:
+            return _refusal(UserError("That command had no valid id; please try again."))
+        try:
+            reply = await self._run(handler, command)
+        except UserError as exc:
+            return _refusal(exc)
+        except IntegrityError:
+            # A concurrent delivery of the same key committed first (engines without
+            # serialised writers): its outcome is the outcome.
+            async with self.db.transaction() as conn:
+                prior = await idempotency.lookup(conn, command.key)
+            if prior is not None:
+                return prior
+            log.exception("integrity error in %s by %s", command.action, command.actor.user_id)
+            return _refusal(UserError(APOLOGY))
+        except Exception:
+            log.exception("command %s by %s failed", command.action, command.actor.user_id)
+            return _refusal(UserError(APOLOGY))
+        if self.on_commit is not None:
+            self.on_commit()
+        return reply
+
+    async def _run(self, handler: Handler, command: Command) -> Reply:
+        async with self.db.transaction() as conn:
+            prior = await idempotency.lookup(conn, command.key)
+            if prior is not None:
+                return prior
+            now = self.clock.now()
+            community = await get_or_create_community(
+                conn, command.actor.community, self.defaults, now
+            )
+            actor = await upsert_actor(conn, community.id, command.actor, now)
+            reply = await handler(Context(conn, now, community, actor, command))
+            await idempotency.record(conn, command, community.id, reply, now)
+            return reply
+
+
+def _refusal(exc: UserError) -> Reply:
+    return Reply(ok=False, messages=(Message(text=exc.message),), field_errors=exc.fields)

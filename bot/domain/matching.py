@@ -1,0 +1,173 @@
+"""Who to ask for a request, best first, and why (DESIGN.md R9, R10).
+
+Shared affiliations rank first, then topic, role and organisation fit. Affiliation alone
+never makes someone a candidate. When nobody fits exactly, matching widens to adjacent topics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.community import CommunitySettings
+from bot.domain.models import Candidate, MatchResult, RequestFields, VolunteerStats
+from bot.domain.topics import is_adjacent, normalize_topic
+
+PERSON = 200.0
+AFFILIATION = 100.0  # per shared affiliation
+TOPIC = 50.0
+ROLE = 30.0
+ORGANISATION = 30.0
+ADJACENT = 10.0
+# Fewer recent chats win, but the penalty stays below the smallest boost: it never beats fit.
+RECENCY = 9.0
+
+_ROLE_STOPWORDS = frozenset({"a", "an", "the", "of", "at", "in", "for", "and", "&"})
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split()).strip(" .,;:!?\"'()")
+
+
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", _fold(text))) - _ROLE_STOPWORDS
+
+
+def _contains(wanted: frozenset[str], offered: str) -> bool:
+    """Every word asked for is in what is offered: "data scientist" fits "Senior Data Scientist"."""
+    return bool(wanted) and wanted <= _tokens(offered)
+
+
+def _with_article(role: str) -> str:
+    first = role.casefold()
+    vowel = first[:1] in "aeio" or (first[:1] == "u" and not first.startswith(("uni", "us", "ux")))
+    return f"an {role}" if vowel else f"a {role}"
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The request's fields, normalised once for the whole pool."""
+
+    topic: str
+    shown_topic: str
+    role: frozenset[str]
+    organisation: frozenset[str]
+    affiliations: frozenset[str]
+    person: str
+    format: str
+    minutes: int
+
+    @classmethod
+    def of(cls, fields: RequestFields) -> _Request:
+        return cls(
+            topic=normalize_topic(fields.topic),
+            shown_topic=fields.topic.strip(),
+            role=_tokens(fields.target_role),
+            organisation=_tokens(fields.target_org),
+            affiliations=frozenset(filter(None, map(_fold, fields.affiliations))),
+            person=fields.target_user_id.strip(),
+            format=fields.format.casefold(),
+            minutes=fields.minutes,
+        )
+
+
+def _exclusion(
+    stats: VolunteerStats, request: _Request, seeker: int, now: datetime, cooldown: timedelta
+) -> str | None:
+    volunteer = stats.profile
+    if volunteer.member_id == seeker:
+        return "is the seeker"
+    if request.person and volunteer.user_id != request.person:
+        return "not the requested person"
+    if not volunteer.active:
+        return "left"
+    if volunteer.paused_until is not None and volunteer.paused_until > now:
+        return "paused"
+    if stats.used_this_month + stats.outstanding >= volunteer.monthly_capacity:
+        return "at capacity"
+    declined = stats.last_declined_seeker_at
+    if declined is not None and declined + cooldown > now:
+        return "declined this seeker recently"
+    if stats.asked_for_request:
+        return "already asked for this request"
+    formats = {f.casefold() for f in volunteer.formats}
+    if formats and request.format not in formats:
+        return f"does not offer {request.format}"
+    if request.minutes > volunteer.minutes:
+        return f"offers {volunteer.minutes} minutes at most"
+    return None
+
+
+_Boost = tuple[float, str]  # (score, reason)
+
+
+def _fits(stats: VolunteerStats, request: _Request) -> list[_Boost]:
+    """Direct fits; any one of them makes the volunteer a candidate in the exact tier."""
+    volunteer = stats.profile
+    fits = []
+    if request.person:
+        fits.append((PERSON, "the person you asked for"))
+    if request.topic:
+        topic = next((t for t in volunteer.topics if normalize_topic(t) == request.topic), None)
+        if topic is not None:
+            fits.append((TOPIC, f"works in {topic}"))
+    if _contains(request.role, volunteer.role):
+        fits.append((ROLE, f"is {_with_article(volunteer.role)}"))
+    if _contains(request.organisation, volunteer.organisation):
+        fits.append((ORGANISATION, f"works at {volunteer.organisation}"))
+    return fits
+
+
+def _near_fit(stats: VolunteerStats, request: _Request) -> list[_Boost]:
+    for topic in stats.profile.topics:
+        if is_adjacent(request.topic, topic):
+            return [(ADJACENT, f"works in {topic}, close to {request.shown_topic}")]
+    return []
+
+
+def _candidate(
+    stats: VolunteerStats, request: _Request, fits: list[_Boost], adjacent: bool
+) -> Candidate:
+    shared: dict[str, _Boost] = {}
+    for affiliation in stats.profile.affiliations:
+        key = _fold(affiliation)
+        if key in request.affiliations and key not in shared:
+            shared[key] = (AFFILIATION, f"you both list {affiliation}")
+    boosts = sorted([*shared.values(), *fits], key=lambda boost: -boost[0])
+    given = stats.given_recently
+    score = sum(points for points, _ in boosts) - RECENCY * given / (given + 1)
+    reasons = tuple(dict.fromkeys(reason for _, reason in boosts))
+    return Candidate(stats.profile, score, reasons, adjacent=adjacent)
+
+
+def rank(
+    fields: RequestFields,
+    seeker_member_id: int,
+    pool: Sequence[VolunteerStats],
+    now: datetime,
+    settings: CommunitySettings,
+) -> MatchResult:
+    request = _Request.of(fields)
+    cooldown = timedelta(days=settings.decline_cooldown_days)
+    excluded: dict[int, str] = {}
+    exact: list[Candidate] = []
+    near: list[Candidate] = []
+    for stats in pool:
+        reason = _exclusion(stats, request, seeker_member_id, now, cooldown)
+        if reason is not None:
+            excluded[stats.profile.member_id] = reason
+            continue
+        if fits := _fits(stats, request):
+            exact.append(_candidate(stats, request, fits, adjacent=False))
+        elif not exact and (fits := _near_fit(stats, request)):
+            # Only needed while nobody fits exactly; discarded as soon as someone does.
+            near.append(_candidate(stats, request, fits, adjacent=True))
+    widened = not exact and bool(near)
+    chosen = exact or near
+    chosen.sort(key=lambda c: (-c.score, c.volunteer.member_id))
+    return MatchResult(candidates=tuple(chosen), widened=widened, excluded=excluded)

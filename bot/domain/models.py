@@ -1,0 +1,137 @@
+"""The core's vocabulary: plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"  # coach warnings shown, waiting for "send anyway"
+    OPEN = "open"  # looking for a volunteer (possibly with one active ask)
+    INTRODUCED = "introduced"
+    COMPLETED = "completed"
+    CLOSED = "closed"  # cancelled, denied, nobody left, expired
+
+
+class AskStatus(StrEnum):
+    PROPOSED = "proposed"  # waiting for a moderator
+    ASKED = "asked"  # waiting for the volunteer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NOT_NOW = "not_now"
+    SUGGESTED = "suggested"  # the volunteer suggested a colleague instead
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # request cancelled or volunteer left
+    DENIED = "denied"  # a moderator said no
+
+
+ACTIVE_ASK = frozenset({AskStatus.PROPOSED, AskStatus.ASKED})
+OPEN_REQUEST = frozenset({RequestStatus.OPEN})
+
+# Legal ask transitions: state → states it may move to. Anything else is refused.
+ASK_TRANSITIONS: dict[AskStatus, frozenset[AskStatus]] = {
+    AskStatus.PROPOSED: frozenset({AskStatus.ASKED, AskStatus.DENIED, AskStatus.WITHDRAWN}),
+    AskStatus.ASKED: frozenset(
+        {
+            AskStatus.ACCEPTED,
+            AskStatus.DECLINED,
+            AskStatus.NOT_NOW,
+            AskStatus.SUGGESTED,
+            AskStatus.EXPIRED,
+            AskStatus.WITHDRAWN,
+        }
+    ),
+}
+
+FORMATS = ("video", "phone", "in person", "text chat")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A weekly availability window in the volunteer's time zone. end <= start crosses midnight."""
+
+    weekday: int  # 0 = Monday
+    start: time
+    end: time
+
+    def __str__(self) -> str:
+        day = WEEKDAYS[self.weekday].capitalize()
+        return f"{day} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class VolunteerProfile:
+    member_id: int
+    user_id: str
+    display_name: str
+    role: str
+    organisation: str
+    topics: tuple[str, ...]
+    affiliations: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    languages: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ("video",)
+    minutes: int = 30  # the longest chat they offer
+    monthly_capacity: int = 2
+    windows: tuple[Window, ...] = ()
+    paused_until: datetime | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class RequestFields:
+    """What a seeker fills in; validated and cleaned before it gets here."""
+
+    topic: str
+    why: str
+    questions: tuple[str, ...]
+    minutes: int
+    format: str
+    time_frame_days: int
+    target_role: str = ""
+    target_org: str = ""
+    target_user_id: str = ""  # a specific volunteer the seeker would like to talk to
+    affiliations: tuple[str, ...] = ()  # the seeker's schools, employers, groups
+
+
+@dataclass(frozen=True)
+class VolunteerStats:
+    """A volunteer as matching sees them for one request, with the counts it needs."""
+
+    profile: VolunteerProfile
+    used_this_month: int = 0  # introductions this calendar month, in the volunteer's zone
+    outstanding: int = 0  # asks waiting on a moderator or on them
+    given_recently: int = 0  # introductions in the last 90 days
+    last_declined_seeker_at: datetime | None = None  # when they last declined this seeker
+    asked_for_request: bool = False  # already asked (any outcome) for this request
+
+
+@dataclass(frozen=True)
+class Candidate:
+    volunteer: VolunteerProfile
+    score: float
+    reasons: tuple[str, ...]
+    adjacent: bool = False  # found only by widening to an adjacent topic
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    candidates: tuple[Candidate, ...]
+    widened: bool = False
+    excluded: dict[int, str] = field(default_factory=dict)  # member_id → why (for logs/tests)
+
+
+class Severity(StrEnum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable identifier, e.g. "why_too_short"
+    severity: Severity
+    field: str  # the form field it is about
+    message: str  # what to change, addressed to the seeker

@@ -1,0 +1,218 @@
+"""The transactional outbox: messages are rows written in the same transaction as the state
+change that causes them; a worker delivers them through the adapter's transport.
+
+Delivery is at-least-once at the transport boundary: a crash after the platform accepted a
+message but before it was marked sent would resend it once the claim lapses. Transports get
+the row id as `delivery_id` to deduplicate where the platform allows (e.g. Discord nonces).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.clock import Clock
+from bot.commands import CommunityRef
+from bot.errors import DeliveryError, PermanentDeliveryError
+from bot.storage.database import Database
+from bot.storage.schema import communities, outbox
+from bot.views import Destination, Message
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    """What an adapter implements to send the core's messages."""
+
+    async def deliver(
+        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+    ) -> None:
+        """Send or raise `DeliveryError` (retry later) / `PermanentDeliveryError` (give up)."""
+        ...
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    community_id: int,
+    destination: Destination,
+    message: Message,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        sa.insert(outbox).values(
+            community_id=community_id,
+            destination=destination.model_dump(mode="json"),
+            message=message.model_dump(mode="json"),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    attempts: int
+    community: CommunityRef
+    destination: Destination
+    message: Message
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base: timedelta = timedelta(seconds=2)
+    cap: timedelta = timedelta(minutes=15)
+    lease: timedelta = timedelta(minutes=2)
+
+    def backoff(self, attempts: int) -> timedelta:
+        delay: timedelta = self.base * (2 ** max(0, min(attempts, 30) - 1))
+        return min(self.cap, delay)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        clock: Clock,
+        *,
+        policy: RetryPolicy | None = None,
+        batch: int = 50,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many messages were sent."""
+        sent = 0
+        for item in await self._claim():
+            if await self._deliver(item):
+                sent += 1
+        return sent
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due now (messages waiting on a backoff stay queued)."""
+        total = 0
+        while True:
+            claimed = await self._claim()
+            if not claimed:
+                return total
+            for item in claimed:
+                total += int(await self._deliver(item))
+
+    async def run_forever(self, poll_seconds: float = 5.0) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox: delivery round failed; retrying")
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=poll_seconds)
+
+    async def _claim(self) -> list[_Claimed]:
+        now = self.clock.now()
+        free = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        async with self.db.transaction() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        outbox,
+                        communities.c.platform,
+                        communities.c.external_id,
+                        communities.c.name,
+                    )
+                    .join(communities, communities.c.id == outbox.c.community_id)
+                    .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
+                    .order_by(outbox.c.id)
+                    .limit(self.batch)
+                )
+            ).all()
+            claimed = []
+            for row in rows:
+                result = await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.status == "pending", free)
+                    .values(claimed_until=now + self.policy.lease, attempts=outbox.c.attempts + 1)
+                )
+                if result.rowcount == 1:
+                    claimed.append(
+                        _Claimed(
+                            row.id,
+                            row.attempts + 1,
+                            CommunityRef(row.platform, row.external_id, row.name),
+                            Destination.model_validate(row.destination),
+                            Message.model_validate(row.message),
+                        )
+                    )
+        return claimed
+
+    async def _deliver(self, item: _Claimed) -> bool:
+        try:
+            await self.transport.deliver(item.community, item.destination, item.message, item.id)
+        except DeliveryError as exc:
+            await self._retry_or_fail(item, str(exc), exc.retry_after)
+            return False
+        except PermanentDeliveryError as exc:
+            log.error(
+                "outbox: message %s to %s can't be delivered: %s", item.id, item.destination, exc
+            )
+            await self._finish(item.id, "failed", str(exc))
+            return False
+        except Exception as exc:
+            log.exception("outbox: unexpected error delivering message %s", item.id)
+            await self._retry_or_fail(item, repr(exc), None)
+            return False
+        await self._finish(item.id, "sent", None)
+        return True
+
+    async def _retry_or_fail(self, item: _Claimed, error: str, retry_after: float | None) -> None:
+        if item.attempts >= self.policy.max_attempts:
+            log.error(
+                "outbox: giving up on message %s after %s attempts: %s",
+                item.id,
+                item.attempts,
+                error,
+            )
+            await self._finish(item.id, "failed", error)
+            return
+        delay = (
+            timedelta(seconds=retry_after)
+            if retry_after is not None
+            else self.policy.backoff(item.attempts)
+        )
+        log.warning("outbox: message %s will be retried in %s: %s", item.id, delay, error)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id == item.id)
+                .values(
+                    next_attempt_at=self.clock.now() + delay,
+                    claimed_until=None,
+                    last_error=error[:500],
+                )
+            )
+
+    async def _finish(self, outbox_id: int, status: str, error: str | None) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                sa.update(outbox)
+                .where(outbox.c.id == outbox_id)
+                .values(
+                    status=status, sent_at=self.clock.now(), claimed_until=None, last_error=error
+                )
+            )

@@ -1,0 +1,189 @@
+"""The volunteer's answers to an ask: Accept, Not right now, Decline, Suggest a colleague (R1, R2)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.commands import arg_str
+from bot.domain.models import AskStatus, RequestStatus
+from bot.domain.values import default_pause, parse_date
+from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
+from bot.services import flow, render
+from bot.services.context import Context, Handler
+from bot.services.requests import member_reference, parse_id
+from bot.storage import members as member_store
+from bot.storage import requests as store
+from bot.storage import volunteers as volunteer_store
+from bot.storage.requests import StoredAsk, StoredRequest
+from bot.text import clean
+from bot.views import Message, Reply
+
+ANSWERED = {
+    AskStatus.ACCEPTED: "You already accepted this one. Thank you!",
+    AskStatus.DECLINED: "You already declined this one.",
+    AskStatus.NOT_NOW: "You already answered “not right now”.",
+    AskStatus.SUGGESTED: "You already suggested a colleague for this one.",
+    AskStatus.EXPIRED: "This ask has expired; the request has moved on.",
+    AskStatus.WITHDRAWN: "This ask was withdrawn; nothing is needed from you.",
+    AskStatus.DENIED: "This ask was withdrawn; nothing is needed from you.",
+    AskStatus.PROPOSED: "This ask is still waiting for a moderator.",
+}
+MAX_PAUSE_DAYS = 365
+
+
+async def own_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
+    """The actor's ask, waiting for their answer. Someone else's id is simply unknown."""
+    ask_id = parse_id(ctx.command.target, "ask")
+    ask = await store.get_ask(ctx.conn, ask_id)
+    request = await store.get_request(ctx.conn, ask.request_id) if ask else None
+    if (
+        ask is None
+        or request is None
+        or ask.volunteer_id != ctx.actor.id
+        or request.community_id != ctx.community.id
+    ):
+        raise NotFound(f"There is no ask #{ask_id} for you.")
+    if ask.status is not AskStatus.ASKED:
+        raise AlreadyDone(ANSWERED[ask.status])
+    return ask, request
+
+
+async def answer(ctx: Context, ask: StoredAsk, new: AskStatus) -> None:
+    if not await store.transition_ask(ctx.conn, ask.id, new, ctx.now):
+        raise AlreadyDone("This ask was already answered.")
+
+
+async def accept(ctx: Context) -> Reply:
+    ask, request = await own_ask(ctx)
+    await answer(ctx, ask, AskStatus.ACCEPTED)
+    if not await store.set_request_status(
+        ctx.conn, request.id, (RequestStatus.OPEN,), RequestStatus.INTRODUCED, ctx.now
+    ):
+        raise AlreadyDone("This request is no longer open.")
+    await store.insert_introduction(ctx.conn, request, ask, ctx.now)
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    await ctx.to_group(
+        (seeker.user_id, ctx.actor.user_id), render.introduction_message(request, seeker, ctx.actor)
+    )
+    return Reply(
+        messages=(
+            Message(
+                text=f"Thank you for saying yes! You and {seeker.display_name} are introduced."
+            ),
+        ),
+        update=render.done(
+            f"✅ You accepted {seeker.display_name}'s request about {request.fields.topic}."
+        ),
+    )
+
+
+async def not_now(ctx: Context) -> Reply:
+    ask, request = await own_ask(ctx)
+    profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
+    timezone = profile.timezone if profile else "UTC"
+    raw = arg_str(ctx.command.args, "until", "")
+    if raw.strip():
+        try:
+            until = parse_date(raw, timezone)
+        except ValueError:
+            raise InvalidInput(
+                "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", fields={"until": "Use YYYY-MM-DD."}
+            ) from None
+        if until <= ctx.now or until > ctx.now + timedelta(days=MAX_PAUSE_DAYS):
+            raise InvalidInput(
+                "Pick a date in the future, within a year.",
+                fields={"until": "A future date, within a year."},
+            )
+    else:
+        until = default_pause(ctx.now, timezone, ctx.settings.not_now_default_days)
+    await answer(ctx, ask, AskStatus.NOT_NOW)
+    if profile is not None:
+        await volunteer_store.set_pause(ctx.conn, ctx.actor.id, until, ctx.now)
+        await flow.release_volunteer(ctx, ctx.actor.id)
+    await flow.move_on(ctx, request.id)
+    day = until.date().isoformat()
+    return Reply(
+        messages=(
+            Message(
+                text=f"No problem. You won't get new asks until {day}. `/infochat volunteer resume` ends the pause early."
+            ),
+        ),
+        update=render.done(f"⏸ Not right now: paused until {day}."),
+    )
+
+
+async def decline(ctx: Context) -> Reply:
+    ask, request = await own_ask(ctx)
+    await answer(ctx, ask, AskStatus.DECLINED)
+    await flow.move_on(ctx, request.id)
+    return Reply(
+        messages=(
+            Message(text="Thanks for letting us know. The seeker won't be told who declined."),
+        ),
+        update=render.done("Declined. Thanks for answering."),
+    )
+
+
+async def suggest(ctx: Context) -> Reply:
+    ask, request = await own_ask(ctx)
+    raw = clean(arg_str(ctx.command.args, "colleague", ""))
+    note = clean(arg_str(ctx.command.args, "note", ""), multiline=True)
+    if not raw:
+        raise InvalidInput(
+            "Who should we ask instead? Give their handle.", fields={"colleague": "Required."}
+        )
+    if len(raw) > 100 or len(note) > 500:
+        raise InvalidInput("That's too long (handle ≤ 100, note ≤ 500 characters).")
+    user_id = member_reference(raw)
+    if not user_id or not user_id.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        raise InvalidInput(
+            "I couldn't read that handle.", fields={"colleague": "Not a member handle."}
+        )
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    if user_id in (ctx.actor.user_id, seeker.user_id):
+        raise InvalidInput(
+            "Suggest someone other than yourself or the seeker.",
+            fields={"colleague": "Someone else."},
+        )
+    colleague = await member_store.ensure_member(
+        ctx.conn, ctx.community.id, user_id, user_id, ctx.now
+    )
+    asked_before = {a.volunteer_id for a in await store.asks_for(ctx.conn, request.id)}
+    if colleague.id in asked_before:
+        raise UserError(
+            f"{colleague.display_name} has already been asked for this request. Suggest someone else?"
+        )
+    if await store.declined_recently(
+        ctx.conn,
+        colleague.id,
+        seeker.id,
+        ctx.now - timedelta(days=ctx.settings.decline_cooldown_days),
+    ):
+        raise UserError(
+            f"{colleague.display_name} can't be asked for this seeker right now. Suggest someone else?"
+        )
+    if not await flow.has_room(ctx, colleague.id):
+        raise UserError(
+            f"{colleague.display_name} is paused or has no room this month. Suggest someone else?"
+        )
+    await answer(ctx, ask, AskStatus.SUGGESTED)
+    await flow.propose(
+        ctx, request, colleague, (f"suggested by {ctx.actor.display_name}",),
+        suggested_by=ctx.actor, suggested_by_ask_id=ask.id, note=note,
+    )  # fmt: skip
+    return Reply(
+        messages=(
+            Message(
+                text=f"Thanks! We'll ask {colleague.display_name}; they get to say yes or no too."
+            ),
+        ),
+        update=render.done(f"↪ You suggested {colleague.display_name}."),
+    )
+
+
+HANDLERS: dict[str, Handler] = {
+    "ask.accept": accept,
+    "ask.not_now": not_now,
+    "ask.decline": decline,
+    "ask.suggest": suggest,
+}

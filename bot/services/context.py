@@ -1,0 +1,50 @@
+"""What a command handler works with: one transaction, the time, who is acting, and where
+messages go (the outbox, inside the same transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands import Command
+from bot.domain.community import CommunitySettings
+from bot.errors import Forbidden
+from bot.outbox import enqueue
+from bot.storage.members import Community, Member
+from bot.views import Destination, Message, Reply
+
+
+@dataclass
+class Context:
+    conn: AsyncConnection
+    now: datetime
+    community: Community
+    actor: Member
+    command: Command
+
+    @property
+    def settings(self) -> CommunitySettings:
+        return self.community.settings
+
+    async def dm(self, user_id: str, message: Message) -> None:
+        await self._send(Destination(kind="member", user_ids=(user_id,)), message)
+
+    async def to_channel(self, channel: str, message: Message) -> None:
+        await self._send(Destination(kind="channel", channel=channel), message)
+
+    async def to_group(self, user_ids: tuple[str, ...], message: Message) -> None:
+        channel = self.community.settings.introductions_channel
+        await self._send(Destination(kind="group", user_ids=user_ids, channel=channel), message)
+
+    async def _send(self, destination: Destination, message: Message) -> None:
+        await enqueue(self.conn, self.community.id, destination, message, self.now)
+
+    def require_moderator(self) -> None:
+        if not self.actor.is_moderator:
+            raise Forbidden("Only moderators can do that.")
+
+
+Handler = Callable[[Context], Awaitable[Reply]]

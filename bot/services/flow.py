@@ -1,0 +1,165 @@
+"""The life of a request (DESIGN.md §3), shared by the seeker's, volunteer's and moderator's
+commands: match, propose, ask, move on, close."""
+
+from __future__ import annotations
+
+from bot.domain import matching
+from bot.domain.models import AskStatus, Candidate, MatchResult, RequestStatus
+from bot.services import render
+from bot.services.context import Context
+from bot.storage import members as member_store
+from bot.storage import requests as store
+from bot.storage import volunteers as volunteer_store
+from bot.storage.members import Member
+from bot.storage.requests import StoredRequest
+from bot.views import Message
+
+CLOSE_NOTES = {
+    "no_match": (
+        "Nobody in the community fits request #{id} right now, so it is closed. "
+        "Try a wider topic (e.g. the field rather than one company) or a later time frame: "
+        "new volunteers join all the time."
+    ),
+    "no_one_left": (
+        "Everyone who fits request #{id} has been asked, and nobody was free this time. "
+        "It's closed now; it's not about you. Try again later or widen the topic."
+    ),
+}
+
+
+async def rank(ctx: Context, request: StoredRequest) -> MatchResult:
+    pool = await volunteer_store.pool(
+        ctx.conn, ctx.community.id, request.seeker_id, request.id, ctx.now
+    )
+    return matching.rank(request.fields, request.seeker_id, pool, ctx.now, ctx.settings)
+
+
+async def propose(
+    ctx: Context,
+    request: StoredRequest,
+    volunteer: Member,
+    reasons: tuple[str, ...],
+    *,
+    suggested_by: Member | None = None,
+    suggested_by_ask_id: int | None = None,
+    note: str = "",
+) -> int:
+    """Create the ask: to the moderators first when the community requires approval."""
+    status = AskStatus.PROPOSED if ctx.settings.approval_required else AskStatus.ASKED
+    ask_id = await store.insert_ask(
+        ctx.conn, request.id, volunteer.id, status, reasons, ctx.now, suggested_by_ask_id, note
+    )
+    ask = await store.get_ask(ctx.conn, ask_id)
+    assert ask is not None
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    if status is AskStatus.PROPOSED:
+        await ctx.to_channel(
+            ctx.settings.moderators_channel,
+            render.approval_message(ask, request, seeker, volunteer),
+        )
+    else:
+        await send_ask(ctx, ask_id, request, volunteer)
+    return ask_id
+
+
+async def send_ask(ctx: Context, ask_id: int, request: StoredRequest, volunteer: Member) -> None:
+    ask = await store.get_ask(ctx.conn, ask_id)
+    assert ask is not None
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    suggested_by = ""
+    if ask.suggested_by_ask_id is not None:
+        origin = await store.get_ask(ctx.conn, ask.suggested_by_ask_id)
+        assert origin is not None
+        suggested_by = (await member_store.get_member(ctx.conn, origin.volunteer_id)).display_name
+    await ctx.dm(
+        volunteer.user_id, render.ask_message(ask_id, request, seeker, ask.note, suggested_by)
+    )
+
+
+async def ask_candidate(ctx: Context, request: StoredRequest, candidate: Candidate) -> int:
+    volunteer = await member_store.get_member(ctx.conn, candidate.volunteer.member_id)
+    return await propose(ctx, request, volunteer, candidate.reasons)
+
+
+async def move_on(ctx: Context, request_id: int) -> None:
+    """After a no (decline, not now, withdrawal, silence): ask the next best, or close kindly.
+
+    The seeker hears the same "still looking" whoever said no and why (R2).
+    """
+    request = await store.get_request(ctx.conn, request_id)
+    if request is None or request.status is not RequestStatus.OPEN:
+        return
+    if await store.active_asks(ctx.conn, request_id=request.id):
+        return
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    result = await rank(ctx, request)
+    if not result.candidates:
+        await close(ctx, request, "no_one_left", seeker)
+        return
+    await ask_candidate(ctx, request, result.candidates[0])
+    await ctx.dm(
+        seeker.user_id,
+        Message(
+            text=f"Still looking for request #{request.id} ({request.fields.topic}): "
+            "we've asked another volunteer. You'll hear from us when someone says yes."
+        ),
+    )
+
+
+async def close(ctx: Context, request: StoredRequest, reason: str, seeker: Member) -> bool:
+    if not await store.set_request_status(
+        ctx.conn,
+        request.id,
+        (RequestStatus.OPEN, RequestStatus.DRAFT),
+        RequestStatus.CLOSED,
+        ctx.now,
+        reason,
+    ):
+        return False
+    for ask in await store.active_asks(ctx.conn, request_id=request.id):
+        await withdraw(ctx, ask.id, ask.volunteer_id, ask.status, request)
+    note = CLOSE_NOTES.get(reason)
+    if note:
+        await ctx.dm(seeker.user_id, Message(text=note.format(id=request.id)))
+    return True
+
+
+async def withdraw(
+    ctx: Context, ask_id: int, volunteer_id: int, status: AskStatus, request: StoredRequest
+) -> None:
+    """Withdraw an active ask; a volunteer who was asked is told kindly they needn't answer."""
+    if not await store.transition_ask(ctx.conn, ask_id, AskStatus.WITHDRAWN, ctx.now):
+        return
+    if status is AskStatus.ASKED:
+        volunteer = await member_store.get_member(ctx.conn, volunteer_id)
+        await ctx.dm(
+            volunteer.user_id,
+            Message(
+                text=f"No need to answer the ask about {request.fields.topic} (ask #{ask_id}) any more. Thank you!"
+            ),
+        )
+
+
+async def release_volunteer(ctx: Context, volunteer_id: int) -> int:
+    """A volunteer paused or left: their waiting asks are withdrawn and those requests move on."""
+    moved = 0
+    for ask in await store.active_asks(ctx.conn, volunteer_id=volunteer_id):
+        if await store.transition_ask(ctx.conn, ask.id, AskStatus.WITHDRAWN, ctx.now):
+            await move_on(ctx, ask.request_id)
+            moved += 1
+    return moved
+
+
+async def has_room(ctx: Context, member_id: int, *, already_counted: int = 0) -> bool:
+    """Not paused, not departed, and below capacity: may this volunteer be asked now?
+
+    A member who is not a volunteer (a suggested colleague) has no profile and no limits
+    beyond having to say yes. `already_counted` is for an ask of theirs already in the load.
+    """
+    profile = await volunteer_store.get_profile(ctx.conn, member_id)
+    if profile is None:
+        return True
+    if not profile.active or (profile.paused_until is not None and profile.paused_until > ctx.now):
+        return False
+    load = await volunteer_store.load(ctx.conn, member_id, profile.timezone, ctx.now)
+    return load - already_counted < profile.monthly_capacity

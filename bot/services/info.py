@@ -1,0 +1,68 @@
+"""Help, and a member's own overview."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.services.context import Context, Handler
+from bot.services.volunteers import paused, profile_message
+from bot.storage import volunteers as volunteer_store
+from bot.storage.schema import introductions
+from bot.views import Line, Message, Reply
+
+HELP = (
+    ("request", "ask for a short chat with someone doing work you're curious about"),
+    ("status", "see your requests"),
+    ("cancel <number>", "cancel one of your requests"),
+    ("volunteer join", "offer chats: role, organisation, topics, time zone, capacity"),
+    ("volunteer edit / show", "change or see your volunteer profile"),
+    ("availability", 'set your weekly windows, e.g. windows="Mon 18:00-20:00"'),
+    ("volunteer pause [until=YYYY-MM-DD] / resume", "take a break from asks, or come back"),
+    ("volunteer leave", "stop volunteering (waiting asks are passed on kindly)"),
+    ("me", "your profile and the chats you gave and received"),
+    ("mod queue / approve <ask> / deny <ask> reason=…", "moderators: introductions to approve"),
+    ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),
+)
+
+
+async def help_(ctx: Context) -> Reply:
+    lines = tuple(Line(label=f"/infochat {usage}", value=what) for usage, what in HELP)
+    return Reply(
+        messages=(
+            Message(
+                title="infochat: short, consent-first chats between members",
+                text="Seekers ask for 10–30 minutes; volunteers say yes, not now, or no; nobody is "
+                "introduced without saying yes. Fields are key=value, e.g. "
+                '`/infochat request topic="data engineering" q="…?" q="…?"`, or leave them out '
+                "to get a form.",
+                lines=lines,
+            ),
+        )
+    )
+
+
+async def me(ctx: Context) -> Reply:
+    counts = {}
+    for column, label in (
+        (introductions.c.volunteer_id, "given"),
+        (introductions.c.seeker_id, "received"),
+    ):
+        result = await ctx.conn.execute(sa.select(sa.func.count()).where(column == ctx.actor.id))
+        counts[label] = int(result.scalar_one())
+    messages = [
+        Message(
+            title=f"{ctx.actor.display_name}",
+            text="Your chats so far.",
+            lines=(
+                Line(label="Chats given", value=str(counts["given"])),
+                Line(label="Chats received", value=str(counts["received"])),
+            ),
+        )
+    ]
+    profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
+    if profile is not None and profile.active:
+        messages.append(profile_message(profile, "Your volunteer profile", paused(ctx, profile)))
+    return Reply(messages=tuple(messages))
+
+
+HANDLERS: dict[str, Handler] = {"help": help_, "member.me": me}

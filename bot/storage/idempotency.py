@@ -1,0 +1,36 @@
+"""Processed commands: a repeated idempotency key returns the first outcome, changing nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands import Command
+from bot.storage.schema import processed_commands
+from bot.views import Reply
+
+
+async def lookup(conn: AsyncConnection, key: str) -> Reply | None:
+    row = (
+        await conn.execute(
+            sa.select(processed_commands.c.reply).where(processed_commands.c.key == key)
+        )
+    ).first()
+    return Reply.model_validate(row.reply) if row else None
+
+
+async def record(
+    conn: AsyncConnection, command: Command, community_id: int, reply: Reply, now: datetime
+) -> None:
+    await conn.execute(
+        sa.insert(processed_commands).values(
+            key=command.key,
+            community_id=community_id,
+            user_id=command.actor.user_id,
+            action=command.action[:40],
+            reply=reply.model_dump(mode="json"),
+            created_at=now,
+        )
+    )

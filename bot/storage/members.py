@@ -1,0 +1,143 @@
+"""Communities and members: neutral references (platform, community id, user id)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands import Actor, CommunityRef
+from bot.domain.community import CommunitySettings
+from bot.storage.schema import communities, members
+
+
+@dataclass(frozen=True)
+class Community:
+    id: int
+    ref: CommunityRef
+    settings: CommunitySettings
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    community_id: int
+    user_id: str
+    display_name: str
+    is_moderator: bool
+
+
+async def get_or_create_community(
+    conn: AsyncConnection, ref: CommunityRef, defaults: CommunitySettings, now: datetime
+) -> Community:
+    row = await _community_row(conn, ref)
+    if row is None:
+        await conn.execute(
+            sa.insert(communities).values(
+                platform=ref.platform,
+                external_id=ref.external_id,
+                name=ref.name,
+                settings=defaults.model_dump(),
+                created_at=now,
+            )
+        )
+        row = await _community_row(conn, ref)
+    assert row is not None
+    return Community(row.id, ref, CommunitySettings.model_validate(row.settings))
+
+
+async def _community_row(conn: AsyncConnection, ref: CommunityRef) -> Any:
+    result = await conn.execute(
+        sa.select(communities.c.id, communities.c.settings).where(
+            communities.c.platform == ref.platform, communities.c.external_id == ref.external_id
+        )
+    )
+    return result.first()
+
+
+async def save_settings(
+    conn: AsyncConnection, community_id: int, settings: CommunitySettings
+) -> None:
+    await conn.execute(
+        sa.update(communities)
+        .where(communities.c.id == community_id)
+        .values(settings=settings.model_dump())
+    )
+
+
+async def upsert_actor(
+    conn: AsyncConnection, community_id: int, actor: Actor, now: datetime
+) -> Member:
+    """The acting member, created on first contact; name and moderator flag kept current."""
+    member = await find_member(conn, community_id, actor.user_id)
+    if member is None:
+        await conn.execute(
+            sa.insert(members).values(
+                community_id=community_id,
+                user_id=actor.user_id,
+                display_name=actor.display_name,
+                is_moderator=actor.is_moderator,
+                created_at=now,
+            )
+        )
+    elif (member.display_name, member.is_moderator) != (actor.display_name, actor.is_moderator):
+        await conn.execute(
+            sa.update(members)
+            .where(members.c.id == member.id)
+            .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
+        )
+    found = await find_member(conn, community_id, actor.user_id)
+    assert found is not None
+    return found
+
+
+async def ensure_member(
+    conn: AsyncConnection, community_id: int, user_id: str, display_name: str, now: datetime
+) -> Member:
+    """A member named by someone else (a suggested colleague), created if new."""
+    member = await find_member(conn, community_id, user_id)
+    if member is not None:
+        return member
+    await conn.execute(
+        sa.insert(members).values(
+            community_id=community_id,
+            user_id=user_id,
+            display_name=display_name,
+            is_moderator=False,
+            created_at=now,
+        )
+    )
+    found = await find_member(conn, community_id, user_id)
+    assert found is not None
+    return found
+
+
+async def find_member(conn: AsyncConnection, community_id: int, user_id: str) -> Member | None:
+    row = (
+        await conn.execute(
+            sa.select(members).where(
+                members.c.community_id == community_id, members.c.user_id == user_id
+            )
+        )
+    ).first()
+    return _member(row) if row else None
+
+
+async def get_member(conn: AsyncConnection, member_id: int) -> Member:
+    row = (await conn.execute(sa.select(members).where(members.c.id == member_id))).one()
+    return _member(row)
+
+
+async def lock_member(conn: AsyncConnection, member_id: int) -> None:
+    """Serialise concurrent commands of one member on engines with row locks (PostgreSQL).
+
+    SQLite writers are already serialised by BEGIN IMMEDIATE; there this is a plain read.
+    """
+    await conn.execute(sa.select(members.c.id).where(members.c.id == member_id).with_for_update())
+
+
+def _member(row: Any) -> Member:
+    return Member(row.id, row.community_id, row.user_id, row.display_name, row.is_moderator)

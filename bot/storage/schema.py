@@ -1,0 +1,196 @@
+"""Tables, as SQLAlchemy Core. Portable across SQLite and PostgreSQL: no dialect specifics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the engine stores."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def _created() -> sa.Column[datetime]:
+    return sa.Column("created_at", UTCDateTime(), nullable=False)
+
+
+communities = sa.Table(
+    "communities",
+    metadata,
+    _id(),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("external_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("settings", sa.JSON, nullable=False),
+    _created(),
+    sa.UniqueConstraint("platform", "external_id"),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("user_id", sa.String(100), nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("is_moderator", sa.Boolean, nullable=False, server_default=sa.false()),
+    _created(),
+    sa.UniqueConstraint("community_id", "user_id"),
+)
+
+volunteers = sa.Table(
+    "volunteers",
+    metadata,
+    sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False, index=True),
+    sa.Column("role", sa.String(200), nullable=False),
+    sa.Column("organisation", sa.String(200), nullable=False),
+    sa.Column("topics", sa.JSON, nullable=False),
+    sa.Column("affiliations", sa.JSON, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("languages", sa.JSON, nullable=False),
+    sa.Column("formats", sa.JSON, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("monthly_capacity", sa.Integer, nullable=False),
+    sa.Column("windows", sa.JSON, nullable=False),
+    sa.Column("paused_until", UTCDateTime(), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("joined_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("seeker_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("topic", sa.String(200), nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.Column("questions", sa.JSON, nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("format", sa.String(20), nullable=False),
+    sa.Column("time_frame_days", sa.Integer, nullable=False),
+    sa.Column("target_role", sa.String(200), nullable=False, server_default=""),
+    sa.Column("target_org", sa.String(200), nullable=False, server_default=""),
+    sa.Column("target_member_id", sa.ForeignKey("members.id"), nullable=True),
+    sa.Column("affiliations", sa.JSON, nullable=False),
+    sa.Column("warnings", sa.JSON, nullable=False),
+    _created(),
+    sa.Column("submitted_at", UTCDateTime(), nullable=True),
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.Column("close_reason", sa.String(40), nullable=True),
+    sa.Index(None, "seeker_id", "status"),
+    sa.Index(None, "community_id", "status"),
+)
+
+asks = sa.Table(
+    "asks",
+    metadata,
+    _id(),
+    sa.Column("request_id", sa.ForeignKey("requests.id"), nullable=False, index=True),
+    sa.Column("volunteer_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("suggested_by_ask_id", sa.ForeignKey("asks.id"), nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    _created(),
+    sa.Column("asked_at", UTCDateTime(), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.Column("approved_by", sa.ForeignKey("members.id"), nullable=True),
+    sa.Column("deny_reason", sa.Text, nullable=True),
+    sa.Index(None, "volunteer_id", "status"),
+)
+
+introductions = sa.Table(
+    "introductions",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("request_id", sa.ForeignKey("requests.id"), nullable=False, unique=True),
+    sa.Column("ask_id", sa.ForeignKey("asks.id"), nullable=False, unique=True),
+    sa.Column("seeker_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("volunteer_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    _created(),
+    sa.Index(None, "volunteer_id", "created_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("actor_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(100), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    _created(),
+    sa.Index(None, "community_id", "created_at"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("destination", sa.JSON, nullable=False),
+    sa.Column("message", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+    sa.Column("claimed_until", UTCDateTime(), nullable=True),
+    sa.Column("sent_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    _created(),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+
+processed_commands = sa.Table(
+    "processed_commands",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("user_id", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("reply", sa.JSON, nullable=False),
+    _created(),
+)

@@ -1,0 +1,204 @@
+"""Volunteer profiles and the counts matching needs about them."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.models import ACTIVE_ASK, AskStatus, VolunteerProfile, VolunteerStats, Window
+from bot.storage.schema import asks, introductions, members, requests, volunteers
+
+RECENT_DAYS = 90
+
+
+def month_start(now: datetime, timezone: str) -> datetime:
+    """The start of `now`'s calendar month in `timezone`, as an aware datetime."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def save_profile(
+    conn: AsyncConnection, profile: VolunteerProfile, community_id: int, now: datetime
+) -> None:
+    values: dict[str, Any] = {
+        "community_id": community_id,
+        "role": profile.role,
+        "organisation": profile.organisation,
+        "topics": list(profile.topics),
+        "affiliations": list(profile.affiliations),
+        "timezone": profile.timezone,
+        "languages": list(profile.languages),
+        "formats": list(profile.formats),
+        "minutes": profile.minutes,
+        "monthly_capacity": profile.monthly_capacity,
+        "windows": [
+            [w.weekday, w.start.isoformat("minutes"), w.end.isoformat("minutes")]
+            for w in profile.windows
+        ],
+        "paused_until": profile.paused_until,
+        "active": profile.active,
+        "updated_at": now,
+    }
+    exists = (
+        await conn.execute(
+            sa.select(volunteers.c.member_id).where(volunteers.c.member_id == profile.member_id)
+        )
+    ).first()
+    if exists:
+        await conn.execute(
+            sa.update(volunteers)
+            .where(volunteers.c.member_id == profile.member_id)
+            .values(**values)
+        )
+    else:
+        await conn.execute(
+            sa.insert(volunteers).values(member_id=profile.member_id, joined_at=now, **values)
+        )
+
+
+def _select_profiles() -> sa.Select[Any]:
+    return sa.select(volunteers, members.c.user_id, members.c.display_name).join(
+        members, members.c.id == volunteers.c.member_id
+    )
+
+
+async def get_profile(conn: AsyncConnection, member_id: int) -> VolunteerProfile | None:
+    row = (
+        await conn.execute(_select_profiles().where(volunteers.c.member_id == member_id))
+    ).first()
+    return _profile(row) if row else None
+
+
+async def set_pause(
+    conn: AsyncConnection, member_id: int, until: datetime | None, now: datetime
+) -> None:
+    await conn.execute(
+        sa.update(volunteers)
+        .where(volunteers.c.member_id == member_id)
+        .values(paused_until=until, updated_at=now)
+    )
+
+
+async def pool(
+    conn: AsyncConnection, community_id: int, seeker_id: int, request_id: int, now: datetime
+) -> list[VolunteerStats]:
+    """Every active, unpaused volunteer of the community, with their counts for this request."""
+    rows = (
+        await conn.execute(
+            _select_profiles().where(
+                volunteers.c.community_id == community_id,
+                volunteers.c.active.is_(True),
+                sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
+            )
+        )
+    ).all()
+    profiles = [_profile(r) for r in rows]
+    intro_times = await _introductions_since(conn, community_id, now - timedelta(days=RECENT_DAYS))
+    outstanding = await _outstanding(conn, community_id)
+    declined = await _declined_seeker(conn, seeker_id)
+    asked = {
+        r.volunteer_id
+        for r in await conn.execute(
+            sa.select(asks.c.volunteer_id).where(asks.c.request_id == request_id)
+        )
+    }
+    stats = []
+    for p in profiles:
+        times = intro_times.get(p.member_id, [])
+        start = month_start(now, p.timezone)
+        stats.append(
+            VolunteerStats(
+                profile=p,
+                used_this_month=sum(1 for t in times if t >= start),
+                outstanding=outstanding[p.member_id],
+                given_recently=len(times),
+                last_declined_seeker_at=declined.get(p.member_id),
+                asked_for_request=p.member_id in asked,
+            )
+        )
+    return stats
+
+
+async def load(conn: AsyncConnection, member_id: int, timezone: str, now: datetime) -> int:
+    """Introductions this calendar month plus asks waiting: what counts against capacity."""
+    start = month_start(now, timezone)
+    used = (
+        await conn.execute(
+            sa.select(sa.func.count()).where(
+                introductions.c.volunteer_id == member_id, introductions.c.created_at >= start
+            )
+        )
+    ).scalar_one()
+    waiting = (
+        await conn.execute(
+            sa.select(sa.func.count()).where(
+                asks.c.volunteer_id == member_id, asks.c.status.in_([s.value for s in ACTIVE_ASK])
+            )
+        )
+    ).scalar_one()
+    return int(used) + int(waiting)
+
+
+async def _introductions_since(
+    conn: AsyncConnection, community_id: int, since: datetime
+) -> dict[int, list[datetime]]:
+    rows = await conn.execute(
+        sa.select(introductions.c.volunteer_id, introductions.c.created_at).where(
+            introductions.c.community_id == community_id, introductions.c.created_at >= since
+        )
+    )
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for r in rows:
+        times[r.volunteer_id].append(r.created_at)
+    return times
+
+
+async def _outstanding(conn: AsyncConnection, community_id: int) -> Counter[int]:
+    rows = await conn.execute(
+        sa.select(asks.c.volunteer_id, sa.func.count())
+        .join(requests, requests.c.id == asks.c.request_id)
+        .where(
+            requests.c.community_id == community_id,
+            asks.c.status.in_([s.value for s in ACTIVE_ASK]),
+        )
+        .group_by(asks.c.volunteer_id)
+    )
+    return Counter({r[0]: int(r[1]) for r in rows})
+
+
+async def _declined_seeker(conn: AsyncConnection, seeker_id: int) -> dict[int, datetime]:
+    rows = await conn.execute(
+        sa.select(asks.c.volunteer_id, sa.func.max(asks.c.decided_at))
+        .join(requests, requests.c.id == asks.c.request_id)
+        .where(requests.c.seeker_id == seeker_id, asks.c.status == AskStatus.DECLINED.value)
+        .group_by(asks.c.volunteer_id)
+    )
+    # max() keeps the column's type, so `when` comes back as an aware UTC datetime.
+    return {volunteer_id: when for volunteer_id, when in rows if when is not None}
+
+
+def _profile(row: Any) -> VolunteerProfile:
+    return VolunteerProfile(
+        member_id=row.member_id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        role=row.role,
+        organisation=row.organisation,
+        topics=tuple(row.topics),
+        affiliations=tuple(row.affiliations),
+        timezone=row.timezone,
+        languages=tuple(row.languages),
+        formats=tuple(row.formats),
+        minutes=row.minutes,
+        monthly_capacity=row.monthly_capacity,
+        windows=tuple(
+            Window(int(d), time.fromisoformat(s), time.fromisoformat(e)) for d, s, e in row.windows
+        ),
+        paused_until=row.paused_until,
+        active=row.active,
+    )

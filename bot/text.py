@@ -1,0 +1,49 @@
+"""Text hygiene: what comes in is cleaned, what goes out can never ping a crowd."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Everything in Unicode category C (control, format, unassigned, private use) except the
+# whitespace a person may legitimately type.
+_ALLOWED_CONTROL = {"\n", "\t"}
+_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_ZWSP = "\u200b"
+
+
+def clean(text: str, *, multiline: bool = False) -> str:
+    """Normalise user text: NFC, no control or invisible characters, trimmed.
+
+    Single-line fields also fold all whitespace runs to one space.
+    """
+    text = unicodedata.normalize("NFC", text)
+    kept = []
+    for ch in text:
+        if ch in _ALLOWED_CONTROL or unicodedata.category(ch)[0] != "C":
+            kept.append(ch)
+        elif ch == "\r":
+            kept.append("\n")
+    text = "".join(kept)
+    if multiline:
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        text = "\n".join(lines)
+        text = re.sub(r"\n{3,}", "\n\n", text)
+    else:
+        text = " ".join(text.split())
+    return text.strip()
+
+
+def neutralize(text: str) -> str:
+    """Defuse every mass or targeted mention syntax Slack and Discord know.
+
+    `@everyone`, `@here`, `@channel`, `<!channel>`, `<!subteam^…>`, `<@U…>` and `<@&role>`
+    all get a zero-width space after their trigger character, so they render as typed
+    but notify nobody.
+    """
+    text = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    return text.replace("<!", "<" + _ZWSP + "!").replace("<@", "<" + _ZWSP + "@")
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,99 @@
+"""Neutral views: what the core shows, which adapters render as Block Kit, discord.ui or text.
+
+Every piece of text in a view passes through `neutralize`, so nothing the bot posts can
+trigger a mass mention, whatever a member typed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from bot.text import neutralize
+
+SafeText = Annotated[str, AfterValidator(neutralize)]
+
+FieldKind = Literal["text", "long_text", "number", "date", "member", "choice", "timezone", "list"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FormField(_View):
+    name: str
+    label: SafeText
+    kind: FieldKind = "text"
+    required: bool = True
+    default: str | None = None
+    placeholder: SafeText | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    multiple: bool = False  # several values, e.g. the 2–3 questions of a request
+
+
+class Form(_View):
+    """A form an adapter opens (modal, prompts); its submit becomes `action` with the values."""
+
+    title: SafeText
+    action: str
+    target: str = ""
+    fields: tuple[FormField, ...]
+    submit_label: SafeText = "Send"
+
+
+class Button(_View):
+    label: SafeText
+    action: str
+    target: str = ""
+    style: Literal["primary", "danger", "default"] = "default"
+    form: Form | None = None  # ask for more before acting (a reason, a date, a colleague)
+
+    @property
+    def payload(self) -> str:
+        """What an adapter stores in a button (≤ 100 characters: Discord's custom_id)."""
+        return f"{self.action}:{self.target}"
+
+
+class Line(_View):
+    label: SafeText
+    value: SafeText
+
+
+class Message(_View):
+    text: SafeText
+    title: SafeText | None = None
+    lines: tuple[Line, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    # Members the message is about, as platform user ids, for adapters that can show a
+    # proper mention of exactly these people (never a group).
+    mentions: tuple[str, ...] = ()
+
+
+class Reply(_View):
+    """The outcome of one command, shown privately to the actor."""
+
+    ok: bool = True
+    messages: tuple[Message, ...] = ()
+    form: Form | None = None  # open this form (modal or prompts)
+    update: Message | None = None  # replace the message whose button was clicked
+    field_errors: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def say(cls, text: str, **kwargs: object) -> Reply:
+        return cls(messages=(Message.model_validate({"text": text, **kwargs}),))
+
+
+def parse_payload(payload: str) -> tuple[str, str]:
+    """Split a button payload back into (action, target). Never trusted beyond that."""
+    action, _, target = payload.partition(":")
+    return action, target
+
+
+class Destination(_View):
+    """Where an outbox message goes: a member's DMs, a community channel, or a group."""
+
+    kind: Literal["member", "channel", "group"]
+    user_ids: tuple[str, ...] = ()
+    channel: str | None = None  # a role name from community settings, e.g. "moderators"

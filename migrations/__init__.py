@@ -1,0 +1,1 @@
+"""Alembic migrations for infochat (SQLite and PostgreSQL)."""

@@ -1,0 +1,97 @@
+"""A small in-process community for service tests: members act, deliveries are recorded."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Infochat
+from bot.clock import FakeClock
+from bot.commands import Actor, Command, CommunityRef, parse_text
+from bot.domain.community import CommunitySettings
+from bot.outbox import DeliveryWorker
+from bot.storage.database import Database, sqlite_url
+from bot.views import Button, Destination, Message, Reply
+
+COMMUNITY = CommunityRef("console", "test", "Test community")
+_keys = itertools.count(1)
+
+
+@dataclass
+class RecordingTransport:
+    sent: list[tuple[Destination, Message, int]] = field(default_factory=list)
+
+    async def deliver(
+        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+    ) -> None:
+        self.sent.append((destination, message, delivery_id))
+
+
+@dataclass
+class World:
+    db: Database
+    clock: FakeClock
+    app: Infochat
+    transport: RecordingTransport
+    worker: DeliveryWorker
+    moderators: set[str] = field(default_factory=set)
+
+    def actor(self, user: str) -> Actor:
+        return Actor(COMMUNITY, user, user.capitalize(), is_moderator=user in self.moderators)
+
+    async def say(self, user: str, text: str, key: str | None = None) -> Reply:
+        parsed = parse_text(text)
+        command = Command(self.actor(user), parsed.action, key or f"k{next(_keys)}", parsed.target, parsed.args)
+        reply = await self.app.dispatch(command)
+        await self.worker.drain()
+        return reply
+
+    async def act(self, user: str, action: str, target: str = "", key: str | None = None, **args: Any) -> Reply:
+        command = Command(self.actor(user), action, key or f"k{next(_keys)}", target, args)
+        reply = await self.app.dispatch(command)
+        await self.worker.drain()
+        return reply
+
+    async def press(self, user: str, button: Button, **form: Any) -> Reply:
+        return await self.act(user, button.action, button.target, **form)
+
+    def inbox(self, user: str) -> list[Message]:
+        return [m for d, m, _ in self.transport.sent if user in d.user_ids]
+
+    def channel(self, name: str) -> list[Message]:
+        return [m for d, m, _ in self.transport.sent if d.kind == "channel" and d.channel == name]
+
+    def groups(self) -> list[tuple[Destination, Message]]:
+        return [(d, m) for d, m, _ in self.transport.sent if d.kind == "group"]
+
+    def last_with_buttons(self, user: str) -> Message:
+        return next(m for m in reversed(self.inbox(user)) if m.buttons)
+
+
+def button(message: Message, label: str) -> Button:
+    return next(b for b in message.buttons if b.label == label or b.label.startswith(label))
+
+
+async def make_world(path: Path, **settings: Any) -> World:
+    db = Database(sqlite_url(path))
+    await db.migrate()
+    clock = FakeClock()
+    transport = RecordingTransport()
+    app = Infochat(db, clock, CommunitySettings(**settings))
+    return World(db, clock, app, transport, DeliveryWorker(db, transport, clock))
+
+
+VOLUNTEERS = {
+    "priya": 'role="Data engineer" org=Acme topics="data engineering, python" timezone=Europe/Berlin affiliations="University of Toronto"',
+    "bob": 'role="Software engineer" org=Globex topics="software engineering" timezone=America/New_York',
+    "chen": 'role="Data scientist" org=Initech topics="data science, machine learning" timezone=Asia/Singapore affiliations="University of Toronto"',
+}
+
+GOOD_REQUEST = (
+    '/infochat request topic="data engineering" '
+    'why="I am a backend developer moving toward data pipelines and want to hear how the work differs day to day" '
+    'q="What does a typical week look like in your role?" '
+    'q="Which skills mattered most when you moved into data engineering?" minutes=15'
+)
