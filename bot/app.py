@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.commands import Command
+from bot.commands import Actor, Command, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import UserError
 from bot.services import asks, info, moderation, requests, volunteers
@@ -75,6 +75,14 @@ class Infochat:
         if self.on_commit is not None:
             self.on_commit()
         return reply
+
+    async def dispatch_text(self, actor: Actor, text: str, key: str) -> Reply:
+        """A typed `/infochat …` command: parse with the shared grammar, then dispatch."""
+        try:
+            parsed = parse_text(text)
+        except UserError as exc:
+            return _refusal(exc)
+        return await self.dispatch(Command(actor, parsed.action, key, parsed.target, parsed.args))
 
     async def _run(self, handler: Handler, command: Command) -> Reply:
         async with self.db.transaction() as conn:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.app import Infochat
 from bot.clock import FakeClock
-from bot.commands import Actor, Command, CommunityRef, parse_text
+from bot.commands import Actor, Command, CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.outbox import DeliveryWorker
 from bot.storage.database import Database, sqlite_url
@@ -17,6 +17,10 @@ from bot.views import Button, Destination, Message, Reply
 
 COMMUNITY = CommunityRef("console", "test", "Test community")
 _keys = itertools.count(1)
+
+
+def _key(key: str | None) -> str:
+    return f"k{next(_keys)}" if key is None else key
 
 
 @dataclass
@@ -42,14 +46,14 @@ class World:
         return Actor(COMMUNITY, user, user.capitalize(), is_moderator=user in self.moderators)
 
     async def say(self, user: str, text: str, key: str | None = None) -> Reply:
-        parsed = parse_text(text)
-        command = Command(self.actor(user), parsed.action, key or f"k{next(_keys)}", parsed.target, parsed.args)
-        reply = await self.app.dispatch(command)
+        reply = await self.app.dispatch_text(self.actor(user), text, _key(key))
         await self.worker.drain()
         return reply
 
-    async def act(self, user: str, action: str, target: str = "", key: str | None = None, **args: Any) -> Reply:
-        command = Command(self.actor(user), action, key or f"k{next(_keys)}", target, args)
+    async def act(
+        self, user: str, action: str, target: str = "", key: str | None = None, **args: Any
+    ) -> Reply:
+        command = Command(self.actor(user), action, _key(key), target, args)
         reply = await self.app.dispatch(command)
         await self.worker.drain()
         return reply
@@ -95,3 +99,27 @@ GOOD_REQUEST = (
     'q="What does a typical week look like in your role?" '
     'q="Which skills mattered most when you moved into data engineering?" minutes=15'
 )
+
+
+async def count(world: World, table: str, **where: Any) -> int:
+    import sqlalchemy as sa
+
+    from bot.storage.schema import metadata
+
+    t = metadata.tables[table]
+    query = sa.select(sa.func.count()).select_from(t)
+    for key, value in where.items():
+        query = query.where(t.c[key] == value)
+    async with world.db.transaction() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def join_all(world: World, names: tuple[str, ...] = tuple(VOLUNTEERS)) -> None:
+    for name in names:
+        reply = await world.say(name, f"/infochat volunteer join {VOLUNTEERS[name]}")
+        assert reply.ok, reply.messages
+
+
+def text_of(message: Message) -> str:
+    parts = [message.title or "", message.text, *(f"{x.label} {x.value}" for x in message.lines)]
+    return "\n".join(parts)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.domain.values import TIMEZONE_HELP, parse_timezone
 
 
 class CommunitySettings(BaseModel):
@@ -22,3 +24,11 @@ class CommunitySettings(BaseModel):
     moderators_channel: str = Field("moderators", min_length=1, max_length=80)
     digest_channel: str = Field("digest", min_length=1, max_length=80)
     timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            return parse_timezone(value)
+        except ValueError:
+            raise ValueError(TIMEZONE_HELP) from None

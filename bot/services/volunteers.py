@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.commands import arg_str
 from bot.domain.models import VolunteerProfile
@@ -17,6 +18,10 @@ from bot.storage import volunteers as store
 from bot.views import Line, Message, Reply
 
 MAX_PAUSE_DAYS = 365
+
+
+def local_day(when: datetime, timezone: str) -> str:
+    return when.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
 def profile_message(p: VolunteerProfile, title: str, now_paused: bool) -> Message:
@@ -34,7 +39,7 @@ def profile_message(p: VolunteerProfile, title: str, now_paused: bool) -> Messag
     if not p.active:
         state = "left"
     elif now_paused and p.paused_until is not None:
-        state = f"paused until {p.paused_until.date().isoformat()}"
+        state = f"paused until {local_day(p.paused_until, p.timezone)}"
     return Message(title=title, text=f"Status: {state}.", lines=lines)
 
 

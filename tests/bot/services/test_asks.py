@@ -1,0 +1,128 @@
+"""The volunteer's answers: accept, decline (and moving on), not right now, suggest a colleague."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.support import GOOD_REQUEST, World, button, count, join_all, text_of
+
+
+async def ask_priya(world: World) -> None:
+    await join_all(world)
+    suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    assert (await world.press("sam", button(suggestions, "Ask Priya"))).ok
+
+
+async def test_accept_introduces_both_once(world: World) -> None:
+    await ask_priya(world)
+    ask = world.last_with_buttons("priya")
+    assert "What does a typical week" in text_of(ask)
+    assert "15-minute" in ask.text
+    reply = await world.press("priya", button(ask, "Accept"))
+    assert reply.ok and reply.update is not None and not reply.update.buttons
+    ((destination, intro),) = world.groups()
+    assert set(destination.user_ids) == {"sam", "priya"}
+    assert "15 minutes" in text_of(intro) and "thank-you" in text_of(intro)
+    again = await world.press("priya", button(ask, "Accept"))
+    assert not again.ok and "already accepted" in again.messages[0].text
+    assert await count(world, "introductions") == 1
+    status = await world.say("sam", "/infochat status")
+    assert "introduced to Priya" in text_of(status.messages[0])
+
+
+async def test_someone_elses_ask_is_unknown(world: World) -> None:
+    await ask_priya(world)
+    ask = world.last_with_buttons("priya")
+    for user in ("bob", "sam"):
+        reply = await world.press(user, button(ask, "Accept"))
+        assert not reply.ok and "no ask" in reply.messages[0].text
+    assert not (await world.act("priya", "ask.accept", "not-a-number")).ok
+    assert not (await world.act("priya", "ask.accept", "424242")).ok
+    assert await count(world, "introductions") == 0
+
+
+async def test_decline_moves_on_without_naming_anyone(world: World) -> None:
+    await ask_priya(world)
+    before = len(world.inbox("sam"))
+    reply = await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
+    assert reply.ok
+    after = world.inbox("sam")[before:]
+    assert after and "Still looking" in after[-1].text
+    assert all("Priya" not in text_of(m) for m in after)
+    assert world.last_with_buttons("bob").buttons[0].label == "Accept"  # the next best fit
+
+
+async def test_declined_volunteer_is_not_suggested_again_during_the_cooldown(world: World) -> None:
+    await ask_priya(world)
+    await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
+    await world.say("sam", "/infochat cancel 1")
+    again = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    assert "Priya" not in text_of(again)
+    world.clock.advance(timedelta(days=91))
+    later = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    assert "Priya" in text_of(later)
+
+
+async def test_nobody_left_closes_kindly(world: World) -> None:
+    await ask_priya(world)
+    await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
+    await world.press("bob", button(world.last_with_buttons("bob"), "Decline"))
+    await world.press("chen", button(world.last_with_buttons("chen"), "Decline"))
+    assert "it's not about you" in world.inbox("sam")[-1].text
+    assert await count(world, "requests", status="closed") == 1
+
+
+async def test_not_now_pauses_until_the_chosen_day(world: World) -> None:
+    await ask_priya(world)
+    ask = world.last_with_buttons("priya")
+    bad = await world.press("priya", button(ask, "Not right now"), until="next tuesday")
+    assert not bad.ok and "until" in bad.field_errors
+    past = await world.press("priya", button(ask, "Not right now"), until="2020-01-01")
+    assert not past.ok
+    assert await count(world, "asks", status="asked") == 1
+    reply = await world.press("priya", button(ask, "Not right now"), until="2026-02-01")
+    assert reply.ok and "2026-02-01" in reply.messages[0].text
+    shown = await world.say("priya", "/infochat volunteer show")
+    assert "paused until 2026-02-01" in shown.messages[0].text
+    await world.say("sam", "/infochat cancel 1")
+    assert "Priya" not in text_of((await world.say("sam", GOOD_REQUEST)).messages[0])
+
+
+async def test_not_now_defaults_to_two_weeks(world: World) -> None:
+    await ask_priya(world)
+    reply = await world.press("priya", button(world.last_with_buttons("priya"), "Not right now"))
+    assert reply.ok and "2026-01-19" in reply.messages[0].text
+
+
+async def test_suggest_a_colleague_who_must_consent(world: World) -> None:
+    await ask_priya(world)
+    ask = world.last_with_buttons("priya")
+    assert not (await world.press("priya", button(ask, "Suggest"))).ok
+    assert not (await world.press("priya", button(ask, "Suggest"), colleague="@sam")).ok
+    assert not (await world.press("priya", button(ask, "Suggest"), colleague="priya")).ok
+    assert not (await world.press("priya", button(ask, "Suggest"), colleague="<!channel>")).ok
+    reply = await world.press(
+        "priya", button(ask, "Suggest"), colleague="@dana", note="Dana runs our pipelines"
+    )
+    assert reply.ok
+    assert await count(world, "introductions") == 0
+    dana_ask = world.last_with_buttons("dana")
+    assert "Priya thought you'd be a good person" in dana_ask.text
+    assert "Dana runs our pipelines" in text_of(dana_ask)
+    assert (await world.press("dana", button(dana_ask, "Accept"))).ok
+    ((destination, _),) = world.groups()
+    assert set(destination.user_ids) == {"sam", "dana"}
+
+
+async def test_capacity_counts_per_calendar_month(world: World) -> None:
+    await join_all(world, ("priya",))
+    await world.say("priya", "/infochat volunteer edit capacity=1")
+    world.clock.set(world.clock.now().replace(day=30))
+    suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    await world.press("sam", button(suggestions, "Ask Priya"))
+    await world.press("priya", button(world.last_with_buttons("priya"), "Accept"))
+    full = await world.say("ana", GOOD_REQUEST)
+    assert "closed" in full.messages[0].text or "Nobody" in full.messages[0].text
+    world.clock.advance(timedelta(days=3))  # February in Berlin
+    reply = await world.say("ana", GOOD_REQUEST)
+    assert "Priya" in text_of(reply.messages[0])
