@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from bot.commands import arg_str
 from bot.domain.models import AskStatus, RequestStatus
-from bot.domain.values import default_pause, parse_date
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
 from bot.services import flow, render
 from bot.services.context import Context, Handler
+from bot.services.forms import pause_until
 from bot.services.requests import member_reference, parse_id
 from bot.storage import members as member_store
 from bot.storage import requests as store
@@ -28,7 +28,6 @@ ANSWERED = {
     AskStatus.DENIED: "This ask was withdrawn; nothing is needed from you.",
     AskStatus.PROPOSED: "This ask is still waiting for a moderator.",
 }
-MAX_PAUSE_DAYS = 365
 
 
 async def own_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
@@ -81,21 +80,7 @@ async def not_now(ctx: Context) -> Reply:
     ask, request = await own_ask(ctx)
     profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
     timezone = profile.timezone if profile else "UTC"
-    raw = arg_str(ctx.command.args, "until", "")
-    if raw.strip():
-        try:
-            until = parse_date(raw, timezone)
-        except ValueError:
-            raise InvalidInput(
-                "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", fields={"until": "Use YYYY-MM-DD."}
-            ) from None
-        if until <= ctx.now or until > ctx.now + timedelta(days=MAX_PAUSE_DAYS):
-            raise InvalidInput(
-                "Pick a date in the future, within a year.",
-                fields={"until": "A future date, within a year."},
-            )
-    else:
-        until = default_pause(ctx.now, timezone, ctx.settings.not_now_default_days)
+    until = pause_until(ctx.command.args, timezone, ctx.now, ctx.settings.not_now_default_days)
     await answer(ctx, ask, AskStatus.NOT_NOW)
     if profile is not None:
         await volunteer_store.set_pause(ctx.conn, ctx.actor.id, until, ctx.now)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from bot.commands import Args, arg_list, arg_str
 from bot.domain.community import CommunitySettings
 from bot.domain.models import FORMATS, RequestFields, VolunteerProfile
 from bot.domain.values import (
     TIMEZONE_HELP,
+    default_pause,
+    parse_date,
     parse_format,
     parse_time_frame,
     parse_timezone,
@@ -231,3 +234,26 @@ def parse_volunteer(
             )
     errors.raise_if_any()
     return replace(profile, active=True, **changes)  # type: ignore[arg-type]
+
+
+MAX_PAUSE_DAYS = 365
+
+
+def pause_until(args: Args, timezone: str, now: datetime, default_days: int) -> datetime:
+    """The day a pause ends: `until=YYYY-MM-DD` (the start of that day where the volunteer
+    lives), in the future and within a year; by default `default_days` from today."""
+    raw = arg_str(args, "until", "")
+    if not raw.strip():
+        return default_pause(now, timezone, default_days)
+    try:
+        until = parse_date(raw, timezone)
+    except ValueError:
+        raise InvalidInput(
+            "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", fields={"until": "Use YYYY-MM-DD."}
+        ) from None
+    if until <= now or until > now + timedelta(days=MAX_PAUSE_DAYS):
+        raise InvalidInput(
+            "Pick a date in the future, within a year.",
+            fields={"until": "A future date, within a year."},
+        )
+    return until

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.commands import arg_str
 from bot.domain.models import VolunteerProfile
-from bot.domain.values import default_pause, parse_date
 from bot.errors import InvalidInput, UserError
 from bot.services import flow
 from bot.services.context import Context, Handler
 from bot.services.form_views import volunteer_form
-from bot.services.forms import parse_volunteer
+from bot.services.forms import parse_volunteer, pause_until
 from bot.storage import volunteers as store
 from bot.views import Line, Message, Reply
-
-MAX_PAUSE_DAYS = 365
 
 
 def local_day(when: datetime, timezone: str) -> str:
@@ -111,20 +107,9 @@ async def show(ctx: Context) -> Reply:
 
 async def pause(ctx: Context) -> Reply:
     profile = await current(ctx)
-    raw = arg_str(ctx.command.args, "until", "")
-    if raw.strip():
-        try:
-            until = parse_date(raw, profile.timezone)
-        except ValueError:
-            raise InvalidInput(
-                "Give the date as YYYY-MM-DD.", fields={"until": "Use YYYY-MM-DD."}
-            ) from None
-        if until <= ctx.now or until > ctx.now + timedelta(days=MAX_PAUSE_DAYS):
-            raise InvalidInput(
-                "Pick a date in the future, within a year.", fields={"until": "Future date."}
-            )
-    else:
-        until = default_pause(ctx.now, profile.timezone, ctx.settings.not_now_default_days)
+    until = pause_until(
+        ctx.command.args, profile.timezone, ctx.now, ctx.settings.not_now_default_days
+    )
     await store.set_pause(ctx.conn, ctx.actor.id, until, ctx.now)
     moved = await flow.release_volunteer(ctx, ctx.actor.id)
     extra = f" The {moved} ask(s) waiting for you were passed on." if moved else ""
