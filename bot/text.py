@@ -18,7 +18,9 @@ def clean(text: str, *, multiline: bool = False) -> str:
     Single-line fields also fold all whitespace runs to one space.
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in _ALLOWED_CONTROL or unicodedata.category(ch)[0] != "C")
+    text = "".join(
+        ch for ch in text if ch in _ALLOWED_CONTROL or unicodedata.category(ch)[0] != "C"
+    )
     if multiline:
         lines = [" ".join(line.split()) for line in text.split("\n")]
         text = "\n".join(lines)
