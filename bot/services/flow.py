@@ -97,11 +97,16 @@ async def move_on(ctx: Context, request_id: int) -> None:
         await close(ctx, request, "no_one_left", seeker)
         return
     await ask_candidate(ctx, request, result.candidates[0])
+    next_step = (
+        "another volunteer is with the moderators for approval"
+        if ctx.settings.approval_required
+        else "we've asked another volunteer"
+    )
     await ctx.dm(
         seeker.user_id,
         Message(
             text=f"Still looking for request #{request.id} ({request.fields.topic}): "
-            "we've asked another volunteer. You'll hear from us when someone says yes."
+            f"{next_step}. You'll hear from us when someone says yes."
         ),
     )
 

@@ -1,0 +1,140 @@
+"""The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database.
+
+Settings are built here, once, and passed down. With no platform token configured, `run`
+starts the console adapter; the Slack and Discord adapters come in later builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.storage.database import Database
+
+log = logging.getLogger("infochat")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infochat",
+        description="A community bot for informational interviews: consent first, pay it forward.",
+        epilog="Settings come from INFOCHAT_* environment variables and infochat.toml; see README.md.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,migrate}")
+    run = commands.add_parser(
+        "run", help="start the bot (the console adapter when no platform token is set)"
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="a fresh demo community (data/demo.db, recreated each start): volunteers, moderator mo",
+    )
+    run.add_argument(
+        "--script",
+        metavar="FILE",
+        help="play a script of console lines from FILE, or from stdin with -",
+    )
+    run.add_argument("--fresh", action="store_true", help="delete the database file first")
+    run.add_argument(
+        "--community", metavar="NAME", help="the community's name (default: local, or demo)"
+    )
+    run.add_argument(
+        "--moderators",
+        metavar="A,B",
+        default="",
+        help="members who are moderators, comma-separated",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop with exit status 1 at the first bad line or refused command",
+    )
+    commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    return parser
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.captureWarnings(True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _tolerant_stdio()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"infochat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings)
+    try:
+        if args.command == "migrate":
+            return asyncio.run(migrate(settings))
+        return run(settings, args)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.platform != "console":
+        print(
+            f"infochat: a {settings.platform.capitalize()} token is configured, but the "
+            f"{settings.platform.capitalize()} adapter is not available in this build; only the "
+            "console adapter is. Unset the token (INFOCHAT_SLACK_* / INFOCHAT_DISCORD_TOKEN) "
+            "to run the console.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    # Imported here: the console is one adapter among several, loaded only when it runs.
+    from adapters.console.runner import ConsoleOptions, ConsoleSetupError, run_console
+
+    options = ConsoleOptions(
+        demo=args.demo,
+        script=args.script,
+        fresh=args.fresh,
+        community=args.community,
+        moderators=tuple(m for m in args.moderators.split(",") if m.strip()),
+        strict=args.strict,
+    )
+    try:
+        return asyncio.run(run_console(settings, options, sys.stdin, _print))
+    except ConsoleSetupError as exc:
+        print(f"infochat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+async def migrate(settings: Settings) -> int:
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+    print(f"The database is up to date: {settings.safe_database_url}")
+    return EXIT_OK
+
+
+def _print(text: str) -> None:
+    print(text, flush=True)
+
+
+def _tolerant_stdio() -> None:
+    """Odd bytes on stdin or an ASCII terminal must not crash the console."""
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The console's line grammar: who acts, and what they type or press.
+
+    <member> /infochat <command> [key=value ...]     the slash command a chat user types
+    <member> press <button> [on <N>|on #channel] [key=value ...]
+    show <member> | show #<channel> | members | help | quit
+
+`<button>` is a number or a label (case-insensitive; a prefix is enough). Lines starting
+with `# ` or `#!`, or whose first word is `#`, are comments; `#moderators` is a channel.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.commands import ArgValue, add_arg
+from bot.errors import InfochatError
+
+MAX_LINE = 16_000
+RESERVED = frozenset({"show", "help", "members", "quit", "exit"})
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+USAGE = (
+    "A line is `<member> /infochat …`, `<member> press <button> [on <number>]`, "
+    "`show <member>`, `show #<channel>`, `members`, `help` or `quit`."
+)
+
+
+class GrammarError(InfochatError):
+    """A line the console can't read; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Slash:
+    member: str
+    text: str  # everything after the member name, from `/infochat` on
+
+
+@dataclass(frozen=True)
+class Press:
+    member: str
+    button: str  # a number or a label (prefix)
+    on: str | None = None  # a message number, or "#channel"
+    values: dict[str, ArgValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Show:
+    target: str  # a member name, or "#channel"
+
+
+@dataclass(frozen=True)
+class Meta:
+    word: str  # "help", "members" or "quit"
+
+
+ConsoleLine = Slash | Press | Show | Meta
+
+
+def is_comment(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith("#!") or stripped.split(maxsplit=1)[:1] == ["#"]
+
+
+def member_name(word: str) -> str:
+    """A member name as the console knows it: lower case, `@` optional, letters of any script."""
+    name = unicodedata.normalize("NFC", word.strip().removeprefix("@")).lower()
+    if not (
+        0 < len(name) <= 40
+        and name[0].isalnum()
+        and all(ch.isalnum() or ch in "_.-" for ch in name)
+    ):
+        raise GrammarError(
+            f"“{shorten(word)}” can't be a member name: use letters, digits, _ - . "
+            "(up to 40 characters)."
+        )
+    if name in RESERVED:
+        raise GrammarError(f"“{name}” is a console word, not a member name. {USAGE}")
+    return name
+
+
+def parse_line(line: str) -> ConsoleLine | None:
+    """One console line → what it asks for; None for blank lines and comments."""
+    if len(line) > MAX_LINE:
+        raise GrammarError(f"That line is too long ({len(line)} characters; {MAX_LINE} at most).")
+    stripped = line.strip()
+    if not stripped or is_comment(stripped):
+        return None
+    head, _, rest = stripped.partition(" ")
+    rest = rest.strip()
+    word = head.lower()
+    if word in ("help", "members", "quit", "exit"):
+        if rest:
+            raise GrammarError(f"`{word}` takes nothing after it.")
+        return Meta("quit" if word == "exit" else word)
+    if word == "show":
+        return _show(rest)
+    if head.startswith("#"):
+        raise GrammarError(f"To see a channel, type `show {shorten(head)}`. {USAGE}")
+    if head.startswith("/"):
+        raise GrammarError("Start with the member who acts, e.g. `sam /infochat help`.")
+    member = member_name(head)
+    verb, _, tail = rest.partition(" ")
+    if verb.lower() in ("/infochat", "infochat"):
+        return Slash(member, rest)
+    if verb.lower() == "press":
+        return _press(member, tail.strip())
+    if not rest:
+        raise GrammarError(f"What does {member} do? {USAGE}")
+    if verb.startswith("/"):
+        raise GrammarError(f"The command is /infochat, e.g. `{member} /infochat help`.")
+    raise GrammarError(f"After the member name comes /infochat or press. {USAGE}")
+
+
+def _show(rest: str) -> Show:
+    words = rest.split()
+    if len(words) != 1:
+        raise GrammarError("Show what? `show <member>` or `show #<channel>`.")
+    target = words[0]
+    if target.startswith("#"):
+        channel = target[1:].lower()
+        if not channel or len(channel) > 80:
+            raise GrammarError("Name the channel, e.g. `show #moderators`.")
+        return Show("#" + channel)
+    return Show(member_name(target))
+
+
+def _press(member: str, text: str) -> Press:
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise GrammarError(f"I couldn't read that: {exc} (check your quotes).") from None
+    label: list[str] = []
+    values: dict[str, ArgValue] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and _KEY.fullmatch(key):
+            add_arg(values, key.lower(), value)
+        elif values:
+            raise GrammarError(f"Put the button before its values: “{shorten(word)}”.")
+        else:
+            label.append(word)
+    on = None
+    if len(label) >= 3 and label[-2].lower() == "on":
+        on = label[-1].lower()
+        label = label[:-2]
+        if not (on.isdigit() or (on.startswith("#") and len(on) > 1)):
+            raise GrammarError("`on` takes a message number or a #channel, e.g. `on 12`.")
+    button = " ".join(label).strip()
+    if not button:
+        raise GrammarError(
+            f"Press which button? e.g. `{member} press Accept` or `{member} press 1`."
+        )
+    return Press(member, button, on, values)
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

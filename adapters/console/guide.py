@@ -1,0 +1,40 @@
+"""The console's own help: how to write a line (the bot's commands are `/infochat help`)."""
+
+from __future__ import annotations
+
+from bot.domain.community import CommunitySettings
+
+
+def guide(settings: CommunitySettings) -> str:
+    channels = ", ".join(
+        f"#{name}"
+        for name in (
+            settings.moderators_channel,
+            settings.introductions_channel,
+            settings.digest_channel,
+        )
+    )
+    return f"""\
+Each line names the member who acts, then what they type or press:
+
+  sam /infochat request topic="data engineering" why="…" q="…?" q="…?"
+      the same slash command a chat member types; key=value, quotes for spaces,
+      a repeated key collects a list (q="…" q="…"). Leave the fields out to get a form.
+  priya press Accept            press a button on priya's latest message that has it
+  priya press 2                 …by its number on that message ([1] [2] …)
+  priya press "Not right now" until=2026-12-01
+                                fill the button's form inline; without values you are prompted
+  mo press Approve on 12        press a button on console message (12)
+  mo press Approve on #moderators
+                                …or on the latest message in a channel that has it
+  show priya                    priya's DMs, private replies and introductions
+  show #moderators              a channel: {channels}
+  members                       the members seen so far
+  help                          this help; `sam /infochat help` is the bot's help
+  quit                          leave (Ctrl-D too)
+
+Any word is a member (letters, digits, _ - .; not show, help, members, quit or exit).
+Moderators are the members given with --moderators (and mo in the demo).
+Forms are filled by prompts, one field per line: an empty line keeps the default,
+a list field takes one item per line until an empty line, /cancel drops the form.
+Lines starting with "# " or "#!" are comments."""

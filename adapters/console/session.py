@@ -1,0 +1,208 @@
+"""A console session: read a line, turn it into one core command, print what comes back.
+
+Members act by typing the chat's slash command or pressing buttons on messages they can
+see. Every command gets a fresh idempotency key; after each line the outbox is drained, so
+what the bot sends is printed as it is delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from adapters.console.grammar import GrammarError, Meta, Press, Show, Slash, parse_line
+from adapters.console.guide import guide
+from adapters.console.lines import PROMPT, LineSource
+from adapters.console.prompts import FormCancelled, fill_form, normalize_member_args
+from adapters.console.render import render, render_update, safe
+from adapters.console.transcript import ConsoleMessage, Transcript
+from bot.app import Infochat
+from bot.commands import Actor, ArgValue, Command, CommunityRef, parse_text
+from bot.errors import UserError
+from bot.outbox import DeliveryWorker
+from bot.views import Form, Message, Reply
+
+log = logging.getLogger(__name__)
+
+
+class _Quit(Exception):
+    """`quit`: the session ends after this line."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one input line: `ok` is False for a bad line, a refusal or an error."""
+
+    line: int
+    text: str
+    ok: bool
+    problem: str = ""
+    shown_before: int = 0  # how many console messages existed before this line
+
+
+@dataclass
+class ConsoleSession:
+    app: Infochat
+    worker: DeliveryWorker
+    transcript: Transcript
+    community: CommunityRef
+    write: Callable[[str], None]
+    moderators: frozenset[str] = frozenset()
+    strict: bool = False
+    notes: dict[str, str] = field(default_factory=dict)  # member → what `members` says
+    outcomes: list[Outcome] = field(default_factory=list)
+    replies: list[tuple[str, Reply]] = field(default_factory=list)
+
+    # ── the loop ────────────────────────────────────────────────────────────────────────
+
+    async def run(self, source: LineSource) -> int:
+        """Play lines until `quit` or the end; 1 if `strict` and a line failed, else 0."""
+        while (line := source.read(PROMPT, command=True)) is not None:
+            number, before = source.number, len(self.transcript.messages)
+            try:
+                problem = await self._line(line, source)
+            except _Quit:
+                self.outcomes.append(Outcome(number, line, True, shown_before=before))
+                break
+            self.outcomes.append(Outcome(number, line, problem is None, problem or "", before))
+            if problem is not None and self.strict:
+                self.problem(f"stopped at line {number} (--strict): {problem}")
+                return 1
+        return 0
+
+    async def _line(self, line: str, source: LineSource) -> str | None:
+        """Handle one line; the problem, if any, as a short text."""
+        try:
+            parsed = parse_line(line)
+            if parsed is None:
+                return None
+            if isinstance(parsed, Meta):
+                return self._meta(parsed)
+            if isinstance(parsed, Show):
+                return self._show(parsed)
+            if isinstance(parsed, Slash):
+                return await self._slash(parsed, source)
+            return await self._press(parsed, source)
+        except (GrammarError, FormCancelled) as exc:
+            self.problem(str(exc))
+            return str(exc)
+        except _Quit:
+            raise
+        except Exception:
+            log.exception("console line failed: %.200r", line)
+            text = "Something went wrong with that line (details in the log); nothing else is affected."
+            self.problem(text)
+            return text
+
+    def problem(self, text: str) -> None:
+        self.write("! " + safe(text))
+
+    # ── console words ───────────────────────────────────────────────────────────────────
+
+    def _meta(self, meta: Meta) -> str | None:
+        if meta.word == "quit":
+            raise _Quit
+        if meta.word == "help":
+            self.write(guide(self.app.defaults))
+        else:
+            self.write(self.members_text())
+        return None
+
+    def members_text(self) -> str:
+        if not self.notes:
+            return "No members yet: any name you type is a member, e.g. `sam /infochat help`."
+        return "Members so far:\n" + "\n".join(self.member_rows())
+
+    def member_rows(self) -> list[str]:
+        rows = []
+        for name, note in self.notes.items():
+            tags = ["moderator"] if name in self.moderators else []
+            rows.append("  " + " · ".join([name, *tags, *([note] if note else [])]))
+        return rows
+
+    def _show(self, show: Show) -> str | None:
+        if show.target.startswith("#"):
+            items = self.transcript.in_channel(show.target[1:])
+            empty = f"Nothing in {show.target} yet."
+        else:
+            items = self.transcript.private_to(show.target)
+            empty = f"Nothing for {show.target} yet."
+        self.write("\n".join(render(item) for item in items) if items else empty)
+        return None
+
+    # ── acting ──────────────────────────────────────────────────────────────────────────
+
+    def actor(self, member: str) -> Actor:
+        self.notes.setdefault(member, "")
+        display = member[:1].upper() + member[1:]
+        return Actor(self.community, member, display, is_moderator=member in self.moderators)
+
+    async def _slash(self, slash: Slash, source: LineSource) -> str | None:
+        try:
+            parsed = parse_text(slash.text)
+        except UserError as exc:  # what a chat member would get back for a garbled command
+            self.notes.setdefault(slash.member, "")
+            refusal = Reply(ok=False, messages=(Message(text=exc.message),))
+            self.replies.append((slash.member, refusal))
+            return await self._show_reply(slash.member, refusal)
+        args = normalize_member_args(parsed.args)
+        reply = await self.dispatch(slash.member, parsed.action, parsed.target, args)
+        problem = await self._show_reply(slash.member, reply)
+        if reply.ok and reply.form is not None:
+            return await self._submit_form(slash.member, reply.form, source)
+        return problem
+
+    async def _press(self, press: Press, source: LineSource) -> str | None:
+        moderator = press.member in self.moderators
+        item, button = self.transcript.find_button(
+            press.member, press.button, moderator=moderator, on=press.on
+        )
+        values = normalize_member_args(press.values)
+        if button.form is not None and not values:
+            values = fill_form(button.form, press.member, source, self.write)
+        reply = await self.dispatch(press.member, button.action, button.target, values)
+        return await self._show_reply(press.member, reply, pressed=item)
+
+    async def _submit_form(self, member: str, form: Form, source: LineSource) -> str | None:
+        values = fill_form(form, member, source, self.write)
+        if not values:
+            raise FormCancelled("Nothing was filled in, so nothing was sent.")
+        reply = await self.dispatch(member, form.action, form.target, values)
+        problem = await self._show_reply(member, reply)
+        if reply.form is not None:
+            self.problem("The bot asked for the form again; type the command with key=value.")
+        return problem
+
+    async def dispatch(
+        self, member: str, action: str, target: str, args: dict[str, ArgValue]
+    ) -> Reply:
+        """One core command as `member`, with a fresh idempotency key."""
+        command = Command(self.actor(member), action, uuid.uuid4().hex, target, args)
+        reply = await self.app.dispatch(command)
+        self.replies.append((member, reply))
+        return reply
+
+    async def _show_reply(
+        self, member: str, reply: Reply, pressed: ConsoleMessage | None = None
+    ) -> str | None:
+        """Print the reply privately to `member`, then what the bot delivered because of it."""
+        if pressed is not None and reply.update is not None:
+            self.write(render_update(self.transcript.update(pressed.number, reply.update)))
+        for message in reply.messages:
+            self.write(render(self.transcript.add_reply(member, message, ok=reply.ok)))
+        if reply.ok and not reply.messages and reply.update is None and reply.form is None:
+            self.write(f"(done for {member})")
+        for name in await self._drain():
+            self.notes.setdefault(name, "")
+        if reply.ok:
+            return None
+        return reply.messages[0].text if reply.messages else "refused"
+
+    async def _drain(self) -> Iterable[str]:
+        """Deliver the outbox now; the members it reached."""
+        before = len(self.transcript.messages)
+        await self.worker.drain()
+        delivered = self.transcript.messages[before:]
+        return [name for item in delivered if item.kind != "channel" for name in item.members]

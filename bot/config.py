@@ -1,0 +1,144 @@
+"""infochat's settings: one typed object, built in `main()` and passed down.
+
+Sources, strongest first: environment variables (`INFOCHAT_…`, nested fields with `__`, e.g.
+`INFOCHAT_COMMUNITY__APPROVAL_REQUIRED=true`), then a TOML file (`INFOCHAT_CONFIG`, or
+`infochat.toml` in the working directory when it exists), then the defaults below.
+Platform tokens are `SecretStr`: they print as `**********` and are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+from sqlalchemy.engine import make_url
+
+from bot.domain.community import CommunitySettings
+from bot.errors import InfochatError
+from bot.storage.database import sqlite_url
+
+CONFIG_ENV = "INFOCHAT_CONFIG"
+DEFAULT_CONFIG_FILE = "infochat.toml"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Platform = Literal["console", "slack", "discord"]
+
+
+class ConfigError(InfochatError):
+    """The configuration can't be used; the message says what to change (and holds no secret)."""
+
+
+def config_file() -> Path | None:
+    """The TOML file to read: `$INFOCHAT_CONFIG`, else `./infochat.toml` if it exists."""
+    named = os.environ.get(CONFIG_ENV, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_ENV} names {path}, which is not a readable file.")
+        return path
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INFOCHAT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Path("data")
+    # Empty means the SQLite file `<data_dir>/infochat.db` (through aiosqlite).
+    database_url: str = ""
+    log_level: LogLevel = "WARNING"
+    # Defaults for communities the bot meets for the first time; moderators change them later.
+    community: CommunitySettings = Field(default_factory=CommunitySettings)
+
+    # Platform credentials, used by the Slack and Discord adapters.
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    discord_token: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_token", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url.strip():
+            self.database_url = sqlite_url(self.data_dir / "infochat.db")
+        return self
+
+    @property
+    def platform(self) -> Platform:
+        """Which adapter `infochat run` starts: the console unless a platform token is set."""
+        if self.slack_bot_token or self.slack_app_token:
+            return "slack"
+        if self.discord_token:
+            return "discord"
+        return "console"
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with any password hidden, for logs and messages."""
+        try:
+            return make_url(self.database_url).render_as_string(hide_password=True)
+        except Exception:
+            return "(unparseable database URL)"
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when the database is a SQLite file, else None."""
+        try:
+            url = make_url(self.database_url)
+        except Exception:
+            return None
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database or "")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation problems into one readable `ConfigError`.
+
+    Input values are left out of the message: a mistyped token must not end up in a log.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(f"The configuration isn't valid: {problems}") from None
