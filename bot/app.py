@@ -59,7 +59,7 @@ class Infochat:
         try:
             reply = await self._run(handler, command)
         except UserError as exc:
-            return _refusal(exc)
+            return await self._refuse(command, _refusal(exc))
         except IntegrityError:
             # A concurrent delivery of the same key committed first (engines without
             # serialised writers): its outcome is the outcome.
@@ -97,6 +97,24 @@ class Infochat:
             reply = await handler(Context(conn, now, community, actor, command))
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
+
+    async def _refuse(self, command: Command, refusal: Reply) -> Reply:
+        """Remember a refusal under its key (its transaction was rolled back), so a repeated
+        key gets this same answer even after the state has moved on, and changes nothing."""
+        try:
+            async with self.db.transaction() as conn:
+                prior = await idempotency.lookup(conn, command.key)
+                if prior is not None:  # a concurrent delivery of the key got there first
+                    return prior
+                now = self.clock.now()
+                community = await get_or_create_community(
+                    conn, command.actor.community, self.defaults, now
+                )
+                await idempotency.record(conn, command, community.id, refusal, now)
+        except IntegrityError:  # the same key committed concurrently: its outcome stands
+            async with self.db.transaction() as conn:
+                return await idempotency.lookup(conn, command.key) or refusal
+        return refusal
 
 
 def _refusal(exc: UserError) -> Reply:
