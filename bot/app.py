@@ -22,6 +22,7 @@ from bot.services.context import Context, Handler
 from bot.storage import idempotency
 from bot.storage.database import Database
 from bot.storage.members import get_or_create_community, upsert_actor
+from bot.storage.volunteers import ProfileCache
 from bot.views import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Infochat:
         self.clock = clock
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
+        self.profiles = ProfileCache()
 
     async def dispatch(self, command: Command) -> Reply:
         handler = HANDLERS.get(command.action)
@@ -94,7 +96,7 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            reply = await handler(Context(conn, now, community, actor, command))
+            reply = await handler(Context(conn, now, community, actor, command, self.profiles))
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 

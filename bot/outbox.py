@@ -95,24 +95,18 @@ class DeliveryWorker:
         self.policy = policy or RetryPolicy()
         self.batch = batch
         self.wake = asyncio.Event()
+        self._refs: dict[int, CommunityRef] = {}
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages were sent."""
-        sent = 0
-        for item in await self._claim():
-            if await self._deliver(item):
-                sent += 1
-        return sent
+        return await self._deliver_all(await self._claim())
 
     async def drain(self) -> int:
         """Deliver until nothing is due now (messages waiting on a backoff stay queued)."""
         total = 0
-        while True:
-            claimed = await self._claim()
-            if not claimed:
-                return total
-            for item in claimed:
-                total += int(await self._deliver(item))
+        while claimed := await self._claim():
+            total += await self._deliver_all(claimed)
+        return total
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
         while True:
@@ -125,62 +119,89 @@ class DeliveryWorker:
                 await asyncio.wait_for(self.wake.wait(), timeout=poll_seconds)
 
     async def _claim(self) -> list[_Claimed]:
+        """Lease a batch of due messages in one conditional UPDATE, so two workers on one
+        database never hold the same message."""
         now = self.clock.now()
         free = sa.or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+        pending = (outbox.c.status == "pending", free)
+        due = (
+            sa.select(outbox.c.id)
+            .where(*pending, outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id)
+            .limit(self.batch)
+        )
         async with self.db.transaction() as conn:
             rows = (
                 await conn.execute(
-                    sa.select(
-                        outbox,
-                        communities.c.platform,
-                        communities.c.external_id,
-                        communities.c.name,
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_(due.scalar_subquery()), *pending)
+                    .values(claimed_until=now + self.policy.lease, attempts=outbox.c.attempts + 1)
+                    .returning(
+                        outbox.c.id,
+                        outbox.c.attempts,
+                        outbox.c.community_id,
+                        outbox.c.destination,
+                        outbox.c.message,
                     )
-                    .join(communities, communities.c.id == outbox.c.community_id)
-                    .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now, free)
-                    .order_by(outbox.c.id)
-                    .limit(self.batch)
                 )
             ).all()
-            claimed = []
-            for row in rows:
-                result = await conn.execute(
-                    sa.update(outbox)
-                    .where(outbox.c.id == row.id, outbox.c.status == "pending", free)
-                    .values(claimed_until=now + self.policy.lease, attempts=outbox.c.attempts + 1)
-                )
-                if result.rowcount == 1:
-                    claimed.append(
-                        _Claimed(
-                            row.id,
-                            row.attempts + 1,
-                            CommunityRef(row.platform, row.external_id, row.name),
-                            Destination.model_validate(row.destination),
-                            Message.model_validate(row.message),
-                        )
-                    )
-        return claimed
+            refs = await self._communities(conn, {row.community_id for row in rows})
+        return [
+            _Claimed(
+                row.id,
+                row.attempts,
+                refs[row.community_id],
+                Destination.model_validate(row.destination),
+                Message.model_validate(row.message),
+            )
+            for row in sorted(rows, key=lambda r: r.id)
+        ]
 
-    async def _deliver(self, item: _Claimed) -> bool:
+    async def _communities(self, conn: AsyncConnection, ids: set[int]) -> dict[int, CommunityRef]:
+        """Community references never change, so each is read once per worker."""
+        missing = ids - self._refs.keys()
+        if missing:
+            rows = await conn.execute(
+                sa.select(
+                    communities.c.id,
+                    communities.c.platform,
+                    communities.c.external_id,
+                    communities.c.name,
+                ).where(communities.c.id.in_(missing))
+            )
+            for row in rows:
+                self._refs[row.id] = CommunityRef(row.platform, row.external_id, row.name)
+        return self._refs
+
+    async def _deliver_all(self, items: list[_Claimed]) -> int:
+        """Send each claimed message, then record every outcome in one transaction."""
+        if not items:
+            return 0
+        outcomes = [await self._attempt(item) for item in items]
+        async with self.db.transaction() as conn:
+            for item, values in zip(items, outcomes, strict=True):
+                await conn.execute(sa.update(outbox).where(outbox.c.id == item.id).values(**values))
+        return sum(1 for values in outcomes if values.get("status") == "sent")
+
+    async def _attempt(self, item: _Claimed) -> dict[str, object]:
+        """Deliver one message; return the outbox columns that record the outcome."""
         try:
             await self.transport.deliver(item.community, item.destination, item.message, item.id)
         except DeliveryError as exc:
-            await self._retry_or_fail(item, str(exc), exc.retry_after)
-            return False
+            return self._retry_or_fail(item, str(exc), exc.retry_after)
         except PermanentDeliveryError as exc:
             log.error(
                 "outbox: message %s to %s can't be delivered: %s", item.id, item.destination, exc
             )
-            await self._finish(item.id, "failed", str(exc))
-            return False
+            return self._finished("failed", str(exc))
         except Exception as exc:
             log.exception("outbox: unexpected error delivering message %s", item.id)
-            await self._retry_or_fail(item, repr(exc), None)
-            return False
-        await self._finish(item.id, "sent", None)
-        return True
+            return self._retry_or_fail(item, repr(exc), None)
+        return self._finished("sent", None)
 
-    async def _retry_or_fail(self, item: _Claimed, error: str, retry_after: float | None) -> None:
+    def _retry_or_fail(
+        self, item: _Claimed, error: str, retry_after: float | None
+    ) -> dict[str, object]:
         if item.attempts >= self.policy.max_attempts:
             log.error(
                 "outbox: giving up on message %s after %s attempts: %s",
@@ -188,31 +209,23 @@ class DeliveryWorker:
                 item.attempts,
                 error,
             )
-            await self._finish(item.id, "failed", error)
-            return
+            return self._finished("failed", error)
         delay = (
             timedelta(seconds=retry_after)
             if retry_after is not None
             else self.policy.backoff(item.attempts)
         )
         log.warning("outbox: message %s will be retried in %s: %s", item.id, delay, error)
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == item.id)
-                .values(
-                    next_attempt_at=self.clock.now() + delay,
-                    claimed_until=None,
-                    last_error=error[:500],
-                )
-            )
+        return {
+            "next_attempt_at": self.clock.now() + delay,
+            "claimed_until": None,
+            "last_error": error[:500],
+        }
 
-    async def _finish(self, outbox_id: int, status: str, error: str | None) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                sa.update(outbox)
-                .where(outbox.c.id == outbox_id)
-                .values(
-                    status=status, sent_at=self.clock.now(), claimed_until=None, last_error=error
-                )
-            )
+    def _finished(self, status: str, error: str | None) -> dict[str, object]:
+        return {
+            "status": status,
+            "sent_at": self.clock.now(),
+            "claimed_until": None,
+            "last_error": error,
+        }

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.community import CommunitySettings
-from bot.domain.models import Candidate, MatchResult, RequestFields, VolunteerStats
-from bot.domain.topics import is_adjacent, normalize_topic
+from bot.domain.models import (
+    Candidate,
+    MatchResult,
+    RequestFields,
+    VolunteerProfile,
+    VolunteerStats,
+)
+from bot.domain.topics import adjacent_topics, is_adjacent, normalize_topic
 
 PERSON = 200.0
 AFFILIATION = 100.0  # per shared affiliation
@@ -171,3 +177,27 @@ def rank(
     chosen = exact or near
     chosen.sort(key=lambda c: (-c.score, c.volunteer.member_id))
     return MatchResult(candidates=tuple(chosen), widened=widened, excluded=excluded)
+
+
+def _topic_words(topic: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", _fold(normalize_topic(topic))))
+
+
+def profile_keys(volunteer: VolunteerProfile) -> frozenset[str]:
+    """Index words under which a volunteer can be found (see `request_keys`)."""
+    keys = {f"@{volunteer.user_id}"} | _tokens(volunteer.role) | _tokens(volunteer.organisation)
+    for topic in volunteer.topics:
+        keys |= _topic_words(topic)
+    return frozenset(keys)
+
+
+def request_keys(fields: RequestFields) -> frozenset[str]:
+    """Words any possible candidate shares with the request: its topic and adjacent topics,
+    the role and organisation asked for, the person asked for. Every volunteer `rank` could
+    return has at least one of them, so a pool narrowed by these keys ranks the same."""
+    if fields.target_user_id:
+        return frozenset({f"@{fields.target_user_id.strip()}"})
+    keys = set(_topic_words(fields.topic)) if fields.topic else set()
+    for topic in adjacent_topics(normalize_topic(fields.topic)) if fields.topic else ():
+        keys |= _topic_words(topic)
+    return frozenset(keys | _tokens(fields.target_role) | _tokens(fields.target_org))

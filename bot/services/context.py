@@ -14,6 +14,7 @@ from bot.domain.community import CommunitySettings
 from bot.errors import Forbidden
 from bot.outbox import enqueue
 from bot.storage.members import Community, Member
+from bot.storage.volunteers import ProfileCache
 from bot.views import Destination, Message, Reply
 
 
@@ -24,6 +25,7 @@ class Context:
     community: Community
     actor: Member
     command: Command
+    profiles: ProfileCache
 
     @property
     def settings(self) -> CommunitySettings:

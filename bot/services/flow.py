@@ -29,7 +29,13 @@ CLOSE_NOTES = {
 
 async def rank(ctx: Context, request: StoredRequest) -> MatchResult:
     pool = await volunteer_store.pool(
-        ctx.conn, ctx.community.id, request.seeker_id, request.id, ctx.now
+        ctx.conn,
+        ctx.profiles,
+        ctx.community.id,
+        request.fields,
+        request.seeker_id,
+        request.id,
+        ctx.now,
     )
     return matching.rank(request.fields, request.seeker_id, pool, ctx.now, ctx.settings)
 
@@ -49,16 +55,17 @@ async def propose(
     ask_id = await store.insert_ask(
         ctx.conn, request.id, volunteer.id, status, reasons, ctx.now, suggested_by_ask_id, note
     )
-    ask = await store.get_ask(ctx.conn, ask_id)
-    assert ask is not None
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
     if status is AskStatus.PROPOSED:
+        ask = await store.get_ask(ctx.conn, ask_id)
+        assert ask is not None
         await ctx.to_channel(
             ctx.settings.moderators_channel,
             render.approval_message(ask, request, seeker, volunteer),
         )
     else:
-        await send_ask(ctx, ask_id, request, volunteer)
+        origin = suggested_by.display_name if suggested_by else ""
+        await ctx.dm(volunteer.user_id, render.ask_message(ask_id, request, seeker, note, origin))
     return ask_id
 
 

@@ -89,6 +89,8 @@ async def upsert_actor(
             .where(members.c.id == member.id)
             .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
         )
+    else:
+        return member
     found = await find_member(conn, community_id, actor.user_id)
     assert found is not None
     return found
@@ -134,8 +136,10 @@ async def get_member(conn: AsyncConnection, member_id: int) -> Member:
 async def lock_member(conn: AsyncConnection, member_id: int) -> None:
     """Serialise concurrent commands of one member on engines with row locks (PostgreSQL).
 
-    SQLite writers are already serialised by BEGIN IMMEDIATE; there this is a plain read.
+    SQLite writers are already serialised by BEGIN IMMEDIATE, so there is nothing to do.
     """
+    if conn.dialect.name == "sqlite":
+        return
     await conn.execute(sa.select(members.c.id).where(members.c.id == member_id).with_for_update())
 
 

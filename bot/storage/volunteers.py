@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.models import ACTIVE_ASK, AskStatus, VolunteerProfile, VolunteerStats, Window
-from bot.storage.schema import asks, introductions, members, requests, volunteers
+from bot.domain.matching import profile_keys, request_keys
+from bot.domain.models import (
+    ACTIVE_ASK,
+    AskStatus,
+    RequestFields,
+    VolunteerProfile,
+    VolunteerStats,
+    Window,
+)
+from bot.storage.schema import asks, communities, introductions, members, requests, volunteers
 
 RECENT_DAYS = 90
 
@@ -20,6 +29,63 @@ def month_start(now: datetime, timezone: str) -> datetime:
     """The start of `now`'s calendar month in `timezone`, as an aware datetime."""
     local = now.astimezone(ZoneInfo(timezone))
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class ProfileCache:
+    """Parsed profiles per community, indexed for matching, reused while the community's
+    volunteer version holds.
+
+    Any change to a profile writes a new random version in the same transaction, so a change
+    made by another process (or rolled back in this one) is never served stale: a version
+    token is never reused.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[str, _Indexed]] = {}
+
+    async def candidates(
+        self, conn: AsyncConnection, community_id: int, fields: RequestFields
+    ) -> list[VolunteerProfile]:
+        """Active volunteers who share at least one matching key with the request."""
+        index = await self._index(conn, community_id)
+        found: dict[int, VolunteerProfile] = {}
+        for key in request_keys(fields):
+            for profile in index.get(key, ()):
+                found[profile.member_id] = profile
+        return sorted(found.values(), key=lambda p: p.member_id)
+
+    async def _index(self, conn: AsyncConnection, community_id: int) -> _Indexed:
+        version = (
+            await conn.execute(
+                sa.select(communities.c.volunteers_version).where(communities.c.id == community_id)
+            )
+        ).scalar_one()
+        entry = self._entries.get(community_id)
+        if entry is not None and entry[0] == version and version:
+            return entry[1]
+        rows = await conn.execute(
+            _select_profiles().where(
+                volunteers.c.community_id == community_id, volunteers.c.active.is_(True)
+            )
+        )
+        index: _Indexed = defaultdict(list)
+        for row in rows:
+            profile = _profile(row)
+            for key in profile_keys(profile):
+                index[key].append(profile)
+        self._entries[community_id] = (version, index)
+        return index
+
+
+_Indexed = dict[str, list[VolunteerProfile]]
+
+
+async def _bump(conn: AsyncConnection, community_id: int) -> None:
+    await conn.execute(
+        sa.update(communities)
+        .where(communities.c.id == community_id)
+        .values(volunteers_version=uuid4().hex)
+    )
 
 
 async def save_profile(
@@ -59,6 +125,7 @@ async def save_profile(
         await conn.execute(
             sa.insert(volunteers).values(member_id=profile.member_id, joined_at=now, **values)
         )
+    await _bump(conn, community_id)
 
 
 def _select_profiles() -> sa.Select[Any]:
@@ -77,27 +144,31 @@ async def get_profile(conn: AsyncConnection, member_id: int) -> VolunteerProfile
 async def set_pause(
     conn: AsyncConnection, member_id: int, until: datetime | None, now: datetime
 ) -> None:
-    await conn.execute(
+    result = await conn.execute(
         sa.update(volunteers)
         .where(volunteers.c.member_id == member_id)
         .values(paused_until=until, updated_at=now)
+        .returning(volunteers.c.community_id)
     )
+    for (community_id,) in result.all():
+        await _bump(conn, community_id)
 
 
 async def pool(
-    conn: AsyncConnection, community_id: int, seeker_id: int, request_id: int, now: datetime
+    conn: AsyncConnection,
+    cache: ProfileCache,
+    community_id: int,
+    fields: RequestFields,
+    seeker_id: int,
+    request_id: int,
+    now: datetime,
 ) -> list[VolunteerStats]:
     """Every active, unpaused volunteer of the community, with their counts for this request."""
-    rows = (
-        await conn.execute(
-            _select_profiles().where(
-                volunteers.c.community_id == community_id,
-                volunteers.c.active.is_(True),
-                sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
-            )
-        )
-    ).all()
-    profiles = [_profile(r) for r in rows]
+    profiles = [
+        p
+        for p in await cache.candidates(conn, community_id, fields)
+        if p.paused_until is None or p.paused_until <= now
+    ]
     intro_times = await _introductions_since(conn, community_id, now - timedelta(days=RECENT_DAYS))
     outstanding = await _outstanding(conn, community_id)
     declined = await _declined_seeker(conn, seeker_id)
@@ -107,10 +178,13 @@ async def pool(
             sa.select(asks.c.volunteer_id).where(asks.c.request_id == request_id)
         )
     }
+    starts: dict[str, datetime] = {}
     stats = []
     for p in profiles:
         times = intro_times.get(p.member_id, [])
-        start = month_start(now, p.timezone)
+        start = starts.get(p.timezone) or starts.setdefault(
+            p.timezone, month_start(now, p.timezone)
+        )
         stats.append(
             VolunteerStats(
                 profile=p,

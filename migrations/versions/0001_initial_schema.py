@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=200), server_default="", nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("volunteers_version", sa.String(length=32), server_default="", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
         sa.UniqueConstraint(
