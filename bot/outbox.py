@@ -106,6 +106,8 @@ class DeliveryWorker:
         total = 0
         while claimed := await self._claim():
             total += await self._deliver_all(claimed)
+            if len(claimed) < self.batch:  # that was everything due when we looked
+                break
         return total
 
     async def run_forever(self, poll_seconds: float = 5.0) -> None:
