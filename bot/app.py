@@ -17,7 +17,8 @@ from bot.clock import Clock
 from bot.commands import Actor, Command, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import UserError
-from bot.services import asks, info, moderation, requests, volunteers
+from bot.jobs import JobHandler, JobRunner
+from bot.services import asks, info, moderation, reminders, requests, volunteers
 from bot.services.context import Context, Handler
 from bot.storage import idempotency
 from bot.storage.database import Database
@@ -33,6 +34,9 @@ HANDLERS: dict[str, Handler] = {
     **volunteers.HANDLERS,
     **moderation.HANDLERS,
     **info.HANDLERS,
+}
+JOB_HANDLERS: dict[str, JobHandler] = {
+    **reminders.JOBS,
 }
 MAX_KEY = 200
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
@@ -51,6 +55,10 @@ class Infochat:
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
         self.profiles = ProfileCache()
+
+    def job_runner(self) -> JobRunner:
+        """The runner for this core's due jobs, sharing its caches."""
+        return JobRunner(self.db, self.clock, JOB_HANDLERS, self.profiles, self.on_commit)
 
     async def dispatch(self, command: Command) -> Reply:
         handler = HANDLERS.get(command.action)
@@ -96,7 +104,7 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            reply = await handler(Context(conn, now, community, actor, command, self.profiles))
+            reply = await handler(Context(conn, now, community, self.profiles, actor, command))
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 

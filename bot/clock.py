@@ -33,3 +33,20 @@ class FakeClock:
 
     def set(self, when: datetime) -> None:
         self._now = when
+
+
+class OffsetClock:
+    """Real time moved forward on request: the console's demo mode uses it to let an
+    operator watch reminders, follow-ups and digests happen."""
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        self._offset += delta

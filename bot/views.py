@@ -61,6 +61,14 @@ class Line(_View):
     value: SafeText
 
 
+class Attachment(_View):
+    """A file that goes with a message, e.g. a calendar invite (.ics) or a chart (.png)."""
+
+    filename: str
+    content_type: str
+    data: str  # base64
+
+
 class Message(_View):
     text: SafeText
     title: SafeText | None = None
@@ -69,6 +77,7 @@ class Message(_View):
     # Members the message is about, as platform user ids, for adapters that can show a
     # proper mention of exactly these people (never a group).
     mentions: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Reply(_View):

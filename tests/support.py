@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,13 @@ class World:
     transport: RecordingTransport
     worker: DeliveryWorker
     moderators: set[str] = field(default_factory=set)
+
+    async def travel(self, delta: timedelta) -> int:
+        """Move the clock, run whatever fell due, deliver what it sent; how many jobs ran."""
+        self.clock.advance(delta)
+        ran = await self.app.job_runner().run_due()
+        await self.worker.drain()
+        return ran
 
     def actor(self, user: str) -> Actor:
         return Actor(COMMUNITY, user, user.capitalize(), is_moderator=user in self.moderators)

@@ -24,6 +24,10 @@ class CommunitySettings(BaseModel):
     moderators_channel: str = Field("moderators", min_length=1, max_length=80)
     digest_channel: str = Field("digest", min_length=1, max_length=80)
     timezone: str = "UTC"
+    digest_weekday: int = Field(0, ge=0, le=6)  # 0 = Monday, in the community's time zone
+    digest_hour: int = Field(9, ge=0, le=23)
+    followup_days: int = Field(3, ge=1, le=30)  # after an introduction with no slot picked
+    invite_after_chats: int = Field(1, ge=0, le=10)  # 0: never invite seekers to volunteer
 
     @field_validator("timezone")
     @classmethod

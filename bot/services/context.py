@@ -1,5 +1,6 @@
-"""What a command handler works with: one transaction, the time, who is acting, and where
-messages go (the outbox, inside the same transaction)."""
+"""What core code works with: one transaction, the time, the community, and where messages
+go (the outbox, inside the same transaction). A `Scope` serves due jobs; a `Context` adds
+the member who acts and their command."""
 
 from __future__ import annotations
 
@@ -19,12 +20,10 @@ from bot.views import Destination, Message, Reply
 
 
 @dataclass
-class Context:
+class Scope:
     conn: AsyncConnection
     now: datetime
     community: Community
-    actor: Member
-    command: Command
     profiles: ProfileCache
 
     @property
@@ -43,6 +42,12 @@ class Context:
 
     async def _send(self, destination: Destination, message: Message) -> None:
         await enqueue(self.conn, self.community.id, destination, message, self.now)
+
+
+@dataclass
+class Context(Scope):
+    actor: Member
+    command: Command
 
     def require_moderator(self) -> None:
         if not self.actor.is_moderator:

@@ -3,10 +3,13 @@ commands: match, propose, ask, move on, close."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain import matching
 from bot.domain.models import AskStatus, Candidate, MatchResult, RequestStatus
 from bot.services import render
-from bot.services.context import Context
+from bot.services.context import Scope
+from bot.storage import jobs
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
@@ -20,6 +23,10 @@ CLOSE_NOTES = {
         "Try a wider topic (e.g. the field rather than one company) or a later time frame: "
         "new volunteers join all the time."
     ),
+    "expired": (
+        "Request #{id} has been open a long while without an introduction, so it's closed now. "
+        "It's not about you: try a wider topic or a later time frame, or ask again next month."
+    ),
     "no_one_left": (
         "Everyone who fits request #{id} has been asked, and nobody was free this time. "
         "It's closed now; it's not about you. Try again later or widen the topic."
@@ -27,7 +34,36 @@ CLOSE_NOTES = {
 }
 
 
-async def rank(ctx: Context, request: StoredRequest) -> MatchResult:
+async def schedule_ask(scope: Scope, ask_id: int) -> None:
+    """An ask just reached the volunteer: one reminder, then expiry."""
+    settings = scope.settings
+    for kind, days in (
+        ("ask.remind", settings.reminder_after_days),
+        ("ask.expire", settings.ask_expiry_days),
+    ):
+        await jobs.schedule(
+            scope.conn,
+            scope.community.id,
+            kind,
+            ask_id,
+            scope.now + timedelta(days=days),
+            scope.now,
+        )
+
+
+async def schedule_request(scope: Scope, request_id: int) -> None:
+    days = scope.settings.request_expiry_days
+    await jobs.schedule(
+        scope.conn,
+        scope.community.id,
+        "request.expire",
+        request_id,
+        scope.now + timedelta(days=days),
+        scope.now,
+    )
+
+
+async def rank(ctx: Scope, request: StoredRequest) -> MatchResult:
     pool = await volunteer_store.pool(
         ctx.conn,
         ctx.profiles,
@@ -41,7 +77,7 @@ async def rank(ctx: Context, request: StoredRequest) -> MatchResult:
 
 
 async def propose(
-    ctx: Context,
+    ctx: Scope,
     request: StoredRequest,
     volunteer: Member,
     reasons: tuple[str, ...],
@@ -66,10 +102,11 @@ async def propose(
     else:
         origin = suggested_by.display_name if suggested_by else ""
         await ctx.dm(volunteer.user_id, render.ask_message(ask_id, request, seeker, note, origin))
+        await schedule_ask(ctx, ask_id)
     return ask_id
 
 
-async def send_ask(ctx: Context, ask_id: int, request: StoredRequest, volunteer: Member) -> None:
+async def send_ask(ctx: Scope, ask_id: int, request: StoredRequest, volunteer: Member) -> None:
     ask = await store.get_ask(ctx.conn, ask_id)
     assert ask is not None
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
@@ -83,12 +120,12 @@ async def send_ask(ctx: Context, ask_id: int, request: StoredRequest, volunteer:
     )
 
 
-async def ask_candidate(ctx: Context, request: StoredRequest, candidate: Candidate) -> int:
+async def ask_candidate(ctx: Scope, request: StoredRequest, candidate: Candidate) -> int:
     volunteer = await member_store.get_member(ctx.conn, candidate.volunteer.member_id)
     return await propose(ctx, request, volunteer, candidate.reasons)
 
 
-async def move_on(ctx: Context, request_id: int) -> None:
+async def move_on(ctx: Scope, request_id: int) -> None:
     """After a no (decline, not now, withdrawal, silence): ask the next best, or close kindly.
 
     The seeker hears the same "still looking" whoever said no and why (R2).
@@ -118,7 +155,7 @@ async def move_on(ctx: Context, request_id: int) -> None:
     )
 
 
-async def close(ctx: Context, request: StoredRequest, reason: str, seeker: Member) -> bool:
+async def close(ctx: Scope, request: StoredRequest, reason: str, seeker: Member) -> bool:
     if not await store.set_request_status(
         ctx.conn,
         request.id,
@@ -137,7 +174,7 @@ async def close(ctx: Context, request: StoredRequest, reason: str, seeker: Membe
 
 
 async def withdraw(
-    ctx: Context, ask_id: int, volunteer_id: int, status: AskStatus, request: StoredRequest
+    ctx: Scope, ask_id: int, volunteer_id: int, status: AskStatus, request: StoredRequest
 ) -> None:
     """Withdraw an active ask; a volunteer who was asked is told kindly they needn't answer."""
     if not await store.transition_ask(ctx.conn, ask_id, AskStatus.WITHDRAWN, ctx.now):
@@ -152,7 +189,7 @@ async def withdraw(
         )
 
 
-async def release_volunteer(ctx: Context, volunteer_id: int) -> int:
+async def release_volunteer(ctx: Scope, volunteer_id: int) -> int:
     """A volunteer paused or left: their waiting asks are withdrawn and those requests move on."""
     moved = 0
     for ask in await store.active_asks(ctx.conn, volunteer_id=volunteer_id):
@@ -162,7 +199,7 @@ async def release_volunteer(ctx: Context, volunteer_id: int) -> int:
     return moved
 
 
-async def has_room(ctx: Context, member_id: int, *, already_counted: int = 0) -> bool:
+async def has_room(ctx: Scope, member_id: int, *, already_counted: int = 0) -> bool:
     """Not paused, not departed, and below capacity: may this volunteer be asked now?
 
     A member who is not a volunteer (a suggested colleague) has no profile and no limits

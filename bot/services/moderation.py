@@ -76,6 +76,7 @@ async def approve(ctx: Context) -> Reply:
     ):
         raise AlreadyDone(ANSWERED[AskStatus.PROPOSED])
     await flow.send_ask(ctx, ask.id, request, volunteer)
+    await flow.schedule_ask(ctx, ask.id)
     done = f"✅ Ask #{ask.id} approved by {ctx.actor.display_name}; {volunteer.display_name} has been asked."
     return Reply(messages=(Message(text=done),), update=render.done(done))
 

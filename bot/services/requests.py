@@ -110,6 +110,7 @@ async def check_open_limit(ctx: Context) -> None:
 async def start_matching(ctx: Context, request_id: int) -> Reply:
     request = await store.get_request(ctx.conn, request_id)
     assert request is not None
+    await flow.schedule_request(ctx, request_id)
     result = await flow.rank(ctx, request)
     if not result.candidates:
         await flow.close(ctx, request, "no_match", ctx.actor)

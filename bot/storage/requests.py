@@ -308,3 +308,17 @@ async def declined_recently(
         )
     ).first()
     return row is not None
+
+
+async def mark_reminded(conn: AsyncConnection, ask_id: int, now: datetime) -> bool:
+    """Record the one reminder an ask gets; False if it was already reminded or answered."""
+    result = await conn.execute(
+        sa.update(asks)
+        .where(
+            asks.c.id == ask_id,
+            asks.c.status == AskStatus.ASKED.value,
+            asks.c.reminded_at.is_(None),
+        )
+        .values(reminded_at=now)
+    )
+    return result.rowcount == 1

@@ -73,6 +73,10 @@ members = sa.Table(
     sa.Column("user_id", sa.String(100), nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("is_moderator", sa.Boolean, nullable=False, server_default=sa.false()),
+    # May the member be thanked by name in public digests (R11)? Off unless they opt in.
+    sa.Column("public_recognition", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A volunteer's personal weekly DM of open requests that match their topics.
+    sa.Column("weekly_digest", sa.Boolean, nullable=False, server_default=sa.false()),
     _created(),
     sa.UniqueConstraint("community_id", "user_id"),
 )
@@ -116,6 +120,9 @@ requests = sa.Table(
     sa.Column("target_member_id", sa.ForeignKey("members.id"), nullable=True),
     sa.Column("affiliations", sa.JSON, nullable=False),
     sa.Column("warnings", sa.JSON, nullable=False),
+    # The seeker's own availability, for proposing times (R8): zone and weekly windows.
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("windows", sa.JSON, nullable=False, server_default="[]"),
     _created(),
     sa.Column("submitted_at", UTCDateTime(), nullable=True),
     sa.Column("closed_at", UTCDateTime(), nullable=True),
@@ -139,6 +146,7 @@ asks = sa.Table(
     sa.Column("decided_at", UTCDateTime(), nullable=True),
     sa.Column("approved_by", sa.ForeignKey("members.id"), nullable=True),
     sa.Column("deny_reason", sa.Text, nullable=True),
+    sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
 )
 
@@ -154,6 +162,13 @@ introductions = sa.Table(
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     _created(),
+    # Scheduling (R8): the proposed slot starts, and the one picked.
+    sa.Column("slots", sa.JSON, nullable=False, server_default="[]"),
+    sa.Column("slot_start", UTCDateTime(), nullable=True),
+    # After the chat (R12): who confirmed it happened, and when it counted as completed.
+    sa.Column("seeker_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("volunteer_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "created_at"),
 )
 
@@ -195,5 +210,50 @@ processed_commands = sa.Table(
     sa.Column("user_id", sa.String(100), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("reply", sa.JSON, nullable=False),
+    _created(),
+)
+
+# Due work (reminders, expiries, follow-ups, digests): one row per (kind, period, target), so
+# each runs once however many processes share the database. A job is claimed by the same
+# transaction that carries out its effects.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("period", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(64), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
+    _created(),
+    sa.Column("done_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("kind", "period", "target"),
+    sa.Index(None, "status", "due_at"),
+)
+
+# A reported no-show is private: it is never shown publicly, and only lowers the member's
+# matching priority a little for a while (R12).
+no_shows = sa.Table(
+    "no_shows",
+    metadata,
+    _id(),
+    sa.Column("introduction_id", sa.ForeignKey("introductions.id"), nullable=False),
+    sa.Column("reporter_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("member_id", sa.ForeignKey("members.id"), nullable=False, index=True),
+    _created(),
+    sa.UniqueConstraint("introduction_id", "reporter_id"),
+)
+
+thanks = sa.Table(
+    "thanks",
+    metadata,
+    _id(),
+    sa.Column("introduction_id", sa.ForeignKey("introductions.id"), nullable=False, unique=True),
+    sa.Column("from_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("to_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
     _created(),
 )

@@ -1,0 +1,113 @@
+"""Runs due jobs (reminders, expiries, follow-ups, digests) exactly once each.
+
+Each job is claimed and carried out in one transaction: the claim, the state changes and
+the outbox messages commit together. Two processes on one database never both run a job,
+and after a restart whatever fell due while the bot was down runs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bot.clock import Clock
+from bot.commands import CommunityRef
+from bot.domain.community import CommunitySettings
+from bot.services.context import Scope
+from bot.storage import jobs as store
+from bot.storage.database import Database
+from bot.storage.members import Community
+from bot.storage.schema import communities
+from bot.storage.volunteers import ProfileCache
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Scope, store.Job], Awaitable[None]]
+MAX_ATTEMPTS = 5
+RETRY = timedelta(minutes=5)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        handlers: Mapping[str, JobHandler],
+        profiles: ProfileCache,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.handlers = handlers
+        self.profiles = profiles
+        self.on_commit = on_commit
+
+    async def run_due(self, limit: int = 200) -> int:
+        """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
+        ran = 0
+        while True:
+            async with self.db.transaction() as conn:
+                ids = await store.due(conn, self.clock.now(), limit)
+            if not ids:
+                return ran
+            progressed = False
+            for job_id in ids:
+                if await self._run(job_id):
+                    ran += 1
+                    progressed = True
+            if not progressed or len(ids) < limit:
+                return ran
+
+    async def _run(self, job_id: int) -> bool:
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as conn:
+                job = await store.claim(conn, job_id, now)
+                if job is None:
+                    return False  # another process ran it
+                handler = self.handlers.get(job.kind)
+                if handler is None:
+                    log.error("jobs: no handler for %s (job %s); dropped", job.kind, job.id)
+                    return False
+                row = (
+                    await conn.execute(
+                        sa.select(communities).where(communities.c.id == job.community_id)
+                    )
+                ).one()
+                community = Community(
+                    row.id,
+                    CommunityRef(row.platform, row.external_id, row.name),
+                    CommunitySettings.model_validate(row.settings),
+                )
+                await handler(Scope(conn, now, community, self.profiles), job)
+        except Exception as exc:
+            log.exception("jobs: job %s failed; will retry", job_id)
+            async with self.db.transaction() as conn:
+                attempts = (
+                    await conn.execute(
+                        sa.select(store.jobs.c.attempts).where(store.jobs.c.id == job_id)
+                    )
+                ).scalar_one()
+                await store.postpone(
+                    conn,
+                    job_id,
+                    now + RETRY * (attempts + 1),
+                    repr(exc),
+                    give_up=attempts + 1 >= MAX_ATTEMPTS,
+                )
+            return False
+        if self.on_commit is not None:
+            self.on_commit()
+        return True
+
+    async def run_forever(self, poll_seconds: float = 30.0) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("jobs: round failed; retrying")
+            await asyncio.sleep(poll_seconds)

@@ -1,0 +1,106 @@
+"""Due jobs: scheduled once per (kind, period, target), run once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.schema import jobs
+
+__all__ = ["Job", "claim", "due", "jobs", "postpone", "schedule"]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    community_id: int
+    kind: str
+    period: str
+    target: str
+    due_at: datetime
+    attempts: int
+
+
+async def schedule(
+    conn: AsyncConnection,
+    community_id: int,
+    kind: str,
+    target: str | int,
+    due_at: datetime,
+    now: datetime,
+    period: str = "",
+) -> bool:
+    """Add the job unless (kind, period, target) exists already; True if it was added."""
+    key = (jobs.c.kind == kind, jobs.c.period == period, jobs.c.target == str(target))
+    if (await conn.execute(sa.select(jobs.c.id).where(*key))).first() is not None:
+        return False
+    try:
+        async with conn.begin_nested():  # another process may add it first
+            await conn.execute(
+                sa.insert(jobs).values(
+                    community_id=community_id,
+                    kind=kind,
+                    period=period,
+                    target=str(target),
+                    due_at=due_at,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    rows = await conn.execute(
+        sa.select(jobs.c.id)
+        .where(jobs.c.status == "pending", jobs.c.due_at <= now)
+        .order_by(jobs.c.due_at, jobs.c.id)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+async def claim(conn: AsyncConnection, job_id: int, now: datetime) -> Job | None:
+    """Mark the job done, if still pending, in the caller's transaction: the job's effects
+    commit with the mark, so it runs once even when two processes race for it."""
+    row = (
+        await conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.status == "pending")
+            .values(status="done", done_at=now, attempts=jobs.c.attempts + 1)
+            .returning(
+                jobs.c.id,
+                jobs.c.community_id,
+                jobs.c.kind,
+                jobs.c.period,
+                jobs.c.target,
+                jobs.c.due_at,
+                jobs.c.attempts,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return Job(row.id, row.community_id, row.kind, row.period, row.target, row.due_at, row.attempts)
+
+
+async def postpone(
+    conn: AsyncConnection, job_id: int, due_at: datetime, error: str, *, give_up: bool
+) -> None:
+    await conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == "pending")
+        .values(
+            due_at=due_at,
+            attempts=jobs.c.attempts + 1,
+            last_error=error[:500],
+            status="failed" if give_up else "pending",
+        )
+    )
