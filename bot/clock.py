@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware, in UTC."""
         ...
+
+
+@runtime_checkable
+class AdjustableClock(Protocol):
+    """A clock that can be moved forward: tests' FakeClock, the demo's OffsetClock."""
+
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: timedelta) -> None: ...
 
 
 class SystemClock:

@@ -3,6 +3,7 @@
     <member> /infochat <command> [key=value ...]     the slash command a chat user types
     <member> press <button> [on <N>|on #channel] [key=value ...]
     show <member> | show #<channel> | members | help | quit
+    wait <amount>                                    demo mode: time passes (3d, 12h, 2w, 30m)
 
 `<button>` is a number or a label (case-insensitive; a prefix is enough). Lines starting
 with `# ` or `#!`, or whose first word is `#`, are comments; `#moderators` is a channel.
@@ -14,16 +15,17 @@ import re
 import shlex
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.commands import ArgValue, add_arg
 from bot.errors import InfochatError
 
 MAX_LINE = 16_000
-RESERVED = frozenset({"show", "help", "members", "quit", "exit"})
+RESERVED = frozenset({"show", "help", "members", "quit", "exit", "wait"})
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 USAGE = (
     "A line is `<member> /infochat …`, `<member> press <button> [on <number>]`, "
-    "`show <member>`, `show #<channel>`, `members`, `help` or `quit`."
+    "`show <member>`, `show #<channel>`, `members`, `wait <3d>`, `help` or `quit`."
 )
 
 
@@ -55,7 +57,21 @@ class Meta:
     word: str  # "help", "members" or "quit"
 
 
-ConsoleLine = Slash | Press | Show | Meta
+@dataclass(frozen=True)
+class Wait:
+    delta: timedelta  # how far the demo clock moves forward
+
+
+ConsoleLine = Slash | Press | Show | Meta | Wait
+
+_AMOUNT = re.compile(r"(\d{1,4})\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)")
+_UNITS = {
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+MAX_WAIT = timedelta(days=366)
 
 
 def is_comment(line: str) -> bool:
@@ -96,6 +112,8 @@ def parse_line(line: str) -> ConsoleLine | None:
         return Meta("quit" if word == "exit" else word)
     if word == "show":
         return _show(rest)
+    if word == "wait":
+        return _wait(rest)
     if head.startswith("#"):
         raise GrammarError(f"To see a channel, type `show {shorten(head)}`. {USAGE}")
     if head.startswith("/"):
@@ -111,6 +129,16 @@ def parse_line(line: str) -> ConsoleLine | None:
     if verb.startswith("/"):
         raise GrammarError(f"The command is /infochat, e.g. `{member} /infochat help`.")
     raise GrammarError(f"After the member name comes /infochat or press. {USAGE}")
+
+
+def _wait(rest: str) -> Wait:
+    match = _AMOUNT.fullmatch(rest.strip().lower())
+    if not match:
+        raise GrammarError("Wait how long? e.g. `wait 3d`, `wait 12h`, `wait 2w`, `wait 30m`.")
+    delta = int(match.group(1)) * _UNITS[match.group(2)[0]]
+    if not timedelta(0) < delta <= MAX_WAIT:
+        raise GrammarError("Wait between one minute and a year.")
+    return Wait(delta)
 
 
 def _show(rest: str) -> Show:

@@ -16,7 +16,7 @@ from adapters.console.session import ConsoleSession
 from adapters.console.transcript import Transcript
 from adapters.console.transport import ConsoleTransport
 from bot.app import Infochat
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.commands import CommunityRef
 from bot.config import Settings
 from bot.errors import InfochatError
@@ -70,7 +70,7 @@ async def run_console(
         db = Database(url)
         try:
             await db.migrate()
-            session = build_session(db, settings, options, write, clock or SystemClock())
+            session = build_session(db, settings, options, write, clock or _clock(options))
             if options.demo:
                 await demo.seed(session)
             write(banner(session, options))
@@ -78,6 +78,11 @@ async def run_console(
             return await session.run(source)
         finally:
             await db.dispose()
+
+
+def _clock(options: ConsoleOptions) -> Clock:
+    """Real time; in demo mode real time that `wait` can move forward."""
+    return OffsetClock() if options.demo else SystemClock()
 
 
 def build_session(
@@ -96,9 +101,11 @@ def build_session(
         moderators |= set(demo.MODERATORS)
     transcript = Transcript()
     worker = DeliveryWorker(db, ConsoleTransport(transcript, write), clock)
+    app = Infochat(db, clock, defaults)
     return ConsoleSession(
-        app=Infochat(db, clock, defaults),
+        app=app,
         worker=worker,
+        jobs=app.job_runner(),
         transcript=transcript,
         community=CommunityRef("console", name[:80], name[:80]),
         write=write,

@@ -12,15 +12,17 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from adapters.console.grammar import GrammarError, Meta, Press, Show, Slash, parse_line
+from adapters.console.grammar import GrammarError, Meta, Press, Show, Slash, Wait, parse_line
 from adapters.console.guide import guide
 from adapters.console.lines import PROMPT, LineSource
 from adapters.console.prompts import FormCancelled, fill_form, normalize_member_args
 from adapters.console.render import render, render_update, safe
 from adapters.console.transcript import ConsoleMessage, Transcript
 from bot.app import Infochat
+from bot.clock import AdjustableClock
 from bot.commands import Actor, ArgValue, Command, CommunityRef, parse_text
 from bot.errors import UserError
+from bot.jobs import JobRunner
 from bot.outbox import DeliveryWorker
 from bot.views import Form, Message, Reply
 
@@ -46,6 +48,7 @@ class Outcome:
 class ConsoleSession:
     app: Infochat
     worker: DeliveryWorker
+    jobs: JobRunner
     transcript: Transcript
     community: CommunityRef
     write: Callable[[str], None]
@@ -80,6 +83,8 @@ class ConsoleSession:
                 return None
             if isinstance(parsed, Meta):
                 return self._meta(parsed)
+            if isinstance(parsed, Wait):
+                return await self._wait(parsed)
             if isinstance(parsed, Show):
                 return self._show(parsed)
             if isinstance(parsed, Slash):
@@ -200,9 +205,24 @@ class ConsoleSession:
             return None
         return reply.messages[0].text if reply.messages else "refused"
 
+    async def _wait(self, wait: Wait) -> str | None:
+        """Demo mode: move the clock forward, then run what fell due (reminders, expiries,
+        follow-ups, digests) and deliver what it sent."""
+        clock = self.app.clock
+        if not isinstance(clock, AdjustableClock):
+            text = "`wait` only works in demo mode (`infochat run --demo`): real time can't be skipped."
+            self.problem(text)
+            return text
+        clock.advance(wait.delta)
+        self.write(f"… time passes: it is now {clock.now():%a %d %b %Y %H:%M} UTC.")
+        for name in await self._drain():
+            self.notes.setdefault(name, "")
+        return None
+
     async def _drain(self) -> Iterable[str]:
-        """Deliver the outbox now; the members it reached."""
+        """Run due jobs and deliver the outbox now; the members it reached."""
         before = len(self.transcript.messages)
+        await self.jobs.run_due()
         await self.worker.drain()
         delivered = self.transcript.messages[before:]
         return [name for item in delivered if item.kind != "channel" for name in item.members]
