@@ -30,10 +30,12 @@ Each line names the member who acts, then what they type or press:
   show priya                    priya's DMs, private replies and introductions
   show #moderators              a channel: {channels}
   members                       the members seen so far
+  wait 3d                       demo mode: time passes (m, h, d, w); reminders, expiries,
+                                follow-ups and digests that fall due happen
   help                          this help; `sam /infochat help` is the bot's help
   quit                          leave (Ctrl-D too)
 
-Any word is a member (letters, digits, _ - .; not show, help, members, quit or exit).
+Any word is a member (letters, digits, _ - .; not show, help, members, wait, quit or exit).
 Moderators are the members given with --moderators (and mo in the demo).
 Forms are filled by prompts, one field per line: an empty line keeps the default,
 a list field takes one item per line until an empty line, /cancel drops the form.
