@@ -17,8 +17,21 @@ from bot.clock import Clock
 from bot.commands import Actor, Command, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import UserError
-from bot.jobs import JobHandler, JobRunner
-from bot.services import asks, info, moderation, reminders, requests, volunteers
+from bot.jobs import JobHandler, JobRunner, Preparation
+from bot.services import (
+    asks,
+    digest,
+    followups,
+    info,
+    ledger,
+    moderation,
+    pay_it_forward,
+    reminders,
+    requests,
+    scheduling,
+    thanks,
+    volunteers,
+)
 from bot.services.context import Context, Handler
 from bot.storage import idempotency
 from bot.storage.database import Database
@@ -34,10 +47,20 @@ HANDLERS: dict[str, Handler] = {
     **volunteers.HANDLERS,
     **moderation.HANDLERS,
     **info.HANDLERS,
+    **digest.HANDLERS,
+    **scheduling.HANDLERS,
+    **followups.HANDLERS,
+    **thanks.HANDLERS,
+    **ledger.HANDLERS,
 }
 JOB_HANDLERS: dict[str, JobHandler] = {
     **reminders.JOBS,
+    **digest.JOBS,
+    **followups.JOBS,
+    **pay_it_forward.JOBS,
 }
+# Before each round of due jobs: every community has its next weekly digest scheduled.
+JOB_PREPARATIONS: tuple[Preparation, ...] = (digest.ensure_digests,)
 MAX_KEY = 200
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
@@ -58,7 +81,9 @@ class Infochat:
 
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs, sharing its caches."""
-        return JobRunner(self.db, self.clock, JOB_HANDLERS, self.profiles, self.on_commit)
+        return JobRunner(
+            self.db, self.clock, JOB_HANDLERS, self.profiles, self.on_commit, JOB_PREPARATIONS
+        )
 
     async def dispatch(self, command: Command) -> Reply:
         handler = HANDLERS.get(command.action)

@@ -63,6 +63,8 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "deny"): ("mod.deny", ("target",)),
     ("mod", "audit"): ("mod.audit", ()),
     ("mod", "settings"): ("mod.settings", ()),
+    ("mod", "ledger"): ("mod.ledger", ()),
+    ("mod", "digest"): ("mod.digest", ()),
 }
 
 ALIASES = {

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock
 from bot.commands import CommunityRef
@@ -27,6 +28,8 @@ from bot.storage.volunteers import ProfileCache
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Scope, store.Job], Awaitable[None]]
+# Runs in its own transaction before each round, e.g. to give every community its next digest.
+Preparation = Callable[[AsyncConnection, datetime], Awaitable[None]]
 MAX_ATTEMPTS = 5
 RETRY = timedelta(minutes=5)
 
@@ -39,16 +42,19 @@ class JobRunner:
         handlers: Mapping[str, JobHandler],
         profiles: ProfileCache,
         on_commit: Callable[[], None] | None = None,
+        prepare: Sequence[Preparation] = (),
     ) -> None:
         self.db = db
         self.clock = clock
         self.handlers = handlers
         self.profiles = profiles
         self.on_commit = on_commit
+        self.prepare = prepare
 
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
         ran = 0
+        await self._prepare()
         while True:
             async with self.db.transaction() as conn:
                 ids = await store.due(conn, self.clock.now(), limit)
@@ -59,8 +65,18 @@ class JobRunner:
                 if await self._run(job_id):
                     ran += 1
                     progressed = True
-            if not progressed or len(ids) < limit:
+            if not progressed:
                 return ran
+
+    async def _prepare(self) -> None:
+        if not self.prepare:
+            return
+        try:
+            async with self.db.transaction() as conn:
+                for step in self.prepare:
+                    await step(conn, self.clock.now())
+        except Exception:  # never let it hold up the jobs already due
+            log.exception("jobs: preparing the round failed; running due jobs anyway")
 
     async def _run(self, job_id: int) -> bool:
         now = self.clock.now()

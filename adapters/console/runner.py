@@ -100,7 +100,8 @@ def build_session(
     if options.demo:
         moderators |= set(demo.MODERATORS)
     transcript = Transcript()
-    worker = DeliveryWorker(db, ConsoleTransport(transcript, write), clock)
+    transport = ConsoleTransport(transcript, write, settings.data_dir / "attachments")
+    worker = DeliveryWorker(db, transport, clock)
     app = Infochat(db, clock, defaults)
     return ConsoleSession(
         app=app,

@@ -1,19 +1,29 @@
-"""The console's `Transport`: each delivery goes into the transcript and is printed."""
+"""The console's `Transport`: each delivery goes into the transcript and is printed; its
+attachments (a calendar invite, a chart) are written to files under `attachments_dir`."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
+from pathlib import Path
 
-from adapters.console.render import render
+from adapters.console.render import INDENT, render, safe
 from adapters.console.transcript import Transcript
 from bot.commands import CommunityRef
-from bot.views import Destination, Message
+from bot.views import Attachment, Destination, Message
 
 
 class ConsoleTransport:
-    def __init__(self, transcript: Transcript, write: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        transcript: Transcript,
+        write: Callable[[str], None],
+        attachments_dir: Path | None = None,
+    ) -> None:
         self.transcript = transcript
         self.write = write
+        self.attachments_dir = attachments_dir
         self.delivered: set[int] = set()
 
     async def deliver(
@@ -22,4 +32,20 @@ class ConsoleTransport:
         if delivery_id in self.delivered:  # a redelivery after a lapsed claim: shown once
             return
         self.delivered.add(delivery_id)
-        self.write(render(self.transcript.add_delivery(destination, message)))
+        shown = render(self.transcript.add_delivery(destination, message))
+        notes = [f"{INDENT}📎 {self.save(a)}" for a in message.attachments]
+        self.write("\n".join([shown, *notes]))
+
+    def save(self, attachment: Attachment) -> str:
+        """Write the attachment to its file; what to print about it."""
+        name = Path(attachment.filename).name
+        if self.attachments_dir is None or name in ("", ".", ".."):
+            return f"{safe(attachment.filename)} (not saved)"
+        try:
+            data = base64.b64decode(attachment.data, validate=True)
+            self.attachments_dir.mkdir(parents=True, exist_ok=True)
+            path = self.attachments_dir / name
+            path.write_bytes(data)
+        except (OSError, binascii.Error) as exc:
+            return f"{safe(name)} could not be saved ({exc.__class__.__name__})"
+        return f"saved {safe(str(path))}"

@@ -30,6 +30,8 @@ ORGANISATION = 30.0
 ADJACENT = 10.0
 # Fewer recent chats win, but the penalty stays below the smallest boost: it never beats fit.
 RECENCY = 9.0
+# A reported no-show (R12) weighs like this many more recent chats, on the same capped curve.
+NO_SHOW = 2.0
 
 _ROLE_STOPWORDS = frozenset({"a", "an", "the", "of", "at", "in", "for", "and", "&"})
 
@@ -145,8 +147,8 @@ def _candidate(
         if key in request.affiliations and key not in shared:
             shared[key] = (AFFILIATION, f"you both list {affiliation}")
     boosts = sorted([*shared.values(), *fits], key=lambda boost: -boost[0])
-    given = stats.given_recently
-    score = sum(points for points, _ in boosts) - RECENCY * given / (given + 1)
+    load = stats.given_recently + NO_SHOW * stats.no_shows_recently
+    score = sum(points for points, _ in boosts) - RECENCY * load / (load + 1)
     reasons = tuple(dict.fromkeys(reason for _, reason in boosts))
     return Candidate(stats.profile, score, reasons, adjacent=adjacent)
 

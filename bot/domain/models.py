@@ -51,7 +51,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Window:
-    """A weekly availability window in the volunteer's time zone. end <= start crosses midnight."""
+    """A weekly availability window in its owner's time zone. end <= start crosses midnight."""
 
     weekday: int  # 0 = Monday
     start: time
@@ -95,6 +95,8 @@ class RequestFields:
     target_org: str = ""
     target_user_id: str = ""  # a specific volunteer the seeker would like to talk to
     affiliations: tuple[str, ...] = ()  # the seeker's schools, employers, groups
+    timezone: str = "UTC"  # the seeker's zone, for proposing times (R8)
+    windows: tuple[Window, ...] = ()  # the seeker's weekly windows, in their zone
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class VolunteerStats:
     given_recently: int = 0  # introductions in the last 90 days
     last_declined_seeker_at: datetime | None = None  # when they last declined this seeker
     asked_for_request: bool = False  # already asked (any outcome) for this request
+    no_shows_recently: int = 0  # chats they missed, as reported, in the last 60 days
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.commands import arg_str
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
-from bot.services import flow, render
+from bot.services import flow, followups, render, scheduling
 from bot.services.context import Context, Handler
 from bot.services.forms import pause_until
 from bot.services.requests import member_reference, parse_id
@@ -59,11 +59,11 @@ async def accept(ctx: Context) -> Reply:
         ctx.conn, request.id, (RequestStatus.OPEN,), RequestStatus.INTRODUCED, ctx.now
     ):
         raise AlreadyDone("This request is no longer open.")
-    await store.insert_introduction(ctx.conn, request, ask, ctx.now)
+    intro_id = await store.insert_introduction(ctx.conn, request, ask, ctx.now)
+    await followups.schedule_after_introduction(ctx, intro_id)
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
-    await ctx.to_group(
-        (seeker.user_id, ctx.actor.user_id), render.introduction_message(request, seeker, ctx.actor)
-    )
+    message = await scheduling.introduce(ctx, intro_id, request, seeker, ctx.actor)
+    await ctx.to_group((seeker.user_id, ctx.actor.user_id), message)
     return Reply(
         messages=(
             Message(

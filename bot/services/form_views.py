@@ -67,6 +67,19 @@ def request_form(settings: CommunitySettings) -> Form:
                 kind="list",
                 required=False,
             ),
+            FormField(
+                name="timezone",
+                label="Your time zone, to propose times (optional)",
+                kind="timezone",
+                required=False,
+                placeholder="e.g. Europe/Berlin",
+            ),
+            FormField(
+                name="windows",
+                label="When you're free each week (optional)",
+                required=False,
+                placeholder="e.g. Mon 18:00-20:00; Tue-Thu 12-13",
+            ),
         ),
     )
 

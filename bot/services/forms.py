@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.commands import Args, arg_list, arg_str
 from bot.domain.community import CommunitySettings
-from bot.domain.models import FORMATS, RequestFields, VolunteerProfile
+from bot.domain.models import FORMATS, RequestFields, VolunteerProfile, Window
 from bot.domain.values import (
     TIMEZONE_HELP,
     default_pause,
@@ -42,6 +42,8 @@ REQUEST_KEYS = frozenset(
         "organisation",
         "person",
         "affiliations",
+        "timezone",
+        "windows",
         "override",
     }
 )
@@ -57,6 +59,7 @@ VOLUNTEER_KEYS = frozenset(
         "minutes",
         "monthly_capacity",
         "windows",
+        "weekly_digest",
     }
 )
 
@@ -174,6 +177,7 @@ def parse_request(args: Args, settings: CommunitySettings) -> tuple[RequestField
     org = text_field(args, "organisation", errors, required=False, limit=MAX_SHORT)
     person = text_field(args, "person", errors, required=False, limit=MAX_SHORT)
     affiliations = list_field(args, "affiliations", errors)
+    timezone, windows = availability(args, errors)
     errors.raise_if_any()
     fields = RequestFields(
         topic=topic,
@@ -185,8 +189,33 @@ def parse_request(args: Args, settings: CommunitySettings) -> tuple[RequestField
         target_role=role,
         target_org=org,
         affiliations=affiliations,
+        timezone=timezone,
+        windows=windows,
     )
     return fields, person
+
+
+WINDOWS_HELP = "Write e.g. “Mon 18:00-20:00; Tue-Thu 12-13”."
+
+
+def availability(args: Args, errors: FieldErrors) -> tuple[str, tuple[Window, ...]]:
+    """The seeker's optional time zone (UTC when not given) and weekly windows (R8)."""
+    raw_zone = text_field(args, "timezone", errors, required=False, limit=64)
+    raw_windows = text_field(
+        args, "windows", errors, required=False, limit=MAX_SHORT * 5, multiline=True
+    )
+    timezone = "UTC"
+    windows: tuple[Window, ...] = ()
+    if raw_zone:
+        try:
+            timezone = parse_timezone(raw_zone)
+        except ValueError:
+            errors.add("timezone", TIMEZONE_HELP)
+    try:
+        windows = parse_windows(raw_windows)
+    except ValueError as exc:
+        errors.add("windows", f"I couldn't read “{str(exc)[:40]}”. {WINDOWS_HELP}")
+    return timezone, windows
 
 
 def parse_volunteer(
@@ -232,8 +261,24 @@ def parse_volunteer(
                 "windows",
                 f"I couldn't read “{str(exc)[:40]}”. Write e.g. “Mon 18:00-20:00; Tue-Thu 12-13”.",
             )
+    try:
+        weekly_digest_choice(args)  # stored on the member by the service, checked here
+    except InvalidInput as exc:
+        errors.add("weekly_digest", exc.message)
     errors.raise_if_any()
     return replace(profile, active=True, **changes)  # type: ignore[arg-type]
+
+
+def weekly_digest_choice(args: Args) -> bool | None:
+    """`weekly_digest=yes|no`: the volunteer's personal weekly DM; None when not given."""
+    raw = clean(arg_str(args, "weekly_digest", "")).lower()
+    if raw in ("yes", "y", "on", "true"):
+        return True
+    if raw in ("no", "n", "off", "false"):
+        return False
+    if not raw:
+        return None
+    raise InvalidInput("weekly_digest takes yes or no.", fields={"weekly_digest": "Say yes or no."})
 
 
 MAX_PAUSE_DAYS = 365

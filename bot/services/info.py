@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
+from bot.services import ledger
 from bot.services.context import Context, Handler
 from bot.services.volunteers import paused, profile_message
 from bot.storage import volunteers as volunteer_store
-from bot.storage.schema import introductions
 from bot.views import Line, Message, Reply
 
 HELP = (
@@ -19,9 +17,11 @@ HELP = (
     ("availability", 'set your weekly windows, e.g. windows="Mon 18:00-20:00"'),
     ("volunteer pause [until=YYYY-MM-DD] / resume", "take a break from asks, or come back"),
     ("volunteer leave", "stop volunteering (waiting asks are passed on kindly)"),
-    ("me", "your profile and the chats you gave and received"),
+    ("me [recognition=on|off]", "your chats given and received, help chains, recognition"),
     ("mod queue / approve <ask> / deny <ask> reason=…", "moderators: introductions to approve"),
     ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),
+    ("mod ledger", "moderators: community totals of chats given, received and paid forward"),
+    ("mod digest", "moderators: preview this week's digest (nothing is posted)"),
 )
 
 
@@ -42,23 +42,8 @@ async def help_(ctx: Context) -> Reply:
 
 
 async def me(ctx: Context) -> Reply:
-    counts = {}
-    for column, label in (
-        (introductions.c.volunteer_id, "given"),
-        (introductions.c.seeker_id, "received"),
-    ):
-        result = await ctx.conn.execute(sa.select(sa.func.count()).where(column == ctx.actor.id))
-        counts[label] = int(result.scalar_one())
-    messages = [
-        Message(
-            title=f"{ctx.actor.display_name}",
-            text="Your chats so far.",
-            lines=(
-                Line(label="Chats given", value=str(counts["given"])),
-                Line(label="Chats received", value=str(counts["received"])),
-            ),
-        )
-    ]
+    note = await ledger.update_recognition(ctx)
+    messages = [await ledger.member_message(ctx, note)]
     profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
     if profile is not None and profile.active:
         messages.append(profile_message(profile, "Your volunteer profile", paused(ctx, profile)))

@@ -210,17 +210,30 @@ def approval_message(
     )
 
 
-def introduction_message(request: StoredRequest, seeker: Member, volunteer: Member) -> Message:
+def introduction_message(
+    request: StoredRequest,
+    seeker: Member,
+    volunteer: Member,
+    times: tuple[Line, ...] = (),
+    buttons: tuple[Button, ...] = (),
+    next_step: str = "",
+) -> Message:
+    """The introduction; with proposed `times` (R8), their buttons and what to do next."""
     f = request.fields
+    next_step = next_step or (
+        f"{seeker.display_name}, please suggest a couple of times that suit {volunteer.display_name}."
+    )
     return Message(
         title=f"Introduction: {seeker.display_name} meet {volunteer.display_name}",
         text=(
             f"{volunteer.display_name} said yes to a {f.minutes}-minute {f.format} chat with "
             f"{seeker.display_name} about {f.topic}, within the next {f.time_frame_days} days. "
-            f"{seeker.display_name}, please suggest a couple of times that suit {volunteer.display_name}."
+            + next_step
         ),
+        buttons=buttons,
         lines=(
             Line(label="Agreed time", value=f"{f.minutes} minutes"),
+            *times,
             Line(label="Why", value=f.why),
             Line(
                 label="Questions",

@@ -10,6 +10,7 @@ from bot.domain.models import VolunteerProfile
 from bot.errors import InvalidInput, UserError
 from bot.services import flow
 from bot.services.context import Context, Handler
+from bot.services.digest import save_weekly_choice
 from bot.services.form_views import volunteer_form
 from bot.services.forms import parse_volunteer, pause_until
 from bot.storage import volunteers as store
@@ -69,6 +70,7 @@ async def join(ctx: Context) -> Reply:
                 text="You'll get a private ask whenever someone's request fits you, and you can always "
                 "say no or “not right now”. Nobody gets your contact without your yes."
             ),
+            *await save_weekly_choice(ctx),
         )
     )
 
@@ -81,7 +83,12 @@ async def edit(ctx: Context) -> Reply:
         ctx.command.args, profile, ctx.actor.id, ctx.actor.user_id, ctx.actor.display_name
     )
     await store.save_profile(ctx.conn, updated, ctx.community.id, ctx.now)
-    return Reply(messages=(profile_message(updated, "Profile updated", paused(ctx, updated)),))
+    return Reply(
+        messages=(
+            profile_message(updated, "Profile updated", paused(ctx, updated)),
+            *await save_weekly_choice(ctx),
+        )
+    )
 
 
 async def availability(ctx: Context) -> Reply:

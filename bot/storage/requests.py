@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from bot.domain.models import (
     Finding,
     RequestFields,
     RequestStatus,
+    Window,
 )
 from bot.storage.schema import asks, introductions, members, requests
 
@@ -76,6 +77,8 @@ async def insert_request(
             target_org=fields.target_org,
             target_member_id=target_member_id,
             affiliations=list(fields.affiliations),
+            timezone=fields.timezone,
+            windows=windows_json(fields.windows),
             warnings=[f.code for f in warnings],
             created_at=now,
             submitted_at=now if status is RequestStatus.OPEN else None,
@@ -256,6 +259,8 @@ def _request(row: Any) -> StoredRequest:
         target_org=row.target_org,
         target_user_id=row.target_user_id or "",
         affiliations=tuple(row.affiliations),
+        timezone=row.timezone,
+        windows=windows_from_json(row.windows),
     )
     return StoredRequest(
         id=row.id,
@@ -268,6 +273,15 @@ def _request(row: Any) -> StoredRequest:
         created_at=row.created_at,
         close_reason=row.close_reason,
     )
+
+
+def windows_json(windows: Iterable[Window]) -> list[list[object]]:
+    """Weekly windows as stored: `[[weekday, "HH:MM", "HH:MM"], ...]`."""
+    return [[w.weekday, w.start.isoformat("minutes"), w.end.isoformat("minutes")] for w in windows]
+
+
+def windows_from_json(rows: Iterable[list[Any]]) -> tuple[Window, ...]:
+    return tuple(Window(int(d), time.fromisoformat(s), time.fromisoformat(e)) for d, s, e in rows)
 
 
 def _ask(row: Any) -> StoredAsk:

@@ -20,9 +20,18 @@ from bot.domain.models import (
     VolunteerStats,
     Window,
 )
-from bot.storage.schema import asks, communities, introductions, members, requests, volunteers
+from bot.storage.schema import (
+    asks,
+    communities,
+    introductions,
+    members,
+    no_shows,
+    requests,
+    volunteers,
+)
 
 RECENT_DAYS = 90
+NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
 
 
 def month_start(now: datetime, timezone: str) -> datetime:
@@ -172,6 +181,7 @@ async def pool(
     intro_times = await _introductions_since(conn, community_id, now - timedelta(days=RECENT_DAYS))
     outstanding = await _outstanding(conn, community_id)
     declined = await _declined_seeker(conn, seeker_id)
+    missed = await _no_shows_since(conn, community_id, now - timedelta(days=NO_SHOW_DAYS))
     asked = {
         r.volunteer_id
         for r in await conn.execute(
@@ -193,6 +203,7 @@ async def pool(
                 given_recently=len(times),
                 last_declined_seeker_at=declined.get(p.member_id),
                 asked_for_request=p.member_id in asked,
+                no_shows_recently=missed[p.member_id],
             )
         )
     return stats
@@ -241,6 +252,23 @@ async def _outstanding(conn: AsyncConnection, community_id: int) -> Counter[int]
             asks.c.status.in_([s.value for s in ACTIVE_ASK]),
         )
         .group_by(asks.c.volunteer_id)
+    )
+    return Counter({r[0]: int(r[1]) for r in rows})
+
+
+async def _no_shows_since(
+    conn: AsyncConnection, community_id: int, since: datetime
+) -> Counter[int]:
+    """Chats volunteers missed, as their seekers reported (no-shows of seekers don't count)."""
+    rows = await conn.execute(
+        sa.select(no_shows.c.member_id, sa.func.count())
+        .join(introductions, introductions.c.id == no_shows.c.introduction_id)
+        .where(
+            introductions.c.community_id == community_id,
+            no_shows.c.member_id == introductions.c.volunteer_id,
+            no_shows.c.created_at >= since,
+        )
+        .group_by(no_shows.c.member_id)
     )
     return Counter({r[0]: int(r[1]) for r in rows})
 

@@ -43,6 +43,8 @@ async def test_a_form_returned_by_a_command_is_filled_by_prompts(make_console: M
             "",  # organisation
             "@Priya",  # a specific volunteer, named as members are
             "",  # affiliations
+            "America/New_York",  # time zone
+            "",  # weekly windows
             "priya press Accept",
         ]
     )

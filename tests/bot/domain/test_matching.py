@@ -25,7 +25,7 @@ REQUEST = RequestFields(
 
 def volunteer(member_id: int, **changes: object) -> VolunteerStats:
     stats_fields = {"used_this_month", "outstanding", "given_recently"}
-    stats_fields |= {"last_declined_seeker_at", "asked_for_request"}
+    stats_fields |= {"last_declined_seeker_at", "asked_for_request", "no_shows_recently"}
     stats = {k: v for k, v in changes.items() if k in stats_fields}
     profile = {k: v for k, v in changes.items() if k not in stats_fields}
     base = VolunteerProfile(
@@ -166,6 +166,25 @@ def test_recent_chats_never_outweigh_a_better_fit() -> None:
     busy_fit = volunteer(4, given_recently=1000)
     idle_role_only = volunteer(5, topics=("law",))
     assert ids(run(busy_fit, idle_role_only, target_role="designer")) == [4, 5]
+
+
+def test_a_recent_no_show_lowers_priority_a_little() -> None:
+    missed = volunteer(2, no_shows_recently=1)
+    reliable = volunteer(3)
+    assert ids(run(missed, reliable)) == [3, 2]
+    # It weighs like two more recent chats: more than one, less than three.
+    assert ids(run(missed, volunteer(4, given_recently=1))) == [4, 2]
+    assert ids(run(missed, volunteer(5, given_recently=3))) == [2, 5]
+
+
+def test_no_shows_never_outweigh_a_better_fit() -> None:
+    missed_alumna = volunteer(
+        2, no_shows_recently=50, given_recently=1000, affiliations=("Women in Tech",)
+    )
+    assert ids(run(missed_alumna, volunteer(3))) == [2, 3]
+    missed_role_fit = volunteer(4, no_shows_recently=50, given_recently=1000)
+    idle_topic_only = volunteer(5, role="Researcher")
+    assert ids(run(missed_role_fit, idle_topic_only, target_role="designer")) == [4, 5]
 
 
 def test_ties_fall_back_to_member_id() -> None:

@@ -1,0 +1,114 @@
+"""The pay-it-forward ledger (R11), computed from completed chats; no I/O.
+
+A chat is one completed introduction: the volunteer (giver) helped the seeker (receiver) at
+a time. A help chain is a path of chats in time order where whoever was helped helps someone
+later: A helped B, then B helped C. Its length is its number of chats, at least two.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+# The people of a chain in order; one person may appear twice (A helped B, B later helped A).
+Chain = tuple[int, ...]
+
+# Bounds the enumeration of chains: a community would need thousands of criss-crossing chats
+# to reach it, and then the chains shown are a sample (the longest is always exact).
+MAX_STEPS = 20_000
+
+
+@dataclass(frozen=True)
+class Chat:
+    giver: int
+    receiver: int
+    at: datetime  # when the chat happened
+
+
+@dataclass(frozen=True)
+class Tally:
+    given: int = 0
+    received: int = 0
+
+
+def tallies(chats: Iterable[Chat]) -> dict[int, Tally]:
+    """Chats given and received, per member who took part in any."""
+    given: dict[int, int] = defaultdict(int)
+    received: dict[int, int] = defaultdict(int)
+    for chat in chats:
+        given[chat.giver] += 1
+        received[chat.receiver] += 1
+    return {m: Tally(given[m], received[m]) for m in sorted(given.keys() | received.keys())}
+
+
+def paid_forward(chats: Iterable[Chat]) -> set[int]:
+    """Members who gave a chat after they had received one."""
+    first_received: dict[int, datetime] = {}
+    givers: dict[int, list[datetime]] = defaultdict(list)
+    for chat in chats:
+        seen = first_received.get(chat.receiver)
+        if seen is None or chat.at < seen:
+            first_received[chat.receiver] = chat.at
+        givers[chat.giver].append(chat.at)
+    return {
+        member
+        for member, times in givers.items()
+        if member in first_received and max(times) > first_received[member]
+    }
+
+
+def longest_chain(chats: Sequence[Chat]) -> int:
+    """The number of chats in the longest chain; 0 when nobody has paid it forward yet."""
+    # Latest chats first: a chat's best chain is 1 + the best chain its receiver started
+    # strictly later. Chats at the same moment are scored before any of them counts.
+    best_from: dict[int, int] = defaultdict(int)  # person → best chain they start, so far
+    longest = 0
+    ordered = sorted(chats, key=lambda c: c.at, reverse=True)
+    for _, group in groupby(ordered, key=lambda c: c.at):
+        scored = [(chat, 1 + best_from[chat.receiver]) for chat in group]
+        for chat, best in scored:
+            best_from[chat.giver] = max(best_from[chat.giver], best)
+            longest = max(longest, best)
+    return longest if longest >= 2 else 0
+
+
+def chains(chats: Sequence[Chat]) -> list[Chain]:
+    """Every maximal chain, as the people in it: no chain twice, none that sits inside a
+    longer one. Longest first, then in the order they started."""
+    ordered = sorted(chats, key=lambda c: c.at)
+    by_giver: dict[int, list[int]] = defaultdict(list)  # person → their chats, in time order
+    for i, chat in enumerate(ordered):
+        by_giver[chat.giver].append(i)
+    times = {person: [ordered[i].at for i in ids] for person, ids in by_giver.items()}
+
+    def successors(i: int) -> list[int]:
+        chat = ordered[i]
+        ids = by_giver.get(chat.receiver, [])
+        return ids[bisect_right(times.get(chat.receiver, []), chat.at) :]
+
+    has_predecessor = {j for i in range(len(ordered)) for j in successors(i)}
+    found: dict[Chain, None] = {}
+    steps = 0
+    stack: list[tuple[int, Chain]] = [
+        (i, (ordered[i].giver, ordered[i].receiver))
+        for i in reversed(range(len(ordered)))
+        if i not in has_predecessor
+    ]
+    while stack and steps < MAX_STEPS:
+        steps += 1
+        i, people = stack.pop()
+        nexts = successors(i)
+        if not nexts and len(people) >= 3:
+            found.setdefault(people, None)
+        stack.extend((j, (*people, ordered[j].receiver)) for j in reversed(nexts))
+    kept = [c for c in found if not any(c != o and _inside(c, o) for o in found)]
+    return sorted(kept, key=len, reverse=True)
+
+
+def _inside(short: Chain, long: Chain) -> bool:
+    n = len(short)
+    return n <= len(long) and any(long[k : k + n] == short for k in range(len(long) - n + 1))

@@ -1,0 +1,239 @@
+"""Weekly digests (R11): each community's week in its digest channel, with a chart; a private
+preview for moderators; and a personal weekly DM for volunteers who asked for one.
+
+A community's digest is the due job "digest.weekly" (target: the community, period: the ISO
+week of its due time), at its digest weekday and hour in its own time zone. Running it posts
+the digest, queues the personal DMs ("digest.personal", one per volunteer and week), and
+schedules the next digest from *now*: after downtime a missed digest runs once, late, and the
+next one is in the future. `ensure_digests`, which the job runner calls before each round,
+gives every community its first digest job (and a new one if one ever failed for good).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.digest import (
+    CHART_WEEKS,
+    WEEK,
+    Digest,
+    in_window,
+    paid_forward_between,
+    recognise,
+    waiting_by_topic,
+    weekly_counts,
+)
+from bot.domain.digest_time import iso_week, next_occurrence
+from bot.domain.ledger import longest_chain
+from bot.domain.topics import normalize_topic
+from bot.jobs import JobHandler
+from bot.services.context import Context, Handler, Scope
+from bot.services.digest_chart import weekly_chart
+from bot.services.forms import weekly_digest_choice
+from bot.storage import digest as store
+from bot.storage import jobs
+from bot.storage import ledger as ledger_store
+from bot.storage import volunteers as volunteer_store
+from bot.storage.digest import OpenRequest
+from bot.storage.jobs import Job
+from bot.storage.members import Community
+from bot.views import Line, Message, Reply
+
+WEEKLY = "digest.weekly"
+PERSONAL = "digest.personal"
+MAX_PERSONAL_LINES = 10
+
+
+async def schedule_weekly(conn: AsyncConnection, community: Community, now: datetime) -> None:
+    """Schedule the community's next digest after `now` with its current settings, unless one
+    is pending. A week whose digest already ran (e.g. the weekday was just moved later in the
+    same week) is skipped: one digest per community and ISO week."""
+    if str(community.id) in await store.pending_targets(conn, WEEKLY, community.id):
+        return
+    s = community.settings
+    due = now
+    for _ in range(3):
+        due = next_occurrence(due, s.timezone, s.digest_weekday, s.digest_hour)
+        period = iso_week(due, s.timezone)
+        if await jobs.schedule(conn, community.id, WEEKLY, community.id, due, now, period):
+            return
+
+
+async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
+    """Every community has its next digest scheduled (idempotent; cheap when they all have)."""
+    pending = await store.pending_targets(conn, WEEKLY)
+    for community in await store.all_communities(conn):
+        if str(community.id) not in pending:
+            await schedule_weekly(conn, community, now)
+
+
+async def gather(scope: Scope) -> Digest:
+    """The digest of the 7 days up to now."""
+    conn, community_id, end = scope.conn, scope.community.id, scope.now
+    start = end - WEEK
+    chats = [c for c in await ledger_store.completed_chats(conn, community_id) if c.at < end]
+    givers = {c.giver for c in chats if in_window(c, start, end)}
+    forward = paid_forward_between(chats, start, end)
+    people = await store.people(conn, givers | forward)
+    waiting = await store.open_requests(conn, community_id)
+    capacity, with_room = await store.capacity_left(conn, community_id, end)
+    requested = await store.submitted_since(conn, community_id, end - CHART_WEEKS * WEEK, end)
+    return Digest(
+        start=start,
+        end=end,
+        completed=sum(1 for c in chats if in_window(c, start, end)),
+        new_volunteers=await store.new_volunteers(conn, community_id, start, end),
+        givers=recognise(givers, people),
+        paid_forward=recognise(forward, people),
+        longest_chain=longest_chain(chats),
+        waiting=waiting_by_topic(r.topic for r in waiting),
+        capacity_left=capacity,
+        volunteers_with_room=with_room,
+        weeks=weekly_counts(requested, (c.at for c in chats), end),
+    )
+
+
+def _day(when: datetime, timezone: str) -> str:
+    local = when.astimezone(ZoneInfo(timezone))
+    return f"{local.day} {local:%b}"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def digest_message(scope: Scope, digest: Digest) -> Message:
+    zone = scope.settings.timezone
+    name = scope.community.ref.name or "the community"
+    span = f"{_day(digest.start, zone)} – {_day(digest.end, zone)}"
+    if digest.completed:
+        text = (
+            f"{_plural(digest.completed, 'chat')} completed this week ({span}). Thank you to "
+            "everyone who gave their time! Givers are named only if they chose to be "
+            "(`/infochat me recognition=on`)."
+        )
+    else:
+        text = (
+            f"No chats were completed this week ({span}). "
+            "The requests below are waiting for someone like you."
+        )
+    chain = digest.longest_chain
+    lines = [
+        Line(label="Chats completed", value=str(digest.completed)),
+        Line(label="New volunteers", value=str(digest.new_volunteers)),
+        Line(label="Thank you to", value=str(digest.givers)),
+        Line(label="Paid it forward (helped, then helped someone)", value=str(digest.paid_forward)),
+        Line(
+            label="Longest help chain",
+            value=f"{chain} chats: {chain + 1} people, each helped by the one before"
+            if chain
+            else "none yet: it starts when someone who was helped helps another",
+        ),
+        Line(
+            label="Requests waiting",
+            value=", ".join(f"{topic} ({n})" for topic, n in digest.waiting) or "none right now",
+        ),
+        Line(
+            label="Capacity left this month",
+            value=f"{_plural(digest.capacity_left, 'chat')} with "
+            f"{_plural(digest.volunteers_with_room, 'volunteer')}"
+            if digest.capacity_left
+            else "none: every volunteer is full or paused",
+        ),
+    ]
+    chart = weekly_chart(digest.weeks, zone, f"digest-{iso_week(digest.end, zone)}.png")
+    return Message(
+        title=f"This week in {name}",
+        text=text,
+        lines=tuple(lines),
+        attachments=(chart,) if chart else (),
+    )
+
+
+async def post_weekly(scope: Scope, job: Job) -> None:
+    digest = await gather(scope)
+    await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
+    for member_id in await store.weekly_subscribers(scope.conn, scope.community.id):
+        await jobs.schedule(
+            scope.conn, scope.community.id, PERSONAL, member_id, scope.now, scope.now, job.period
+        )
+    await schedule_weekly(scope.conn, scope.community, scope.now)
+
+
+def matching(
+    requests: list[OpenRequest], topics: tuple[str, ...], member_id: int
+) -> list[OpenRequest]:
+    wanted = {normalize_topic(t) for t in topics}
+    return [r for r in requests if r.seeker_id != member_id and normalize_topic(r.topic) in wanted]
+
+
+def personal_message(found: list[OpenRequest], now: datetime) -> Message:
+    def waiting(r: OpenRequest) -> str:
+        days = (now - r.submitted_at).days
+        return "new today" if days < 1 else f"waiting {_plural(days, 'day')}"
+
+    lines = [
+        Line(label=r.topic, value=f"{r.minutes} minutes, {r.format}, {waiting(r)}")
+        for r in found[:MAX_PERSONAL_LINES]
+    ]
+    if len(found) > MAX_PERSONAL_LINES:
+        lines.append(Line(label="And", value=f"{len(found) - MAX_PERSONAL_LINES} more"))
+    return Message(
+        title="Open requests that match your topics",
+        text=f"{_plural(len(found), 'open request')} match the topics you offer. When one fits "
+        "you, you'll get a private ask as usual; there's nothing to do now. To stop these "
+        "weekly messages: `/infochat volunteer edit weekly_digest=no`.",
+        lines=tuple(lines),
+    )
+
+
+async def send_personal(scope: Scope, job: Job) -> None:
+    member_id = int(job.target)
+    profile = await volunteer_store.get_profile(scope.conn, member_id)
+    if profile is None or not profile.active or not await store.wants_weekly(scope.conn, member_id):
+        return  # left or opted out since the digest queued this
+    if profile.paused_until is not None and profile.paused_until > scope.now:
+        return  # taking a break: no nudges
+    requests = await store.open_requests(scope.conn, scope.community.id)
+    found = matching(requests, profile.topics, member_id)
+    if found:
+        await scope.dm(profile.user_id, personal_message(found, scope.now))
+
+
+async def save_weekly_choice(ctx: Context) -> tuple[Message, ...]:
+    """Store a volunteer's `weekly_digest=yes|no` (from join or edit), and say what it means."""
+    choice = weekly_digest_choice(ctx.command.args)
+    if choice is None:
+        return ()
+    await store.set_weekly_digest(ctx.conn, ctx.actor.id, choice)
+    if choice:
+        text = (
+            "Each week you'll get a private list of open requests that match your topics. "
+            "`weekly_digest=no` stops it."
+        )
+    else:
+        text = "No weekly list of open requests. `weekly_digest=yes` turns it on."
+    return (Message(text=text),)
+
+
+async def preview(ctx: Context) -> Reply:
+    ctx.require_moderator()
+    digest = await gather(ctx)
+    due = await store.next_due(ctx.conn, WEEKLY, ctx.community.id)
+    zone = ctx.settings.timezone
+    when = ""
+    if due is not None:
+        local = due.astimezone(ZoneInfo(zone))
+        when = f" The next one goes out {local:%A} {local.day} {local:%B, %H:%M} ({zone})."
+    note = Message(
+        text=f"Preview only, nothing was posted. This is what #{ctx.settings.digest_channel} "
+        f"would show now.{when}"
+    )
+    return Reply(messages=(note, digest_message(ctx, digest)))
+
+
+JOBS: dict[str, JobHandler] = {WEEKLY: post_weekly, PERSONAL: send_personal}
+HANDLERS: dict[str, Handler] = {"mod.digest": preview}

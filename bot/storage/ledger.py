@@ -1,0 +1,79 @@
+"""What the pay-it-forward ledger (R11) reads: completed chats, names, and who may be
+recognised publicly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.followup import IntroductionStatus
+from bot.domain.ledger import Chat
+from bot.storage.schema import introductions, members
+
+
+async def completed_chats(
+    conn: AsyncConnection, community_id: int, since: datetime | None = None
+) -> list[Chat]:
+    """The community's completed chats (optionally those completed since a time), dated by
+    the picked slot when there was one, else by the confirmation."""
+    query = sa.select(
+        introductions.c.volunteer_id, introductions.c.seeker_id, introductions.c.slot_start,
+        introductions.c.completed_at,
+    ).where(
+        introductions.c.community_id == community_id,
+        introductions.c.status == IntroductionStatus.COMPLETED.value,
+    )  # fmt: skip
+    if since is not None:
+        query = query.where(introductions.c.completed_at >= since)
+    chats = []
+    for row in await conn.execute(query.order_by(introductions.c.id)):
+        at = row.completed_at
+        if row.slot_start is not None and row.slot_start <= at:
+            at = row.slot_start
+        chats.append(Chat(giver=row.volunteer_id, receiver=row.seeker_id, at=at))
+    return chats
+
+
+async def waiting_for_confirmation(conn: AsyncConnection, community_id: int) -> int:
+    result = await conn.execute(
+        sa.select(sa.func.count()).where(
+            introductions.c.community_id == community_id,
+            introductions.c.status == IntroductionStatus.INTRODUCED.value,
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def names(conn: AsyncConnection, member_ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(member_ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        sa.select(members.c.id, members.c.display_name).where(members.c.id.in_(wanted))
+    )
+    return {r.id: r.display_name for r in rows}
+
+
+async def public_recognition(conn: AsyncConnection, member_id: int) -> bool:
+    result = await conn.execute(
+        sa.select(members.c.public_recognition).where(members.c.id == member_id)
+    )
+    return bool(result.scalar_one())
+
+
+async def set_public_recognition(conn: AsyncConnection, member_id: int, allowed: bool) -> None:
+    await conn.execute(
+        sa.update(members).where(members.c.id == member_id).values(public_recognition=allowed)
+    )
+
+
+async def recognised_count(conn: AsyncConnection, community_id: int) -> int:
+    result = await conn.execute(
+        sa.select(sa.func.count()).where(
+            members.c.community_id == community_id, members.c.public_recognition.is_(True)
+        )
+    )
+    return int(result.scalar_one())
