@@ -183,13 +183,44 @@ def report_steps(steps: Steps, flows: int) -> None:
         )
 
 
-def report_profile(profile: cProfile.Profile) -> None:
-    out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
-    stats.sort_stats("tottime").print_stats(15)
-    stats.sort_stats("cumulative").print_stats(r"/(bot|bench)/", 25)
-    print("\nprofile (cProfile; coroutines are counted once per resumption):")
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+class Profile:
+    """pyinstrument when it is installed (it follows coroutines), else cProfile."""
+
+    def __init__(self) -> None:
+        try:
+            from pyinstrument import Profiler  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            self.pyinstrument: Any = None
+            self.cprofile: cProfile.Profile | None = cProfile.Profile()
+        else:
+            self.pyinstrument = Profiler(async_mode="enabled", interval=0.0005)
+            self.cprofile = None
+
+    def start(self) -> None:
+        if self.pyinstrument is not None:
+            self.pyinstrument.start()
+        elif self.cprofile is not None:
+            self.cprofile.enable()
+
+    def stop(self) -> None:
+        if self.pyinstrument is not None:
+            self.pyinstrument.stop()
+        elif self.cprofile is not None:
+            self.cprofile.disable()
+
+    def report(self) -> None:
+        if self.pyinstrument is not None:
+            text = self.pyinstrument.output_text(unicode=True, color=False)
+            print("\nprofile (pyinstrument):\n" + "\n".join(text.splitlines()[:80]))
+            return
+        assert self.cprofile is not None
+        out = io.StringIO()
+        stats = pstats.Stats(self.cprofile, stream=out)
+        stats.sort_stats("tottime").print_stats(15)
+        stats.sort_stats("cumulative").print_stats(r"/(bot|bench)/", 25)
+        print("\nprofile (cProfile: a coroutine counts once per resumption; pip install")
+        print("pyinstrument for a clearer tree):")
+        print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> None:
@@ -209,17 +240,17 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
             f"{time.perf_counter() - seeded:.1f} s"
         )
         bench.steps.clear()
-        profiler = cProfile.Profile() if profile else None
+        profiler = Profile() if profile else None
         halves = []
         started = time.perf_counter()
         for half in (range(n_flows // 2), range(n_flows // 2, n_flows)):
             begun = time.perf_counter()
             if profiler is not None:
-                profiler.enable()
+                profiler.start()
             for i in half:
                 await bench.flow(f"s{i}", rng)
             if profiler is not None:
-                profiler.disable()
+                profiler.stop()
             halves.append(len(half) / (time.perf_counter() - begun))
         elapsed = time.perf_counter() - started
         await db.dispose()
@@ -244,7 +275,7 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
         f"peak memory:      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB RSS"
     )
     if profiler is not None:
-        report_profile(profiler)
+        profiler.report()
 
 
 if __name__ == "__main__":

@@ -115,11 +115,13 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
             "everyone who gave their time! Givers are named only if they chose to be "
             "(`/infochat me recognition=on`)."
         )
-    else:
+    elif digest.waiting:
         text = (
             f"No chats were completed this week ({span}). "
             "The requests below are waiting for someone like you."
         )
+    else:
+        text = f"A quiet week ({span}): no chats completed and no requests waiting."
     chain = digest.longest_chain
     lines = [
         Line(label="Chats completed", value=str(digest.completed)),

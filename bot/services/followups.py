@@ -50,8 +50,10 @@ async def ask(scope: Scope, job: Job) -> None:
     intro = await store.get_introduction(scope.conn, int(job.target))
     if intro is None or intro.status is IntroductionStatus.COMPLETED:
         return
+    if intro.slot_start is not None and job.period == AFTER_INTRODUCTION:
+        return  # a slot was picked: the follow-up scheduled after it asks (period AFTER_SLOT)
     if slot_ahead(intro.slot_start, intro.minutes, scope.now):
-        return  # the follow-up scheduled after the picked slot asks (period AFTER_SLOT)
+        return  # not before the picked slot has ended
     reported = await store.reporters(scope.conn, intro.id)
     request = await request_store.get_request(scope.conn, intro.request_id)
     assert request is not None

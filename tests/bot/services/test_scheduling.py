@@ -201,3 +201,12 @@ async def test_request_availability_is_validated(world: World) -> None:
     bad_windows = await world.say("sam", GOOD_REQUEST + ' windows="sometimes"')
     assert not bad_windows.ok and "windows" in bad_windows.field_errors
     assert await count(world, "requests") == 0
+
+
+async def test_with_a_picked_slot_each_member_is_asked_once_after_it(world: World) -> None:
+    await introduce(world)
+    await world.press("sam", button(world.groups()[0][1], "Slot 1"))
+    await world.travel(timedelta(days=10))  # past both the slot and the usual 3-day follow-up
+    for member in ("sam", "priya"):
+        questions = [m for m in world.inbox(member) if (m.title or "").startswith("Did your chat")]
+        assert len(questions) == 1, member
