@@ -70,9 +70,9 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
             await schedule_weekly(conn, community, now)
 
 
-async def gather(scope: Scope) -> Digest:
-    """The digest of the 7 days up to now."""
-    conn, community_id, end = scope.conn, scope.community.id, scope.now
+async def gather(scope: Scope, end: datetime | None = None) -> Digest:
+    """The digest of the 7 days up to `end` (now, unless a late job reports its own week)."""
+    conn, community_id, end = scope.conn, scope.community.id, min(end or scope.now, scope.now)
     start = end - WEEK
     chats = [c for c in await ledger_store.completed_chats(conn, community_id) if c.at < end]
     givers = {c.giver for c in chats if in_window(c, start, end)}
@@ -156,7 +156,7 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
 
 
 async def post_weekly(scope: Scope, job: Job) -> None:
-    digest = await gather(scope)
+    digest = await gather(scope, job.due_at)  # run late after downtime, it still reports its week
     await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
     for member_id in await store.weekly_subscribers(scope.conn, scope.community.id):
         await jobs.schedule(

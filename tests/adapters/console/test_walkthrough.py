@@ -17,7 +17,7 @@ def infochat_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "adapters.cli"]
 
 
-def test_the_readme_walkthrough_ends_in_an_introduction(tmp_path: Path) -> None:
+def test_the_readme_walkthrough_from_request_to_digest(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("INFOCHAT_")}
     env["INFOCHAT_DATA_DIR"] = str(tmp_path / "data")
     result = subprocess.run(
@@ -35,7 +35,13 @@ def test_the_readme_walkthrough_ends_in_an_introduction(tmp_path: Path) -> None:
     refused = set(re.findall(r"\((\d+)\) \[to \w+ · refused\]", out))
     assert len(refused) == 1  # only the vague first request, which the coach stops
     assert "\n! " not in out  # no bad line
-    assert "introduced to Alex" in out.rsplit("infochat> ", 1)[-1]  # the last line: sam's status
+    assert "#1 data engineering: introduced to Alex" in out
+    # Then time passes: the invite, the follow-up, the thank-you, the ledger and a digest.
+    assert (tmp_path / "data" / "attachments" / "infochat-1.ics").exists()
+    assert "[dm → sam] Did your chat with Alex happen?" in out
+    assert "[dm → alex] A thank-you from Sam" in out
+    assert "Chats given: 1" in out and "Chats received: 1" in out
+    assert "Thank you to: Alex" in out.rsplit("infochat> wait 7d", 1)[-1]  # the posted digest
     assert (tmp_path / "data" / "demo.db").exists()
     assert result.stderr == ""
 
