@@ -512,7 +512,12 @@ class Infochats(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 40), hours=st.integers(0, 23))
     def advance(self, days: int, hours: int) -> None:
+        """Time passes, and what fell due runs: reminders, expiries, follow-ups, digests."""
+        assert self.app is not None
         self.clock.advance(timedelta(days=days, hours=hours))
+        before = self.snapshot()
+        self.loop.run_until_complete(self.app.job_runner().run_due())
+        self.check_step(None, None, before, self.snapshot())
 
     @precondition(lambda self: bool(self.history))
     @rule(replay=st.booleans(), data=st.data())
@@ -537,20 +542,26 @@ class Infochats(RuleBasedStateMachine):
 
     # ----------------------------------------------------------------- checks
 
-    def check_step(self, command: Command, reply: Reply, before: Snapshot, after: Snapshot) -> None:
-        """What one command did: compare the database before and after it."""
-        text = " ".join(m.text for m in reply.messages)
-        assert "went wrong" not in text, (command, reply)  # no unexpected exception
-        recorded = {r["key"]: r for r in before["processed_commands"]}
-        if command.key in recorded:
-            assert reply == Reply.model_validate_json(recorded[command.key]["reply"])
-            assert after == before
-            return
-        keys = [r["key"] for r in after["processed_commands"]]
-        assert keys == [r["key"] for r in before["processed_commands"]] + [command.key]
-        if not reply.ok:  # a refusal changes nothing but remembering its key
-            assert without_keys(after) == without_keys(before), (command, reply)
-            return
+    def check_step(
+        self, command: Command | None, reply: Reply | None, before: Snapshot, after: Snapshot
+    ) -> None:
+        """What one command (or, with none, one round of due jobs) did: compare the database
+        before and after it."""
+        if command is not None and reply is not None:
+            text = " ".join(m.text for m in reply.messages)
+            assert "went wrong" not in text, (command, reply)  # no unexpected exception
+            recorded = {r["key"]: r for r in before["processed_commands"]}
+            if command.key in recorded:
+                assert reply == Reply.model_validate_json(recorded[command.key]["reply"])
+                assert after == before
+                return
+            keys = [r["key"] for r in after["processed_commands"]]
+            assert keys == [r["key"] for r in before["processed_commands"]] + [command.key]
+            if not reply.ok:  # a refusal changes nothing but remembering its key
+                assert without_keys(after) == without_keys(before), (command, reply)
+                return
+        else:
+            assert after["processed_commands"] == before["processed_commands"]
 
         old_outbox = {r["id"]: r for r in before["outbox"]}
         assert all(old_outbox[r["id"]] == r for r in after["outbox"] if r["id"] in old_outbox)
@@ -567,8 +578,13 @@ class Infochats(RuleBasedStateMachine):
             )
 
         users = {m["id"]: m for m in after["members"]}
-        actor = next(m for m in after["members"] if m["user_id"] == command.actor.user_id)
-        target = command.target.lstrip("#")
+        actor = None
+        if command is not None:
+            actor = next(m for m in after["members"] if m["user_id"] == command.actor.user_id)
+        action = command.action if command is not None else "jobs"
+        target = command.target.lstrip("#") if command is not None else ""
+        actor_id = actor["id"] if actor is not None else None
+        moderator = actor is not None and bool(actor["is_moderator"])
         requests = {r["id"]: r for r in after["requests"]}
         old_requests = {r["id"]: r for r in before["requests"]}
         old_asks = {a["id"]: a for a in before["asks"]}
@@ -588,7 +604,7 @@ class Infochats(RuleBasedStateMachine):
                         for m in new_messages
                     ), ("a proposal the moderators weren't sent", ask)
             if ask["asked_at"] is not None and (old is None or old["asked_at"] is None):
-                self.check_asked(ask, volunteer, request, actor, command, after)
+                self.check_asked(ask, volunteer, request, action, actor, after)
                 assert dm(volunteer["user_id"], "", ("ask.accept", str(ask["id"]))), (
                     "an ask the volunteer wasn't sent",
                     ask,
@@ -596,16 +612,17 @@ class Infochats(RuleBasedStateMachine):
             if old is None or old["status"] == ask["status"]:
                 continue
             if ask["status"] in ANSWERS:  # only the volunteer answers for themselves
-                assert command.action == f"ask.{ANSWERS[ask['status']]}", (command, ask)
-                assert (target, actor["id"]) == (str(ask["id"]), ask["volunteer_id"])
+                assert action == f"ask.{ANSWERS[ask['status']]}", (action, ask)
+                assert (target, actor_id) == (str(ask["id"]), ask["volunteer_id"])
             if ask["status"] == "denied":
-                assert command.action == "mod.deny" and actor["is_moderator"]
-                assert target == str(ask["id"])
+                assert (action, target, moderator) == ("mod.deny", str(ask["id"]), True)
+            if ask["status"] == "expired":  # only time makes an ask expire
+                assert action == "jobs"
             if ask["status"] == "declined":
                 name = volunteer["display_name"]
                 self.declines.append((seeker["user_id"], name, max(old_outbox, default=0)))
             closed_now = request["status"] == "closed" != old_requests[request["id"]]["status"]
-            by_other = actor["id"] != ask["volunteer_id"]  # not their own leave or pause
+            by_other = actor_id != ask["volunteer_id"]  # not their own leave or pause
             if (
                 old["status"] == "asked"
                 and ask["status"] == "withdrawn"
@@ -616,13 +633,13 @@ class Infochats(RuleBasedStateMachine):
                     "a withdrawn ask the volunteer wasn't told about",
                     ask,
                 )
-            if ask["status"] in ("declined", "not_now") and request["status"] == "open":
+            if ask["status"] in ("declined", "not_now", "expired") and request["status"] == "open":
                 assert dm(seeker["user_id"], f"Still looking for request #{request['id']}")
 
         new_intros = [i for i in after["introductions"] if i not in before["introductions"]]
         assert len(new_intros) <= 1
         for intro in new_intros:
-            assert command.action == "ask.accept" and target == str(intro["ask_id"])
+            assert (action, target) == ("ask.accept", str(intro["ask_id"]))
             assert old_asks[intro["ask_id"]]["status"] == "asked"
             assert asks_now[intro["ask_id"]]["status"] == "accepted"
             pair = (users[intro["seeker_id"]]["user_id"], users[intro["volunteer_id"]]["user_id"])
@@ -637,14 +654,17 @@ class Infochats(RuleBasedStateMachine):
                 continue
             seeker = users[request["seeker_id"]]
             reason = request["close_reason"]
+            closed = request["status"] == "closed"
             if request["status"] == "open":
-                assert command.action in ("request.submit",) and actor["id"] == seeker["id"]
-            if request["status"] == "closed" and reason in ("cancelled", "discarded"):
-                assert actor["id"] == seeker["id"] and target == str(request["id"])
-            if request["status"] == "closed" and reason in ("no_match", "no_one_left"):
+                assert (action, actor_id) == ("request.submit", seeker["id"])
+            if closed and reason in ("cancelled", "discarded"):
+                assert (actor_id, target) == (seeker["id"], str(request["id"]))
+            if closed and reason == "expired":
+                assert action == "jobs"
+            if closed and reason in ("no_match", "no_one_left"):
                 assert dm(seeker["user_id"], f"#{request['id']}"), ("closed silently", request)
-            if request["status"] == "closed" and reason == "denied":
-                assert command.action == "mod.deny" and actor["is_moderator"]
+            if closed and reason == "denied":
+                assert action == "mod.deny" and moderator
                 assert dm(seeker["user_id"], f"didn't approve request #{request['id']}")
 
     def check_asked(
@@ -652,8 +672,8 @@ class Infochats(RuleBasedStateMachine):
         ask: dict[str, Any],
         volunteer: dict[str, Any],
         request: dict[str, Any],
-        actor: dict[str, Any],
-        command: Command,
+        action: str,
+        actor: dict[str, Any] | None,
         after: Snapshot,
     ) -> None:
         """An ask was just sent to its volunteer: were they free to be asked?"""
@@ -676,8 +696,8 @@ class Infochats(RuleBasedStateMachine):
                 if a["volunteer_id"] == volunteer["id"] and a["status"] in ACTIVE
             )
             assert this_month + waiting <= helper.capacity, ("asked past capacity", ask)
-        if self.needs_approval[ask["id"]]:
-            assert command.action == "mod.approve" and actor["is_moderator"]
+        if self.needs_approval[ask["id"]]:  # approved just now, by a moderator not the seeker
+            assert action == "mod.approve" and actor is not None and actor["is_moderator"]
             assert ask["approved_by"] == actor["id"] != request["seeker_id"]
 
     @invariant()
