@@ -52,7 +52,7 @@ async def own_request(ctx: Context, target: str) -> StoredRequest:
 def parse_id(target: str, what: str) -> int:
     target = target.strip().lstrip("#")
     if not target.isdigit() or len(target) > 12:
-        raise InvalidInput(f"Give the {what} number, e.g. `{what} 12`.")
+        raise InvalidInput(f"Give the {what} number, in digits (e.g. 12).")
     return int(target)
 
 
