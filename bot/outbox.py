@@ -176,14 +176,15 @@ class DeliveryWorker:
         return self._refs
 
     async def _deliver_all(self, items: list[_Claimed]) -> int:
-        """Send each claimed message, then record every outcome in one transaction."""
-        if not items:
-            return 0
-        outcomes = [await self._attempt(item) for item in items]
-        async with self.db.transaction() as conn:
-            for item, values in zip(items, outcomes, strict=True):
+        """Send each claimed message and record its outcome at once: a crash part-way through
+        a batch then resends at most the message in flight, not all those already sent."""
+        sent = 0
+        for item in items:
+            values = await self._attempt(item)
+            async with self.db.transaction() as conn:
                 await conn.execute(sa.update(outbox).where(outbox.c.id == item.id).values(**values))
-        return sum(1 for values in outcomes if values.get("status") == "sent")
+            sent += values.get("status") == "sent"
+        return sent
 
     async def _attempt(self, item: _Claimed) -> dict[str, object]:
         """Deliver one message; return the outbox columns that record the outcome."""

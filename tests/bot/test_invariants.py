@@ -4,9 +4,10 @@ Two seekers, four volunteers with small capacities and overlapping topics, a col
 not a volunteer (yet), and a moderator who sometimes asks for chats herself send random
 commands: requests (good, coached, sent anyway, for a named person), picks (automatic, a named
 volunteer, someone who isn't a candidate), answers to asks that are theirs or not, moderation
-by the moderator and by others, cancels, pauses, departures, capacity changes, time travel,
-repeated idempotency keys and replayed clicks. After every step the database is read back
-with plain SQL and checked against a small model (approval setting, pauses, capacities):
+by the moderator and by others, cancels, pauses, departures, capacity changes, time travel
+with the due jobs it sets off (reminders, expiries, follow-ups), repeated idempotency keys and
+replayed clicks. After every step the database is read back with plain SQL and checked
+against a small model (approval setting, pauses, capacities):
 
 - an introduction exists only for an ask its volunteer accepted, approved by a moderator
   other than the seeker when approval was required when the ask was made; one per request,
@@ -16,7 +17,7 @@ with plain SQL and checked against a small model (approval setting, pauses, capa
 - a seeker never has more open requests than the community allows;
 - after a decline, nothing sent to the seeker names the volunteer who declined;
 - every state change that must tell someone has its outbox row; rows are never lost;
-- each transition is made by the member entitled to it;
+- each transition is made by the member entitled to it (expiry: only by time);
 - a repeated key returns the first reply and changes nothing; a replayed click is refused
   politely and changes nothing but remembering its key.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -47,10 +49,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from bot.app import Infochat
+from bot.app import JOB_HANDLERS, Infochat
 from bot.clock import FakeClock
 from bot.commands import Actor, Command
 from bot.domain.community import CommunitySettings
+from bot.jobs import JobRunner
 from bot.storage.database import Database, sqlite_url
 from bot.views import Reply
 from tests.support import COMMUNITY
@@ -105,8 +108,8 @@ ACTIVE = ("proposed", "asked")
 ANSWERS = {"accepted": "accept", "declined": "decline", "not_now": "not_now"}
 ANSWERS["suggested"] = "suggest"
 # Next steps for a live request (see `move_on`), the usual one more often.
-MOVES = ("new", "new", "forward", "forward", "forward", "decline", "not_now", "suggest")
-MOVES += ("cancel", "intruder", "deny", "leave", "pause", "squeeze", "fill")
+MOVES: tuple[str, ...] = ("new", "new", "forward", "forward", "forward", "decline", "not_now")
+MOVES += ("suggest", "cancel", "intruder", "deny", "leave", "pause", "squeeze", "fill")
 FORWARD = ("forward", "forward", "forward", "suggest", "not_now", "decline")
 MOSTLY = (True, True, True, True, False)  # drawn from: the usual case four times in five
 
@@ -158,6 +161,15 @@ class Outbox:
         )
 
 
+@dataclass(frozen=True)
+class Decline:
+    seeker: int  # member ids
+    volunteer: int
+    name: str  # the volunteer's display name
+    request: int
+    after_outbox: int  # the outbox's last id before the decline
+
+
 @dataclass
 class Helper:
     """What the model knows about a volunteer: set by their successful commands only."""
@@ -195,7 +207,7 @@ class Infochats(RuleBasedStateMachine):
         self.max_open = 3
         self.helpers: dict[str, Helper] = {}
         self.needs_approval: dict[int, bool] = {}  # ask id → approval required when made
-        self.declines: list[tuple[str, str, int]] = []  # (seeker, decliner's name, outbox id)
+        self.declines: list[Decline] = []
 
     def teardown(self) -> None:
         self.reader.close()
@@ -358,7 +370,7 @@ class Infochats(RuleBasedStateMachine):
     def seeker_clicks(self, action: str, choice: str, volunteer: str, data: st.DataObject) -> None:
         """A seeker's button on any request: often theirs and in the right state, not always."""
         target, request = self.pick_row(data, "requests", "draft" if action != "pick" else "open")
-        seeker = self.owner_or(data, request and request["seeker_id"], ASKERS)
+        seeker = self.owner_or(data, request["seeker_id"] if request else None, ASKERS)
         if action != "pick":
             self.do(seeker, f"request.{action}", target)
             return
@@ -382,7 +394,7 @@ class Infochats(RuleBasedStateMachine):
     ) -> None:
         """An answer to any ask: often the volunteer's own and still waiting, not always."""
         target, ask = self.pick_row(data, "asks", "asked")
-        user = self.owner_or(data, ask and ask["volunteer_id"], EVERYONE)
+        user = self.owner_or(data, ask["volunteer_id"] if ask else None, EVERYONE)
         self.answer(user, answer, target, colleague, pause_days)
 
     def answer(
@@ -512,11 +524,14 @@ class Infochats(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 40), hours=st.integers(0, 23))
     def advance(self, days: int, hours: int) -> None:
-        """Time passes, and what fell due runs: reminders, expiries, follow-ups, digests."""
+        """Time passes, and what fell due runs: reminders, expiries, follow-ups. (Weekly
+        digests are left out: they change no state §3 speaks of, and drawing their chart
+        would take most of this test's time.)"""
         assert self.app is not None
         self.clock.advance(timedelta(days=days, hours=hours))
         before = self.snapshot()
-        self.loop.run_until_complete(self.app.job_runner().run_due())
+        runner = JobRunner(self.db, self.clock, JOB_HANDLERS, self.app.profiles)
+        self.loop.run_until_complete(runner.run_due())
         self.check_step(None, None, before, self.snapshot())
 
     @precondition(lambda self: bool(self.history))
@@ -616,11 +631,20 @@ class Infochats(RuleBasedStateMachine):
                 assert (target, actor_id) == (str(ask["id"]), ask["volunteer_id"])
             if ask["status"] == "denied":
                 assert (action, target, moderator) == ("mod.deny", str(ask["id"]), True)
-            if ask["status"] == "expired":  # only time makes an ask expire
+            if ask["status"] == "expired":  # only time makes an ask expire, and says so
                 assert action == "jobs"
+                assert dm(volunteer["user_id"], f"Ask #{ask['id']} has lapsed"), ask
             if ask["status"] == "declined":
-                name = volunteer["display_name"]
-                self.declines.append((seeker["user_id"], name, max(old_outbox, default=0)))
+                after_id = max(old_outbox, default=0)
+                self.declines.append(
+                    Decline(
+                        seeker["id"],
+                        volunteer["id"],
+                        volunteer["display_name"],
+                        request["id"],
+                        after_id,
+                    )
+                )
             closed_now = request["status"] == "closed" != old_requests[request["id"]]["status"]
             by_other = actor_id != ask["volunteer_id"]  # not their own leave or pause
             if (
@@ -661,7 +685,7 @@ class Infochats(RuleBasedStateMachine):
                 assert (actor_id, target) == (seeker["id"], str(request["id"]))
             if closed and reason == "expired":
                 assert action == "jobs"
-            if closed and reason in ("no_match", "no_one_left"):
+            if closed and reason in ("no_match", "no_one_left", "expired"):
                 assert dm(seeker["user_id"], f"#{request['id']}"), ("closed silently", request)
             if closed and reason == "denied":
                 assert action == "mod.deny" and moderator
@@ -772,19 +796,29 @@ class Infochats(RuleBasedStateMachine):
             assert sum(r["status"] == "open" for r in mine) <= self.max_open, mine
 
         # After a decline, nothing the seeker is sent about their requests names the volunteer
-        # who declined. (An ask to the same member as a suggested colleague may name whoever
-        # suggested them: that says nothing about who declined what.)
+        # who declined. Not covered: an ask to the seeker as someone's suggested colleague may
+        # name whoever suggested them, and once the two were introduced for another request,
+        # messages about that introduction name them (but never with the declined request).
         messages = [Outbox.of(r) for r in snap["outbox"]]
-        for seeker_id, name, after_id in self.declines:
+        for decline in self.declines:
+            seeker_id = users[decline.seeker]["user_id"]
+            met = any(
+                (i["seeker_id"], i["volunteer_id"]) == (decline.seeker, decline.volunteer)
+                for i in intros
+            )
+            about = re.compile(rf"#{decline.request}\b")
             for m in messages:
-                is_ask = any(action.startswith("ask.") for action, _ in m.buttons)
                 if (
-                    m.id > after_id
-                    and m.kind == "member"
-                    and seeker_id in m.user_ids
-                    and not is_ask
+                    m.id <= decline.after_outbox
+                    or m.kind != "member"
+                    or seeker_id not in m.user_ids
                 ):
-                    assert name not in m.text, (name, m)
+                    continue
+                if any(action.startswith("ask.") for action, _ in m.buttons):
+                    continue
+                if met and not about.search(m.text):
+                    continue
+                assert decline.name not in m.text, (decline, m)
 
 
 @pytest.fixture(scope="session")
@@ -815,7 +849,11 @@ class Walk:
         self.m = Infochats()
         # Everyone offers data engineering: any of them may be asked.
         profiles = [(["data engineering"], 2, zone) for zone in ("UTC", *ZONES)]
-        self.m.start(approval=approval, max_open=2, profiles=profiles)
+        try:
+            self.m.start(approval=approval, max_open=2, profiles=profiles)
+        except BaseException:
+            self.m.teardown()
+            raise
 
     def do(self, user: str, action: str, target: object = "", **args: str) -> Reply:
         reply = self.m.do(user, action, str(target), **args)
@@ -840,7 +878,7 @@ class Walk:
         return ask_id, volunteer
 
     def newest_request(self) -> int:
-        return max(r["id"] for r in self.m.rows("requests"))
+        return max(int(r["id"]) for r in self.m.rows("requests"))
 
     def create(self, seeker: str, kind: str = "good") -> int:
         self.m.create(seeker, "data engineering", kind, "")

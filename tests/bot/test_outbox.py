@@ -55,9 +55,15 @@ class HangingTransport:
 
     started: asyncio.Event = field(default_factory=asyncio.Event)
 
+    sends: int = 0  # messages it delivers before it hangs
+    sent: list[int] = field(default_factory=list)
+
     async def deliver(
         self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
     ) -> None:
+        if len(self.sent) < self.sends:
+            self.sent.append(delivery_id)
+            return
         self.started.set()
         await asyncio.Event().wait()
 
@@ -206,6 +212,29 @@ async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
         assert all(r.status == "sent" and r.attempts == 2 for r in await rows(db))
     finally:
         await db.dispose()
+
+
+async def test_crash_part_way_through_a_batch_resends_only_the_message_in_flight(
+    db_path: Path, db: Database, clock: FakeClock
+) -> None:
+    await enqueue_messages(db, clock, 20)
+    hanging = HangingTransport(sends=15)  # the platform took 15 messages, then the process died
+    task = asyncio.create_task(DeliveryWorker(db, hanging, clock, batch=50).drain())
+    await hanging.started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    restarted = Database(sqlite_url(db_path))
+    try:
+        clock.advance(RetryPolicy().lease + timedelta(seconds=1))
+        transport = RecordingTransport()
+        assert await DeliveryWorker(restarted, transport, clock).drain() == 5
+        again = [delivery_id for _, _, delivery_id in transport.sent]
+        assert not set(again) & set(hanging.sent)  # nothing the platform had is sent twice
+        assert sorted(again + hanging.sent) == [r.id for r in await rows(restarted)]
+    finally:
+        await restarted.dispose()
 
 
 async def test_retries_back_off_on_the_clock(db: Database, clock: FakeClock) -> None:
