@@ -65,6 +65,7 @@ class _Claimed:
     community: CommunityRef
     destination: Destination
     message: Message
+    send_before: datetime  # past this the lease may lapse and another worker claim it
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class DeliveryWorker:
                 refs[row.community_id],
                 Destination.model_validate(row.destination),
                 Message.model_validate(row.message),
+                now + self.policy.lease * 0.8,
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]
@@ -180,6 +182,8 @@ class DeliveryWorker:
         a batch then resends at most the message in flight, not all those already sent."""
         sent = 0
         for item in items:
+            if self.clock.now() >= item.send_before:
+                break  # a slow batch: leave the rest to be claimed again rather than race
             values = await self._attempt(item)
             async with self.db.transaction() as conn:
                 await conn.execute(sa.update(outbox).where(outbox.c.id == item.id).values(**values))

@@ -369,3 +369,27 @@ async def test_two_workers_on_two_databases_deliver_each_message_once(
         assert all(r.attempts == 1 for r in await rows(db))
     finally:
         await other.dispose()
+
+
+@dataclass
+class SlowTransport:
+    """Each send takes longer than a whole lease (on the fake clock)."""
+
+    clock: FakeClock
+    sent: list[int] = field(default_factory=list)
+
+    async def deliver(
+        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+    ) -> None:
+        self.sent.append(delivery_id)
+        self.clock.advance(RetryPolicy().lease + timedelta(seconds=1))
+
+
+async def test_a_slow_batch_stops_before_its_lease_lapses(db: Database, clock: FakeClock) -> None:
+    await enqueue_messages(db, clock, 3)
+    transport = SlowTransport(clock)
+    worker = DeliveryWorker(db, transport, clock)
+    assert await worker.drain() == 1  # the rest of the batch is left to be claimed again
+    while await worker.drain():
+        pass
+    assert sorted(transport.sent) == [r.id for r in await rows(db)]  # each exactly once
