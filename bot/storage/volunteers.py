@@ -178,7 +178,9 @@ async def pool(
         for p in await cache.candidates(conn, community_id, fields)
         if p.paused_until is None or p.paused_until <= now
     ]
-    intro_times = await _introductions_since(conn, community_id, now - timedelta(days=RECENT_DAYS))
+    intro_times = await _introductions_since(
+        conn, [p.member_id for p in profiles], now - timedelta(days=RECENT_DAYS)
+    )
     outstanding = await _outstanding(conn, community_id)
     declined = await _declined_seeker(conn, seeker_id)
     missed = await _no_shows_since(conn, community_id, now - timedelta(days=NO_SHOW_DAYS))
@@ -230,11 +232,14 @@ async def load(conn: AsyncConnection, member_id: int, timezone: str, now: dateti
 
 
 async def _introductions_since(
-    conn: AsyncConnection, community_id: int, since: datetime
+    conn: AsyncConnection, volunteer_ids: list[int], since: datetime
 ) -> dict[int, list[datetime]]:
+    """Recent introductions of these volunteers only (the index on volunteer_id, created_at)."""
+    if not volunteer_ids:
+        return {}
     rows = await conn.execute(
         sa.select(introductions.c.volunteer_id, introductions.c.created_at).where(
-            introductions.c.community_id == community_id, introductions.c.created_at >= since
+            introductions.c.volunteer_id.in_(volunteer_ids), introductions.c.created_at >= since
         )
     )
     times: dict[int, list[datetime]] = defaultdict(list)
