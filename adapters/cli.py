@@ -1,7 +1,7 @@
 """The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database.
 
 Settings are built here, once, and passed down. With no platform token configured, `run`
-starts the console adapter; the Slack and Discord adapters come in later builds.
+starts the console adapter; Slack tokens start the Slack adapter, a Discord token Discord's.
 """
 
 from __future__ import annotations
@@ -87,15 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.platform != "console":
-        print(
-            f"infochat: a {settings.platform.capitalize()} token is configured, but the "
-            f"{settings.platform.capitalize()} adapter is not available in this build; only the "
-            "console adapter is. Unset the token (INFOCHAT_SLACK_* / INFOCHAT_DISCORD_TOKEN) "
-            "to run the console.",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+    if settings.platform == "discord":
+        return run_discord_bot(settings)
+    if settings.platform == "slack":
+        return run_slack_bot(settings)
     # Imported here: the console is one adapter among several, loaded only when it runs.
     from adapters.console.runner import ConsoleOptions, ConsoleSetupError, run_console
 
@@ -112,6 +107,42 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except ConsoleSetupError as exc:
         print(f"infochat: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def run_discord_bot(settings: Settings) -> int:
+    try:  # discord.py is the optional `discord` extra
+        from adapters.discord.bot_client import run_discord
+    except ImportError:
+        print(
+            "infochat: INFOCHAT_DISCORD_TOKEN is set, but discord.py is not installed; "
+            "install it with: pip install -e '.[discord]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return asyncio.run(run_discord(settings))
+
+
+def run_slack_bot(settings: Settings) -> int:
+    """Socket Mode with the app-level token, else HTTP mode with the signing secret."""
+    socket_mode = settings.slack_app_token is not None
+    if settings.slack_bot_token is None or not (socket_mode or settings.slack_signing_secret):
+        print(
+            "infochat: Slack needs INFOCHAT_SLACK_BOT_TOKEN, and INFOCHAT_SLACK_APP_TOKEN "
+            "(Socket Mode) or INFOCHAT_SLACK_SIGNING_SECRET (HTTP mode).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:  # slack-bolt is the optional `slack` extra
+        from adapters.slack.serve import serve_http, serve_socket
+    except ImportError:
+        print(
+            "infochat: Slack tokens are set, but slack-bolt is not installed; "
+            "install it with: pip install -e '.[slack]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    asyncio.run(serve_socket(settings) if socket_mode else serve_http(settings))
+    return EXIT_OK
 
 
 async def migrate(settings: Settings) -> int:

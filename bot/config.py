@@ -66,7 +66,20 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    # The Slack Web API base URL (ends with `/`): Slack's, or a compatible endpoint / local fake.
+    slack_api_url: str = "https://slack.com/api/"
+    slack_port: int = Field(3000, ge=1, le=65535)  # HTTP mode: where /slack/events listens
+    # Members of this user group (id, e.g. S0123) are moderators, besides workspace admins.
+    slack_moderator_group: str = ""
+    # Community channel names (e.g. "moderators") → Slack channel ids; others are looked up by name.
+    slack_channels: dict[str, str] = Field(default_factory=dict)
     discord_token: SecretStr | None = None
+    # Discord's REST API (a REST proxy or a local fake in tests may stand in for it).
+    discord_api_base: str = "https://discord.com/api/v10"
+    # Sync the slash commands to this guild only (instant; for development). None: globally.
+    discord_guild_id: int | None = None
+    # Members with this role (or Manage Server) are moderators; the core checks every action.
+    discord_moderator_role: str = Field("Moderator", min_length=1, max_length=100)
 
     @classmethod
     def settings_customise_sources(
@@ -94,6 +107,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -10,14 +10,22 @@ import pytest
 from adapters import cli
 
 
-def test_a_platform_token_is_refused_clearly_without_echoing_it(
+def test_a_discord_token_starts_the_discord_adapter_without_echoing_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    started: list[str] = []
+
+    def fake_run(settings: cli.Settings) -> int:
+        assert settings.discord_token is not None
+        started.append(settings.platform)
+        return 0
+
+    monkeypatch.setattr(cli, "run_discord_bot", fake_run)
     monkeypatch.setenv("INFOCHAT_DISCORD_TOKEN", "very-secret-token")
-    assert cli.main(["run", "--demo"]) == cli.EXIT_USAGE
-    err = capsys.readouterr().err
-    assert "Discord adapter is not available in this build" in err
-    assert "very-secret-token" not in err
+    assert cli.main(["run"]) == 0
+    assert started == ["discord"]
+    captured = capsys.readouterr()
+    assert "very-secret-token" not in captured.err + captured.out
 
 
 def test_migrate_creates_the_database(

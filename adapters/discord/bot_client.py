@@ -1,0 +1,117 @@
+"""The discord.py client: minimal intents, the `/infochat` command tree, persistent buttons,
+and `run_discord`, which `infochat run` calls when a Discord token is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import discord
+from discord import app_commands
+
+from adapters.discord.commands import build_group
+from adapters.discord.interactions import CoreProtocol, PayloadButton
+from adapters.discord.transport import DiscordTransport
+from bot.app import Infochat
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.outbox import DeliveryWorker
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+# discord.py waits out shorter rate limits itself; longer ones raise, and the outbox retries.
+MAX_RATELIMIT_WAIT = 30.0
+
+
+def intents() -> discord.Intents:
+    """Guilds only: interactions arrive without privileged intents (no members, no content)."""
+    result = discord.Intents.none()
+    result.guilds = True
+    return result
+
+
+def use_api_base(base: str) -> None:
+    """Point discord.py's REST calls (and interaction callbacks) at `base`."""
+    discord.http.Route.BASE = base.rstrip("/")
+
+
+class InfochatClient(discord.Client):
+    def __init__(
+        self,
+        core: CoreProtocol,
+        *,
+        moderator_role: str = "Moderator",
+        guild_id: int | None = None,
+        sync_commands: bool = True,
+        background: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
+        super().__init__(intents=intents(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT)
+        self.core = core
+        self.moderator_role = moderator_role
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.background = background
+        self._tasks: list[asyncio.Task[None]] = []
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(build_group())
+
+    async def setup_hook(self) -> None:
+        # Buttons of any message, including those sent before a restart.
+        self.add_dynamic_items(PayloadButton)
+        if self.sync_commands:
+            if self.guild_id is not None:
+                guild = discord.Object(self.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+            log.info("discord: %s application commands synced", len(synced))
+        self._tasks = [asyncio.create_task(_forever(job)) for job in self.background]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().close()
+
+
+async def _forever(job: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await job()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("discord: background task stopped")
+
+
+async def run_discord(settings: Settings) -> int:
+    """Migrate, build the core, start delivery and due jobs, then connect to the gateway."""
+    if settings.discord_token is None:
+        raise ValueError("run_discord needs a Discord token")
+    use_api_base(settings.discord_api_base)
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        clock = SystemClock()
+        core = Infochat(db, clock, settings.community)
+        client = InfochatClient(
+            core,
+            moderator_role=settings.discord_moderator_role,
+            guild_id=settings.discord_guild_id,
+        )
+        worker = DeliveryWorker(db, DiscordTransport(client), clock)
+        core.on_commit = worker.wake.set
+        client.background = (worker.run_forever, core.job_runner().run_forever)
+        async with client:
+            await client.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        log.error("discord: the token was refused; check INFOCHAT_DISCORD_TOKEN")
+        return 2
+    finally:
+        await db.dispose()
+    return 0

@@ -1,0 +1,85 @@
+"""`infochat run` with Slack tokens: Socket Mode (app-level token) or HTTP mode (bolt's
+aiohttp adapter at /slack/events), with the outbox's delivery worker and the due-jobs runner
+as background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.transport import SlackTransport
+from bot.app import Infochat
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.outbox import DeliveryWorker
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[AsyncApp]:
+    """The migrated database, the core, the bolt app, and the background workers."""
+    if settings.slack_bot_token is None:
+        raise ValueError("Slack needs the bot token")
+    db = Database(settings.database_url)
+    await db.migrate()
+    clock = SystemClock()
+    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    worker = DeliveryWorker(db, SlackTransport(client, settings.slack_channels), clock)
+    core = Infochat(db, clock, settings.community, on_commit=worker.wake.set)
+    app = build_app(core, client, signing_secret, settings.slack_moderator_group)
+    tasks = [
+        asyncio.create_task(worker.run_forever(), name="outbox"),
+        asyncio.create_task(core.job_runner().run_forever(), name="jobs"),
+    ]
+    try:
+        yield app
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await db.dispose()
+
+
+async def serve_http(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    """Run until cancelled. Needs the bot token and the signing secret."""
+    if settings.slack_signing_secret is None:
+        raise ValueError("Slack HTTP mode needs the signing secret")
+    async with running_app(settings, settings.slack_signing_secret.get_secret_value()) as app:
+        runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=settings.slack_port))
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, port=settings.slack_port).start()
+            log.warning("infochat: Slack HTTP mode on port %s%s", settings.slack_port, EVENTS_PATH)
+            if ready is not None:
+                ready.set()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
+async def serve_socket(settings: Settings, ready: asyncio.Event | None = None) -> None:
+    """Socket Mode: no public URL; events come over a websocket opened with the app token."""
+    if settings.slack_app_token is None:
+        raise ValueError("Slack Socket Mode needs the app-level token")
+    secret = settings.slack_signing_secret
+    async with running_app(settings, secret.get_secret_value() if secret else "") as app:
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            log.warning("infochat: Slack Socket Mode connected")
+            if ready is not None:
+                ready.set()
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+pytest.importorskip("discord")
+
+from adapters.discord.transport import DiscordTransport
+from bot.outbox import DeliveryWorker
+from tests.adapters.discord.harness import FakeDiscord, connect
+from tests.adapters.discord.session import Bot
+from tests.support import World
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, world: World) -> AsyncIterator[Bot]:
+    """A logged-in client over the fake; the core's outbox goes through the Discord transport."""
+    client = await connect(world.app)
+    worker = DeliveryWorker(world.db, DiscordTransport(client), world.clock)
+    session = Bot(fake, world, client, worker)
+    yield session
+    await session.client.close()

@@ -1,0 +1,235 @@
+"""Everything the Discord tests know about discord.py's internals and Discord's wire format.
+
+A fake Discord REST API (aiohttp on 127.0.0.1) records every call; interactions are injected
+with the private `ConnectionState.parse_interaction_create`. An upgrade of discord.py that
+breaks these assumptions fails `test_harness.py` first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord  # noqa: TID251 - the harness is the one place for discord.py internals
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from adapters.discord.bot_client import InfochatClient, use_api_base
+from adapters.discord.interactions import CoreProtocol
+from tests.adapters.discord.payloads import (
+    APP_ID,
+    BOT_ID,
+    CHANNELS,
+    GUILD_ID,
+    TIMESTAMP,
+    message_payload,
+    snowflake,
+    user,
+)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    # Exactly `application/json`: discord.py parses nothing else (no `; charset=utf-8`).
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+class FakeDiscord:
+    """Discord's REST API as far as infochat uses it; `calls` holds every request."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.dm_channels: dict[str, str] = {}  # user id → DM channel id
+        self._changed = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/api/v10"
+
+    async def start(self) -> None:
+        await self.server.start_server()
+        use_api_base(self.base)
+
+    async def close(self) -> None:
+        await self.server.close()
+
+    def fail(
+        self,
+        method: str,
+        pattern: str,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        self.failures.append(Failure(method, pattern, status, body, headers or {}, times))
+
+    def dms(self, user_id: str) -> list[dict[str, Any]]:
+        """Bodies of the messages sent to a member's DMs."""
+        channel = self.dm_channels.get(user_id)
+        return [c.body for c in self.find("POST", f"/channels/{channel}/messages")]
+
+    def find(self, method: str, pattern: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and re.fullmatch(pattern, c.path)]
+
+    async def wait_for(
+        self, method: str, pattern: str, count: int = 1, within: float = 5.0
+    ) -> list[Call]:
+        async def until() -> list[Call]:
+            while len(found := self.find(method, pattern)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+            return found
+
+        return await asyncio.wait_for(until(), within)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body, files = await _read_body(request)
+        self.calls.append(Call(request.method, path, body, files))
+        self._changed.set()
+        for failure in self.failures:
+            if (
+                failure.times
+                and request.method == failure.method
+                and re.fullmatch(failure.pattern, path)
+            ):
+                failure.times -= 1
+                return json_response(failure.body, failure.status, failure.headers)
+        return self._answer(request.method, path, body)
+
+    def _answer(self, method: str, path: str, body: Any) -> web.Response:
+        if path == "/users/@me":
+            return json_response(user(BOT_ID, "infochat"))
+        if path == "/oauth2/applications/@me":
+            return json_response(
+                {
+                    "id": APP_ID,
+                    "name": "infochat",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": user("1", "owner"),
+                    "verify_key": "",
+                    "flags": 0,
+                }
+            )
+        if method == "PUT" and path.endswith("/commands"):
+            return json_response(
+                [{**c, "id": snowflake(), "application_id": APP_ID, "version": "1"} for c in body]
+            )
+        if m := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
+            return json_response({"interaction": {"id": m[1], "type": 2}})
+        if re.fullmatch(rf"/webhooks/{APP_ID}/[^/]+(/messages/@original)?", path):
+            return json_response(message_payload(CHANNELS["introductions"], body or {}))
+        if path == "/users/@me/channels":
+            recipient = str(body["recipient_id"])
+            channel_id = self.dm_channels.setdefault(recipient, snowflake())
+            return json_response(
+                {"id": channel_id, "type": 1, "recipients": [user(recipient, "member")]}
+            )
+        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
+            return json_response(message_payload(m[1], body or {}))
+        if path == f"/guilds/{GUILD_ID}":
+            return json_response(
+                {
+                    "id": GUILD_ID,
+                    "name": "Test guild",
+                    "roles": [],
+                    "emojis": [],
+                    "stickers": [],
+                    "features": [],
+                    "owner_id": "1",
+                }
+            )
+        if path == f"/guilds/{GUILD_ID}/channels":
+            return json_response(
+                [
+                    {
+                        "id": cid,
+                        "type": 0,
+                        "name": name,
+                        "guild_id": GUILD_ID,
+                        "position": i,
+                        "permission_overwrites": [],
+                    }
+                    for i, (name, cid) in enumerate(CHANNELS.items())
+                ]
+            )
+        if m := re.fullmatch(r"/channels/(\d+)/threads", path):
+            return json_response(
+                {
+                    "id": snowflake(),
+                    "type": 12,
+                    "guild_id": GUILD_ID,
+                    "parent_id": m[1],
+                    "name": body.get("name", ""),
+                    "owner_id": BOT_ID,
+                    "message_count": 0,
+                    "member_count": 0,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": 1440,
+                        "archive_timestamp": TIMESTAMP,
+                        "locked": False,
+                    },
+                }
+            )
+        if "/thread-members/" in path:
+            return web.Response(status=204)
+        return json_response({"message": f"fake: no route {method} {path}", "code": 0}, 404)
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        files = [
+            f.filename for k, f in form.items() if k.startswith("files[") and hasattr(f, "filename")
+        ]
+        payload = form.get("payload_json")
+        return (json.loads(str(payload)) if payload else None), files
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), []
+
+
+async def connect(core: CoreProtocol, *, moderator_role: str = "Moderator") -> InfochatClient:
+    """A logged-in client (the fake answers login and command sync), not on the gateway."""
+    client = InfochatClient(core, moderator_role=moderator_role, guild_id=int(GUILD_ID))
+    await client.login("fake-token")
+    return client
+
+
+def inject(client: discord.Client, payload: dict[str, Any]) -> None:
+    """Deliver an INTERACTION_CREATE as the gateway would (private discord.py API)."""
+    client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]

@@ -1,0 +1,166 @@
+"""Discord's wire format for the tests: ids, users, messages and interaction payloads
+(slash commands, button clicks, modal submits), as the gateway and REST API send them."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+APP_ID = "900000000000000001"
+BOT_ID = "900000000000000002"
+GUILD_ID = "800000000000000001"
+CHANNELS = {"introductions": "700000000000000001", "moderators": "700000000000000002"}
+TIMESTAMP = "2026-01-05T09:00:00+00:00"
+_ids = itertools.count(600000000000000001)
+
+
+def snowflake() -> str:
+    return str(next(_ids))
+
+
+def user(user_id: str, name: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name.capitalize(),
+        "discriminator": "0",
+        "avatar": None,
+        "bot": user_id == BOT_ID,
+    }
+
+
+def message_payload(channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": snowflake(),
+        "channel_id": channel_id,
+        "type": 0,
+        "author": user(BOT_ID, "infochat"),
+        "content": body.get("content") or "",
+        "embeds": body.get("embeds") or [],
+        "components": body.get("components") or [],
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "flags": 0,
+    }
+
+
+def _base(
+    kind: int, user_id: str, name: str, *, guild: bool, permissions: str, roles: list[str]
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": snowflake(),
+        "application_id": APP_ID,
+        "type": kind,
+        "token": f"tok{snowflake()}",
+        "version": 1,
+        "locale": "en-US",
+        "app_permissions": "0",
+        "entitlements": [],
+        "attachment_size_limit": 8_000_000,
+    }
+    if guild:
+        payload.update(
+            guild_id=GUILD_ID,
+            channel_id=CHANNELS["introductions"],
+            guild_locale="en-US",
+            channel={
+                "id": CHANNELS["introductions"],
+                "type": 0,
+                "guild_id": GUILD_ID,
+                "name": "introductions",
+                "position": 0,
+                "permission_overwrites": [],
+            },
+            member={
+                "user": user(user_id, name),
+                "roles": roles,
+                "permissions": permissions,
+                "joined_at": TIMESTAMP,
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            },
+        )
+    else:
+        payload.update(
+            channel_id="500000000000000001",
+            user=user(user_id, name),
+            channel={"id": "500000000000000001", "type": 1},
+        )
+    return payload
+
+
+def slash(
+    user_id: str, name: str, *path: str, permissions: str = "0", **options: str
+) -> dict[str, Any]:
+    """`/infochat <path…> option=value`, e.g. slash(u, "sam", "volunteer", "pause", until="…")."""
+    leaf: dict[str, Any] = {
+        "name": path[-1],
+        "type": 1,
+        "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+    }
+    for group in reversed(path[:-1]):
+        leaf = {"name": group, "type": 2, "options": [leaf]}
+    payload = _base(2, user_id, name, guild=True, permissions=permissions, roles=[])
+    payload["data"] = {
+        "id": "1",
+        "name": "infochat",
+        "type": 1,
+        "guild_id": GUILD_ID,
+        "options": [leaf],
+    }
+    return payload
+
+
+def click(
+    user_id: str,
+    name: str,
+    custom_id: str,
+    *,
+    in_dm: bool = True,
+    interaction_id: str | None = None,
+) -> dict[str, Any]:
+    payload = _base(3, user_id, name, guild=not in_dm, permissions="0", roles=[])
+    if interaction_id is not None:
+        payload["id"] = interaction_id
+    channel_id = payload["channel_id"]
+    payload["message"] = message_payload(
+        channel_id,
+        {
+            "components": [
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 1, "label": "x", "custom_id": custom_id}],
+                }
+            ]
+        },
+    )
+    payload["data"] = {"custom_id": custom_id, "component_type": 2}
+    return payload
+
+
+def modal_submit(
+    user_id: str, name: str, custom_id: str, values: dict[str, str], *, in_dm: bool = True
+) -> dict[str, Any]:
+    payload = _base(5, user_id, name, guild=not in_dm, permissions="0", roles=[])
+    rows = [
+        {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+        for k, v in values.items()
+    ]
+    payload["data"] = {"custom_id": custom_id, "components": rows}
+    return payload
+
+
+def buttons_of(body: dict[str, Any]) -> dict[str, str]:
+    """label → custom_id of the buttons in a recorded message body."""
+    return {
+        c["label"]: c["custom_id"]
+        for row in body.get("components") or []
+        for c in row["components"]
+    }

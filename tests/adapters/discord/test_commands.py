@@ -1,0 +1,103 @@
+"""The `/infochat` slash commands: every subcommand synced and answered privately, the
+shared text grammar, moderators, and the 3-second rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from adapters.discord import interactions
+from tests.adapters.discord.harness import FakeDiscord
+from tests.adapters.discord.payloads import slash
+from tests.adapters.discord.session import USERS, Bot
+from tests.support import VOLUNTEERS, count
+
+
+async def test_help_is_an_ephemeral_reply(bot: Bot) -> None:
+    callback = await bot.slash("sam", "help")
+    assert callback.body["type"] == 4
+    assert callback.body["data"]["flags"] & 64
+    assert "request" in json.dumps(callback.body["data"]["embeds"]).lower()
+
+
+async def test_an_invalid_request_is_refused_privately_and_sends_nothing(bot: Bot) -> None:
+    callback = await bot.slash("sam", "request", fields='topic="x" why="job?"')
+    assert callback.body["type"] == 4 and callback.body["data"]["flags"] & 64
+    assert await count(bot.world, "requests") == 0
+    assert not bot.fake.find("POST", "/users/@me/channels")
+
+
+async def test_request_without_fields_explains_how_to_give_them_inline(bot: Bot) -> None:
+    callback = await bot.slash("sam", "request")
+    text = json.dumps(callback.body)
+    assert "fields" in text and "topic=" in text  # the request form has more than 5 inputs
+
+
+async def test_moderator_commands_need_the_role_or_manage_server(bot: Bot) -> None:
+    refused = await bot.send(slash(USERS["sam"], "sam", "mod", "queue"))
+    manage_guild = str(1 << 5)
+    allowed = await bot.send(slash(USERS["bob"], "bob", "mod", "queue", permissions=manage_guild))
+    assert "moderator" in json.dumps(refused.body).lower()
+    assert json.dumps(refused.body) != json.dumps(allowed.body)
+    assert allowed.body["data"]["flags"] & 64
+
+
+async def test_subcommand_options_become_the_shared_text_grammar(bot: Bot) -> None:
+    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
+    paused = await bot.slash("priya", "volunteer", "pause", until="2026-12-01")
+    assert "2026-12-01" in json.dumps(paused.body) or "Dec" in json.dumps(paused.body)
+
+
+async def test_a_slow_core_is_deferred_then_answered_by_a_follow_up(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interactions, "DEFER_AFTER", 0)
+    payload = slash(USERS["sam"], "sam", "help")
+    callback = await bot.send(payload)
+    assert callback.body["type"] == 5  # deferred, with "thinking…"
+    followup = await bot.followup(payload)
+    assert followup.body["flags"] & 64 and followup.body["embeds"]
+
+
+SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
+    ("help",): {},
+    ("request",): {},
+    ("status",): {},
+    ("cancel",): {},
+    ("pick",): {"id": "1"},
+    ("availability",): {},
+    ("me",): {},
+    ("volunteer", "join"): {},
+    ("volunteer", "edit"): {},
+    ("volunteer", "show"): {},
+    ("volunteer", "pause"): {"until": "2026-12-01"},
+    ("volunteer", "resume"): {},
+    ("volunteer", "leave"): {},
+    ("mod", "queue"): {},
+    ("mod", "approve"): {"id": "1"},
+    ("mod", "deny"): {"id": "1", "fields": 'reason="not a fit"'},
+    ("mod", "audit"): {},
+    ("mod", "settings"): {},
+    ("mod", "ledger"): {},
+    ("mod", "digest"): {},
+}
+
+
+def synced_leaves(fake: FakeDiscord) -> set[tuple[str, ...]]:
+    (group,) = fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")[-1].body
+    leaves: set[tuple[str, ...]] = set()
+    for option in group["options"]:
+        if option["type"] == 2:  # a subcommand group
+            leaves |= {(option["name"], sub["name"]) for sub in option["options"]}
+        else:
+            leaves.add((option["name"],))
+    return leaves
+
+
+async def test_every_subcommand_is_synced_and_answered_privately(bot: Bot) -> None:
+    assert synced_leaves(bot.fake) == set(SUBCOMMANDS)
+    for path, options in SUBCOMMANDS.items():
+        callback = await bot.send(slash(USERS["sam"], "sam", *path, **options))
+        kind = callback.body["type"]
+        assert kind == 9 or (kind == 4 and callback.body["data"]["flags"] & 64), path

@@ -1,0 +1,278 @@
+"""A fake Slack Web API (aiohttp, 127.0.0.1) that records every call, and helpers to send
+signed slash commands, button clicks and modal submits to the real bolt app over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.transport import SlackTransport
+from bot.app import Infochat
+from bot.clock import FakeClock
+from bot.commands import Actor, CommunityRef
+from bot.domain.community import CommunitySettings
+from bot.outbox import DeliveryWorker
+from bot.storage.database import Database, sqlite_url
+from bot.storage.schema import metadata
+
+SECRET = "test-signing-secret"
+TEAM, DOMAIN = "T0TEAM", "acme"
+COMMUNITY = CommunityRef("slack", TEAM, DOMAIN)
+_ids = itertools.count(1)
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: Mapping[str, str]
+
+
+@dataclass
+class Canned:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeSlack:
+    latency: float = 0.05  # see TESTING-ADAPTERS.md: an instant fake exposes a bolt race
+    admins: set[str] = field(default_factory=set)
+    channels: dict[str, str] = field(default_factory=lambda: {"moderators": "C0MODS"})
+    calls: list[Call] = field(default_factory=list)
+    overrides: dict[str, list[Canned]] = field(default_factory=dict)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    url: str = ""
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+
+    def application(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/link", self._socket)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        return app
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, then record every ack the app sends back."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async with self.changed:
+            self.sockets.append(ws)
+            self.changed.notify_all()
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                async with self.changed:
+                    self.acks.append(json.loads(message.data))
+                    self.changed.notify_all()
+        return ws
+
+    async def push(self, envelope: dict[str, Any], within: float = 5.0) -> dict[str, Any]:
+        """Send a Socket Mode envelope once the app is connected; return its ack."""
+
+        async def connected() -> None:
+            async with self.changed:
+                await self.changed.wait_for(lambda: bool(self.sockets))
+
+        await asyncio.wait_for(connected(), within)
+        await self.sockets[-1].send_json(envelope)
+
+        async def acked() -> dict[str, Any]:
+            async with self.changed:
+                await self.changed.wait_for(
+                    lambda: any(a.get("envelope_id") == envelope["envelope_id"] for a in self.acks)
+                )
+                return next(a for a in self.acks if a.get("envelope_id") == envelope["envelope_id"])
+
+        return await asyncio.wait_for(acked(), within)
+
+    def fail(
+        self, method: str, status: int = 200, headers: dict[str, str] | None = None, **body: Any
+    ) -> None:
+        """The next call of `method` gets this answer instead of the default."""
+        self.overrides.setdefault(method, []).append(Canned(status, body, headers or {}))
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
+        async def enough() -> list[Call]:
+            async with self.changed:
+                await self.changed.wait_for(lambda: len(self.of(method)) >= count)
+                return self.of(method)
+
+        return await asyncio.wait_for(enough(), within)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = request.path.strip("/")
+        method = path.removeprefix("api/") if path.startswith("api/") else path.split("/")[0]
+        params: dict[str, Any] = dict(request.query)
+        raw = await request.read()
+        if request.content_type == "application/json" and raw:
+            params.update(json.loads(raw))
+        elif request.content_type == "application/x-www-form-urlencoded":
+            params.update(parse_qsl(raw.decode()))
+        await asyncio.sleep(self.latency)
+        async with self.changed:
+            self.calls.append(Call(method, params, dict(request.headers)))
+            self.changed.notify_all()
+        queued = self.overrides.get(method)
+        if queued:
+            canned = queued.pop(0)
+            return web.json_response(canned.body, status=canned.status, headers=canned.headers)
+        if method == "response":
+            return web.Response(text="ok")
+        return web.json_response({"ok": True, **self._default(method, params)})
+
+    def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM, "user": "infochat"}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            prefix = "G" if "," in users else "D"
+            return {"channel": {"id": prefix + users.replace(",", "-")}}
+        if method == "apps.connections.open":
+            return {"url": self.url.replace("http://", "ws://") + "link"}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            return {"user": {"id": user, "is_admin": user in self.admins}}
+        if method == "conversations.list":
+            return {"channels": [{"id": i, "name": n} for n, i in self.channels.items()]}
+        if method in ("chat.postMessage", "chat.update"):
+            return {"channel": params.get("channel"), "ts": f"{next(_ids)}.0001"}
+        return {}
+
+
+def sign(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    # Slack's documented scheme: v0=HMAC-SHA256(secret, "v0:{timestamp}:{body}").
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
+    signature = f"v0={digest.hexdigest()}"
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+@dataclass
+class Slack:
+    """The bolt app on a real HTTP client, the fake Web API, and the core behind them."""
+
+    fake: FakeSlack
+    http: TestClient[Any, Any]
+    core: Infochat
+    clock: FakeClock
+    worker: DeliveryWorker
+
+    async def post(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        response = await self.http.post(EVENTS_PATH, data=body, headers=headers or sign(body))
+        return response.status, await response.text()
+
+    def command_body(self, user: str, text: str, trigger_id: str | None = None) -> str:
+        trigger = trigger_id or f"trig{next(_ids)}"
+        return urlencode(
+            {
+                "team_id": TEAM,
+                "team_domain": DOMAIN,
+                "channel_id": "C0GENERAL",
+                "user_id": user,
+                "user_name": user.removeprefix("U").lower(),
+                "command": "/infochat",
+                "text": text,
+                "response_url": f"{self.fake.url}response/{trigger}",
+                "trigger_id": trigger,
+            }
+        )
+
+    async def command(self, user: str, text: str) -> tuple[int, str]:
+        return await self.post(self.command_body(user, text))
+
+    def payload_body(self, payload: dict[str, Any]) -> str:
+        base = {
+            "team": {"id": TEAM, "domain": DOMAIN},
+            "trigger_id": f"trig{next(_ids)}",
+            "response_url": f"{self.fake.url}response/p{next(_ids)}",
+        }
+        return urlencode({"payload": json.dumps({**base, **payload})})
+
+    def click_body(
+        self, user: str, block: dict[str, Any], channel: str, ts: str, kind: str = "message"
+    ) -> str:
+        return self.payload_body(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "username": user.removeprefix("U").lower()},
+                "container": {"type": kind, "channel_id": channel, "message_ts": ts},
+                "channel": {"id": channel},
+                "actions": [
+                    {
+                        "type": "button",
+                        "action_id": block["action_id"],
+                        "block_id": "infochat_actions",
+                        "value": block["value"],
+                        "action_ts": f"{next(_ids)}.0002",
+                    }
+                ],
+            }
+        )
+
+    def submit_body(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> str:
+        """`values`: block id → a text, or a raw state entry (selects, date pickers)."""
+        state = {
+            name: {"value": v if isinstance(v, dict) else {"type": "plain_text_input", "value": v}}
+            for name, v in values.items()
+        }
+        submitted = {**view, "id": "V0VIEW", "hash": "h1", "state": {"values": state}}
+        return self.payload_body(
+            {
+                "type": "view_submission",
+                "user": {"id": user, "username": user.removeprefix("U").lower()},
+                "view": submitted,
+            }
+        )
+
+    async def count(self, table: str) -> int:
+        async with self.core.db.transaction() as conn:
+            query = sa.select(sa.func.count()).select_from(metadata.tables[table])
+            return int((await conn.execute(query)).scalar_one())
+
+    async def setup(self, user: str, text: str) -> None:
+        """Put the world in a state directly through the core (no Slack involved)."""
+        actor = Actor(COMMUNITY, user, user.removeprefix("U").lower())
+        reply = await self.core.dispatch_text(actor, text, f"setup{next(_ids)}")
+        assert reply.ok, reply.messages
+        await self.worker.drain()
+
+
+async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack, TestServer]:
+    server = TestServer(fake.application(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    db = Database(sqlite_url(tmp_path / "slack.db"))
+    await db.migrate()
+    clock = FakeClock()
+    client = web_client("xoxb-test", f"{fake.url}api/")
+    worker = DeliveryWorker(db, SlackTransport(client), clock)
+    core = Infochat(db, clock, CommunitySettings(**settings))
+    app = build_app(core, client, SECRET)
+    http: TestClient[Any, Any] = TestClient(
+        TestServer(app.web_app(path=EVENTS_PATH), host="127.0.0.1")
+    )
+    await http.start_server()
+    return Slack(fake, http, core, clock, worker), server

@@ -1,0 +1,139 @@
+"""`infochat run` with Slack settings: HTTP mode starts, answers a signed command, stops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
+
+from adapters import cli
+from adapters.slack.serve import serve_http, serve_socket
+from bot.config import Settings
+from tests.adapters.slack.harness import SECRET, FakeSlack, sign
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_http_mode_serves_slash_commands_and_delivers(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    server = TestServer(fake.application(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path,
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_signing_secret=SecretStr(SECRET),
+        slack_api_url=f"{fake.url}api",
+        slack_port=port,
+    )
+    ready = asyncio.Event()
+    running = asyncio.create_task(serve_http(settings, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        body = (
+            "team_id=T1&team_domain=acme&user_id=U1&user_name=sam&command=%2Finfochat&text=help"
+            f"&trigger_id=t1&response_url={fake.url}response/t1"
+        )
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            async with session.post(url, data=body, headers=sign(body)) as response:
+                assert response.status == 200
+        (call,) = await fake.wait_for("response")
+        assert "help" in str(call.params).lower()
+        assert (tmp_path / "infochat.db").exists()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await server.close()
+
+
+def test_slack_needs_the_signing_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-very-secret")
+    assert cli.main(["run"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "INFOCHAT_SLACK_SIGNING_SECRET" in err and "xoxb-very-secret" not in err
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({"INFOCHAT_SLACK_SIGNING_SECRET": "s"}, "http"),
+        ({"INFOCHAT_SLACK_APP_TOKEN": "xapp-1"}, "socket"),
+    ],
+)
+def test_run_picks_the_slack_mode(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], mode: str
+) -> None:
+    started: list[str] = []
+
+    async def fake_http(settings: Settings) -> None:
+        started.append("http")
+
+    async def fake_socket(settings: Settings) -> None:
+        started.append("socket")
+
+    monkeypatch.setattr("adapters.slack.serve.serve_http", fake_http)
+    monkeypatch.setattr("adapters.slack.serve.serve_socket", fake_socket)
+    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["run"]) == cli.EXIT_OK
+    assert started == [mode]
+
+
+async def test_socket_mode_acks_a_command_and_answers(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    server = TestServer(fake.application(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    settings = Settings(
+        data_dir=tmp_path,
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_app_token=SecretStr("xapp-test"),
+        slack_api_url=f"{fake.url}api/",
+    )
+    ready = asyncio.Event()
+    running = asyncio.create_task(serve_socket(settings, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        payload = {
+            "team_id": "T1",
+            "team_domain": "acme",
+            "user_id": "U1",
+            "user_name": "sam",
+            "command": "/infochat",
+            "text": "help",
+            "trigger_id": "t1",
+            "response_url": f"{fake.url}response/t1",
+        }
+        envelope = {
+            "envelope_id": "e1",
+            "type": "slash_commands",
+            "payload": payload,
+            "accepts_response_payload": True,
+        }
+        ack = await fake.push(envelope)
+        assert ack["envelope_id"] == "e1"
+        (call,) = await fake.wait_for("response")
+        assert "help" in str(call.params).lower()
+        (opened,) = fake.of("apps.connections.open")
+        assert opened.headers["Authorization"] == "Bearer xapp-test"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await server.close()
