@@ -22,6 +22,7 @@ from bot.services import (
     asks,
     digest,
     followups,
+    home,
     info,
     ledger,
     moderation,
@@ -33,6 +34,7 @@ from bot.services import (
     volunteers,
 )
 from bot.services.context import Context, Handler
+from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
 from bot.storage.database import Database
 from bot.storage.members import get_or_create_community, upsert_actor
@@ -47,6 +49,7 @@ HANDLERS: dict[str, Handler] = {
     **volunteers.HANDLERS,
     **moderation.HANDLERS,
     **info.HANDLERS,
+    **home.HANDLERS,
     **digest.HANDLERS,
     **scheduling.HANDLERS,
     **followups.HANDLERS,
@@ -118,6 +121,17 @@ class Infochat:
         except UserError as exc:
             return _refusal(exc)
         return await self.dispatch(Command(actor, parsed.action, key, parsed.target, parsed.args))
+
+    async def suggest(self, actor: Actor, field: str, typed: str) -> tuple[str, ...]:
+        """Choices for a field while the member types (read-only; never fails loudly)."""
+        try:
+            if field not in TOPIC_FIELDS:
+                return rank_timezones(field, typed)
+            async with self.db.transaction() as conn:
+                return await suggestions(conn, actor.community, field, typed)
+        except Exception:
+            log.exception("suggestions for %s failed", field)
+            return ()
 
     async def _run(self, handler: Handler, command: Command) -> Reply:
         async with self.db.transaction() as conn:

@@ -51,6 +51,7 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("cancel",): ("request.cancel", ("target",)),
     ("pick",): ("request.pick", ("target", "choice")),
     ("me",): ("member.me", ()),
+    ("home",): ("member.home", ()),
     ("availability",): ("volunteer.availability", ()),
     ("volunteer", "join"): ("volunteer.join", ()),
     ("volunteer", "edit"): ("volunteer.edit", ()),

@@ -116,3 +116,8 @@ def is_adjacent(topic: str, other: str) -> bool:
     if not a or not b or a == b:
         return False
     return b in adjacent_topics(a) or bool(topic_tokens(a) & topic_tokens(b))
+
+
+def known_topics() -> frozenset[str]:
+    """The fields infochat knows by name (for suggestions while typing)."""
+    return frozenset(_GRAPH)

@@ -14,7 +14,7 @@ from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.members import Member
-from bot.storage.requests import StoredRequest
+from bot.storage.requests import StoredAsk, StoredRequest
 from bot.views import Message
 
 CLOSE_NOTES = {
@@ -109,15 +109,18 @@ async def propose(
 async def send_ask(ctx: Scope, ask_id: int, request: StoredRequest, volunteer: Member) -> None:
     ask = await store.get_ask(ctx.conn, ask_id)
     assert ask is not None
+    await ctx.dm(volunteer.user_id, await ask_view(ctx, ask, request))
+
+
+async def ask_view(ctx: Scope, ask: StoredAsk, request: StoredRequest) -> Message:
+    """The ask as its volunteer sees it, with its answer buttons."""
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
     suggested_by = ""
     if ask.suggested_by_ask_id is not None:
         origin = await store.get_ask(ctx.conn, ask.suggested_by_ask_id)
         assert origin is not None
         suggested_by = (await member_store.get_member(ctx.conn, origin.volunteer_id)).display_name
-    await ctx.dm(
-        volunteer.user_id, render.ask_message(ask_id, request, seeker, ask.note, suggested_by)
-    )
+    return render.ask_message(ask.id, request, seeker, ask.note, suggested_by)
 
 
 async def ask_candidate(ctx: Scope, request: StoredRequest, candidate: Candidate) -> int:
