@@ -52,6 +52,8 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("pick",): ("request.pick", ("target", "choice")),
     ("me",): ("member.me", ()),
     ("home",): ("member.home", ()),
+    ("me", "export"): ("member.export", ()),
+    ("me", "delete"): ("member.delete", ()),
     ("availability",): ("volunteer.availability", ()),
     ("volunteer", "join"): ("volunteer.join", ()),
     ("volunteer", "edit"): ("volunteer.edit", ()),

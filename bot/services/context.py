@@ -15,6 +15,7 @@ from bot.domain.community import CommunitySettings
 from bot.errors import Forbidden
 from bot.outbox import enqueue
 from bot.storage.members import Community, Member
+from bot.storage.privacy import is_deleted
 from bot.storage.volunteers import ProfileCache
 from bot.views import Destination, Message, Reply
 
@@ -41,6 +42,12 @@ class Scope:
         await self._send(Destination(kind="group", user_ids=user_ids, channel=channel), message)
 
     async def _send(self, destination: Destination, message: Message) -> None:
+        if destination.user_ids:
+            # Members who deleted their data get nothing more (their id is no longer known).
+            users = tuple(u for u in destination.user_ids if not is_deleted(u))
+            if not users:
+                return
+            destination = destination.model_copy(update={"user_ids": users})
         await enqueue(self.conn, self.community.id, destination, message, self.now)
 
 

@@ -18,6 +18,7 @@ HELP = (
     ("volunteer pause [until=YYYY-MM-DD] / resume", "take a break from asks, or come back"),
     ("volunteer leave", "stop volunteering (waiting asks are passed on kindly)"),
     ("home", "everything waiting for you: your profile, asks and requests"),
+    ("me export / me delete", "get everything infochat stores about you, or erase it"),
     ("me [recognition=on|off]", "your chats given and received, help chains, recognition"),
     ("mod queue / approve <ask> / deny <ask> reason=…", "moderators: introductions to approve"),
     ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),

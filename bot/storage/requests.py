@@ -111,6 +111,17 @@ async def requests_of(
     return [_request(r) for r in rows]
 
 
+async def unfinished_of(conn: AsyncConnection, seeker_id: int) -> list[StoredRequest]:
+    """The seeker's drafts and open requests, all of them."""
+    unfinished = (RequestStatus.DRAFT.value, RequestStatus.OPEN.value)
+    rows = await conn.execute(
+        _select_requests().where(
+            requests.c.seeker_id == seeker_id, requests.c.status.in_(unfinished)
+        )
+    )
+    return [_request(r) for r in rows]
+
+
 async def count_open(conn: AsyncConnection, seeker_id: int) -> int:
     result = await conn.execute(
         sa.select(sa.func.count()).where(

@@ -137,6 +137,11 @@ async def save_profile(
     await _bump(conn, community_id)
 
 
+async def remove_profile(conn: AsyncConnection, member_id: int, community_id: int) -> None:
+    await conn.execute(sa.delete(volunteers).where(volunteers.c.member_id == member_id))
+    await _bump(conn, community_id)
+
+
 def _select_profiles() -> sa.Select[Any]:
     return sa.select(volunteers, members.c.user_id, members.c.display_name).join(
         members, members.c.id == volunteers.c.member_id

@@ -1,0 +1,157 @@
+"""A member's own data: everything stored about them (export), and erasing it (delete).
+
+Erasure keeps the shape of the community's history (a chat that happened still counts in
+the other member's ledger and the totals) but nothing that says who the member was or what
+they wrote: their name and platform id, profile, request texts, notes, thank-you texts,
+cached replies and the direct messages kept for delivery are gone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.schema import (
+    asks,
+    introductions,
+    members,
+    no_shows,
+    outbox,
+    processed_commands,
+    requests,
+    thanks,
+    volunteers,
+)
+
+DELETED_PREFIX = "deleted:"
+DELETED_NAME = "a former member"
+
+
+def is_deleted(user_id: str) -> bool:
+    return user_id.startswith(DELETED_PREFIX)
+
+
+def _rows(result: Any, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for row in result.mappings():
+        item = {k: _plain(v) for k, v in row.items() if k not in drop}
+        out.append(item)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def member_data(conn: AsyncConnection, member_id: int) -> dict[str, Any]:
+    """What infochat stores about one member, as plain JSON-ready data.
+
+    Asks on the member's own requests leave out who was asked: a seeker is never told who
+    declined (R2), and an export must not tell them either.
+    """
+    member = _rows(await conn.execute(sa.select(members).where(members.c.id == member_id)))
+    profile = _rows(
+        await conn.execute(sa.select(volunteers).where(volunteers.c.member_id == member_id))
+    )
+    own_requests = _rows(
+        await conn.execute(
+            sa.select(requests).where(requests.c.seeker_id == member_id).order_by(requests.c.id)
+        )
+    )
+    asked = _rows(
+        await conn.execute(
+            sa.select(asks).where(asks.c.volunteer_id == member_id).order_by(asks.c.id)
+        ),
+        drop=("approved_by",),
+    )
+    chats = _rows(
+        await conn.execute(
+            sa.select(introductions)
+            .where(
+                sa.or_(
+                    introductions.c.seeker_id == member_id,
+                    introductions.c.volunteer_id == member_id,
+                )
+            )
+            .order_by(introductions.c.id)
+        )
+    )
+    thanked = _rows(
+        await conn.execute(
+            sa.select(thanks)
+            .where(sa.or_(thanks.c.from_id == member_id, thanks.c.to_id == member_id))
+            .order_by(thanks.c.id)
+        )
+    )
+    reported = _rows(
+        await conn.execute(sa.select(no_shows).where(no_shows.c.reporter_id == member_id)),
+        drop=("member_id",),
+    )
+    return {
+        "member": member[0] if member else None,
+        "volunteer_profile": profile[0] if profile else None,
+        "requests": own_requests,
+        "asks_you_received": asked,
+        "introductions": chats,
+        "thanks": thanked,
+        "no_show_reports_you_made": reported,
+    }
+
+
+async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> None:
+    """Erase what identifies the member or what they wrote. The caller has already closed
+    their open requests, passed on their waiting asks and removed their volunteer profile."""
+    await conn.execute(
+        sa.update(members)
+        .where(members.c.id == member_id)
+        .values(
+            user_id=f"{DELETED_PREFIX}{member_id}",
+            display_name=DELETED_NAME,
+            is_moderator=False,
+            public_recognition=False,
+            weekly_digest=False,
+        )
+    )
+    await conn.execute(
+        sa.update(requests)
+        .where(requests.c.seeker_id == member_id)
+        .values(
+            why="",
+            questions=[],
+            target_role="",
+            target_org="",
+            target_member_id=None,
+            affiliations=[],
+            warnings=[],
+            timezone="UTC",
+            windows=[],
+        )
+    )
+    # Notes they wrote when suggesting a colleague sit on the colleague's ask.
+    theirs = sa.select(asks.c.id).where(asks.c.volunteer_id == member_id).scalar_subquery()
+    await conn.execute(
+        sa.update(asks).where(asks.c.suggested_by_ask_id.in_(theirs)).values(note="")
+    )
+    await conn.execute(sa.update(thanks).where(thanks.c.from_id == member_id).values(text=""))
+    await conn.execute(sa.delete(processed_commands).where(processed_commands.c.user_id == user_id))
+    await _forget_direct_messages(conn, user_id)
+
+
+async def _forget_direct_messages(conn: AsyncConnection, user_id: str) -> None:
+    """Direct messages to the member, sent or not: they are for nobody else."""
+    candidates = await conn.execute(
+        sa.select(outbox.c.id, outbox.c.destination).where(
+            sa.cast(outbox.c.destination, sa.String).contains(user_id)
+        )
+    )
+    mine = [
+        row.id
+        for row in candidates
+        if row.destination.get("kind") == "member"
+        and list(row.destination.get("user_ids") or ()) == [user_id]
+    ]
+    if mine:
+        await conn.execute(sa.delete(outbox).where(outbox.c.id.in_(mine)))
