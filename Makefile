@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,charts,slack,discord]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,charts,slack,discord,postgres]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -86,8 +86,9 @@ def button(message: Message, label: str) -> Button:
     return next(b for b in message.buttons if b.label == label or b.label.startswith(label))
 
 
-async def make_world(path: Path, **settings: Any) -> World:
-    db = Database(sqlite_url(path))
+async def make_world(where: Path | str, **settings: Any) -> World:
+    """A world on a SQLite file (a path) or any database URL."""
+    db = Database(sqlite_url(where) if isinstance(where, Path) else where)
     await db.migrate()
     clock = FakeClock()
     transport = RecordingTransport()

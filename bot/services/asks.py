@@ -29,6 +29,8 @@ ANSWERED = {
     AskStatus.PROPOSED: "This ask is still waiting for a moderator.",
 }
 
+ANSWERED_FALLBACK = "This ask was already answered."
+
 
 async def own_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
     """The actor's ask, waiting for their answer. Someone else's id is simply unknown."""
@@ -49,7 +51,11 @@ async def own_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
 
 async def answer(ctx: Context, ask: StoredAsk, new: AskStatus) -> None:
     if not await store.transition_ask(ctx.conn, ask.id, new, ctx.now):
-        raise AlreadyDone("This ask was already answered.")
+        # Lost a race with another click: say what the winner did (READ COMMITTED engines
+        # see it now; SQLite serialises writers, so this is only a fallback there).
+        latest = await store.get_ask(ctx.conn, ask.id)
+        text = ANSWERED.get(latest.status) if latest is not None else None
+        raise AlreadyDone(text or ANSWERED_FALLBACK)
 
 
 async def accept(ctx: Context) -> Reply:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from bot.app import Infochat
 from bot.clock import FakeClock
 from bot.commands import Actor, Command
 from bot.domain.community import CommunitySettings
-from bot.storage.database import Database, sqlite_url
+from bot.storage.database import Database
 from bot.storage.schema import asks, introductions, outbox, processed_commands, requests
 from bot.views import Reply
 from tests.support import COMMUNITY, GOOD_REQUEST, VOLUNTEERS, World, button
@@ -100,9 +99,9 @@ async def test_ten_deliveries_of_one_key_have_one_effect_and_equal_replies(world
     assert len(world.groups()) == 1
 
 
-async def test_two_databases_on_one_file_race_to_accept(world: World, tmp_path: Path) -> None:
+async def test_two_databases_on_one_file_race_to_accept(world: World) -> None:
     volunteer, ask_id = await asked(world)
-    other_db = Database(sqlite_url(tmp_path / "infochat.db"))  # a second "process"
+    other_db = Database(world.db.url.render_as_string(hide_password=False))  # a second "process"
     try:
         other = Infochat(other_db, world.clock, CommunitySettings())
         apps = [world.app, other]
@@ -123,11 +122,11 @@ async def test_two_databases_on_one_file_race_to_accept(world: World, tmp_path: 
         await other_db.dispose()
 
 
-def _accept_in_process(path: str, user: str, ask_id: str, key: str) -> str:
-    """Run in a separate OS process (spawn): open the file, dispatch one Accept."""
+def _accept_in_process(url: str, user: str, ask_id: str, key: str) -> str:
+    """Run in a separate OS process (spawn): open the database, dispatch one Accept."""
 
     async def main() -> str:
-        db = Database(sqlite_url(Path(path)))
+        db = Database(url)
         try:
             app = Infochat(db, FakeClock(), CommunitySettings())
             actor = Actor(COMMUNITY, user, user.capitalize())
@@ -139,16 +138,16 @@ def _accept_in_process(path: str, user: str, ask_id: str, key: str) -> str:
     return asyncio.run(main())
 
 
-async def test_separate_processes_race_to_accept(world: World, tmp_path: Path) -> None:
+async def test_separate_processes_race_to_accept(world: World) -> None:
     volunteer, ask_id = await asked(world)
-    path = str(tmp_path / "infochat.db")
+    url = world.db.url.render_as_string(hide_password=False)
     keys = [f"proc-{i}" for i in range(4)] + ["proc-same", "proc-same"]
     loop = asyncio.get_running_loop()
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         replies = await asyncio.gather(
             *(
-                loop.run_in_executor(pool, _accept_in_process, path, volunteer, ask_id, key)
+                loop.run_in_executor(pool, _accept_in_process, url, volunteer, ask_id, key)
                 for key in keys
             )
         )

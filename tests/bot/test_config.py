@@ -130,3 +130,31 @@ def test_settings_are_built_on_demand_not_at_import(monkeypatch: pytest.MonkeyPa
     first = Settings()
     monkeypatch.setenv("INFOCHAT_DATA_DIR", "two")
     assert (first.data_dir, Settings().data_dir) == (Path("one"), Path("two"))
+
+
+def test_discord_sharding_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().discord_sharded  # one gateway connection by default
+    monkeypatch.setenv("INFOCHAT_DISCORD_SHARD_COUNT", "4")
+    monkeypatch.setenv("INFOCHAT_DISCORD_SHARD_IDS", "[2, 3]")
+    settings = load_settings()
+    assert settings.discord_sharded and settings.discord_shard_ids == (2, 3)
+    monkeypatch.setenv("INFOCHAT_DISCORD_SHARD_IDS", "[4]")
+    with pytest.raises(ConfigError, match="between 0 and 3"):
+        load_settings()
+    monkeypatch.delenv("INFOCHAT_DISCORD_SHARD_COUNT")
+    with pytest.raises(ConfigError, match="needs discord_shard_count"):
+        load_settings()
+
+
+def test_slack_moderators_come_from_the_channel_a_user_group_or_admins_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().slack_moderators == "channel"
+    monkeypatch.setenv("INFOCHAT_SLACK_MODERATORS", "usergroup")
+    with pytest.raises(ConfigError, match="slack_moderator_group"):
+        load_settings()
+    monkeypatch.setenv("INFOCHAT_SLACK_MODERATOR_GROUP", "S0MODS")
+    assert load_settings().slack_moderator_group == "S0MODS"
+    monkeypatch.setenv("INFOCHAT_SLACK_MODERATORS", "everyone")
+    with pytest.raises(ConfigError, match="slack_moderators"):
+        load_settings()

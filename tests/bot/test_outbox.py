@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from bot.commands import Command, CommunityRef, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.outbox import DeliveryWorker, RetryPolicy, enqueue
-from bot.storage.database import Database, sqlite_url
+from bot.storage.database import Database
 from bot.storage.members import get_or_create_community
 from bot.storage.schema import outbox
 from bot.views import Destination, Message
@@ -82,13 +81,8 @@ class YieldingTransport:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "infochat.db"
-
-
-@pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = Database(sqlite_url(db_path))
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
     await database.migrate()
     yield database
     await database.dispose()
@@ -117,13 +111,13 @@ async def rows(db: Database) -> list[Any]:
         return list((await conn.execute(sa.select(outbox).order_by(outbox.c.id))).all())
 
 
-async def run_flow_without_delivery(path: Path) -> int:
+async def run_flow_without_delivery(url: str) -> int:
     """Volunteers join, a seeker asks, a volunteer accepts; the worker never runs.
 
     Returns how many messages were committed to the outbox; the Database is disposed after, as
     if the process had died right after its last commit.
     """
-    world = await make_world(path)
+    world = await make_world(url)
     seq = iter(range(1_000))
 
     async def say(user: str, text: str) -> None:
@@ -157,12 +151,14 @@ async def run_flow_without_delivery(path: Path) -> int:
     return count
 
 
-async def test_crash_after_commit_before_delivery_sends_each_message_once(db_path: Path) -> None:
-    committed = await run_flow_without_delivery(db_path)
+async def test_crash_after_commit_before_delivery_sends_each_message_once(
+    database_url: str,
+) -> None:
+    committed = await run_flow_without_delivery(database_url)
     assert committed >= 2  # at least the ask and the introduction
 
     # "Restart": a new Database and worker on the same file.
-    db = Database(sqlite_url(db_path))
+    db = Database(database_url)
     try:
         transport = RecordingTransport()
         worker = DeliveryWorker(db, transport, FakeClock())
@@ -179,14 +175,14 @@ async def test_crash_after_commit_before_delivery_sends_each_message_once(db_pat
 
 
 async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
-    db_path: Path,
+    database_url: str,
 ) -> None:
-    committed = await run_flow_without_delivery(db_path)
+    committed = await run_flow_without_delivery(database_url)
     clock = FakeClock()
     policy = RetryPolicy(lease=timedelta(minutes=2))
 
     # First process: claims a batch, hangs inside the transport, and is killed.
-    db = Database(sqlite_url(db_path))
+    db = Database(database_url)
     hanging = HangingTransport()
     task = asyncio.create_task(DeliveryWorker(db, hanging, clock, policy=policy).drain())
     await hanging.started.wait()
@@ -196,7 +192,7 @@ async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
     await db.dispose()
 
     # Second process: the claimed messages are left alone while the lease runs...
-    db = Database(sqlite_url(db_path))
+    db = Database(database_url)
     try:
         transport = RecordingTransport()
         worker = DeliveryWorker(db, transport, clock, policy=policy)
@@ -215,7 +211,7 @@ async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
 
 
 async def test_crash_part_way_through_a_batch_resends_only_the_message_in_flight(
-    db_path: Path, db: Database, clock: FakeClock
+    database_url: str, db: Database, clock: FakeClock
 ) -> None:
     await enqueue_messages(db, clock, 20)
     hanging = HangingTransport(sends=15)  # the platform took 15 messages, then the process died
@@ -225,7 +221,7 @@ async def test_crash_part_way_through_a_batch_resends_only_the_message_in_flight
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    restarted = Database(sqlite_url(db_path))
+    restarted = Database(database_url)
     try:
         clock.advance(RetryPolicy().lease + timedelta(seconds=1))
         transport = RecordingTransport()
@@ -352,10 +348,10 @@ async def test_unexpected_transport_error_is_retried(db: Database, clock: FakeCl
 
 @pytest.mark.parametrize("batch", [1, 7, 50])
 async def test_two_workers_on_two_databases_deliver_each_message_once(
-    db_path: Path, db: Database, clock: FakeClock, batch: int
+    database_url: str, db: Database, clock: FakeClock, batch: int
 ) -> None:
     await enqueue_messages(db, clock, 60)
-    other = Database(sqlite_url(db_path))  # a second process on the same file
+    other = Database(database_url)  # a second process on the same file
     try:
         transport = YieldingTransport()
         workers = [
