@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     # The Slack Web API base URL (ends with `/`): Slack's, or a compatible endpoint / local fake.
     slack_api_url: str = "https://slack.com/api/"
     slack_port: int = Field(3000, ge=1, le=65535)  # HTTP mode: where /slack/events listens
-    # Members of this user group (id, e.g. S0123) are moderators, besides workspace admins.
+    # Who moderates in Slack besides workspace admins and owners: members of the moderators'
+    # channel (community.moderators_channel), of a user group (`slack_moderator_group`, an id
+    # like S0123), or nobody else ("admins"). The core re-checks on every moderator action.
+    slack_moderators: Literal["channel", "usergroup", "admins"] = "channel"
     slack_moderator_group: str = ""
     # Community channel names (e.g. "moderators") → Slack channel ids; others are looked up by name.
     slack_channels: dict[str, str] = Field(default_factory=dict)
@@ -80,6 +83,12 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     # Members with this role (or Manage Server) are moderators; the core checks every action.
     discord_moderator_role: str = Field("Moderator", min_length=1, max_length=100)
+    # Sharding (large bots): several gateway connections through discord.py's
+    # AutoShardedClient. `discord_shard_count` None: Discord's recommended count. With
+    # `discord_shard_ids`, this process runs only those shards (the count is then required).
+    discord_sharded: bool = False
+    discord_shard_count: int | None = Field(None, ge=1)
+    discord_shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -112,6 +121,25 @@ class Settings(BaseSettings):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _shards(self) -> Settings:
+        ids = self.discord_shard_ids
+        if ids is None:
+            return self
+        count = self.discord_shard_count
+        if count is None:
+            raise ValueError("discord_shard_ids needs discord_shard_count (all shards in total)")
+        if not ids or any(i < 0 or i >= count for i in ids):
+            raise ValueError(f"discord_shard_ids must be between 0 and {count - 1}")
+        self.discord_sharded = True
+        return self
+
+    @model_validator(mode="after")
+    def _slack_moderators(self) -> Settings:
+        if self.slack_moderators == "usergroup" and not self.slack_moderator_group.strip():
+            raise ValueError("slack_moderators=usergroup needs slack_moderator_group (e.g. S0123)")
+        return self
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
