@@ -1,5 +1,6 @@
 """The discord.py client: minimal intents, the `/infochat` command tree, persistent buttons,
-and `run_discord`, which `infochat run` calls when a Discord token is configured."""
+modal pages, sharding, and `run_discord`, which `infochat run` calls when a Discord token is
+configured."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord.commands import build_group
+from adapters.discord.commands import build_group, build_mod_group
+from adapters.discord.drafts import Drafts
+from adapters.discord.forms import DraftButton, on_page_submit
 from adapters.discord.interactions import CoreProtocol, PayloadButton
 from adapters.discord.transport import DiscordTransport
 from bot.app import Infochat
-from bot.clock import SystemClock
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import DeliveryWorker
 from bot.storage.database import Database
@@ -38,6 +42,16 @@ def use_api_base(base: str) -> None:
     discord.http.Route.BASE = base.rstrip("/")
 
 
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `AutoShardedClient`, or {} for one unsharded connection."""
+    if not settings.discord_sharded:
+        return {}
+    options: dict[str, Any] = {"shard_count": settings.discord_shard_count}
+    if settings.discord_shard_ids is not None:
+        options["shard_ids"] = list(settings.discord_shard_ids)
+    return options
+
+
 class InfochatClient(discord.Client):
     def __init__(
         self,
@@ -47,20 +61,24 @@ class InfochatClient(discord.Client):
         guild_id: int | None = None,
         sync_commands: bool = True,
         background: Sequence[Callable[[], Awaitable[None]]] = (),
+        clock: Clock | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(intents=intents(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT)
+        super().__init__(intents=intents(), max_ratelimit_timeout=MAX_RATELIMIT_WAIT, **options)
         self.core = core
         self.moderator_role = moderator_role
+        self.drafts = Drafts(clock or SystemClock())
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.background = background
         self._tasks: list[asyncio.Task[None]] = []
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(build_group())
+        self.tree.add_command(build_mod_group())
 
     async def setup_hook(self) -> None:
         # Buttons of any message, including those sent before a restart.
-        self.add_dynamic_items(PayloadButton)
+        self.add_dynamic_items(PayloadButton, DraftButton)
         if self.sync_commands:
             if self.guild_id is not None:
                 guild = discord.Object(self.guild_id)
@@ -71,6 +89,10 @@ class InfochatClient(discord.Client):
             log.info("discord: %s application commands synced", len(synced))
         self._tasks = [asyncio.create_task(_forever(job)) for job in self.background]
 
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Modal pages are answered here, so a submit after a restart still gets a reply."""
+        await on_page_submit(interaction)
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -78,6 +100,23 @@ class InfochatClient(discord.Client):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await super().close()
+
+
+class ShardedInfochatClient(InfochatClient, discord.AutoShardedClient):
+    """The same bot over several gateway connections (discord.py's AutoShardedClient):
+    all shards, or the `shard_ids` this process runs."""
+
+
+def make_client(core: CoreProtocol, settings: Settings, clock: Clock) -> InfochatClient:
+    options = shard_options(settings)
+    kind = ShardedInfochatClient if settings.discord_sharded else InfochatClient
+    return kind(
+        core,
+        moderator_role=settings.discord_moderator_role,
+        guild_id=settings.discord_guild_id,
+        clock=clock,
+        **options,
+    )
 
 
 async def _forever(job: Callable[[], Awaitable[None]]) -> None:
@@ -99,11 +138,7 @@ async def run_discord(settings: Settings) -> int:
         await db.migrate()
         clock = SystemClock()
         core = Infochat(db, clock, settings.community)
-        client = InfochatClient(
-            core,
-            moderator_role=settings.discord_moderator_role,
-            guild_id=settings.discord_guild_id,
-        )
+        client = make_client(core, settings, clock)
         worker = DeliveryWorker(db, DiscordTransport(client), clock)
         core.on_commit = worker.wake.set
         client.background = (worker.run_forever, core.job_runner().run_forever)

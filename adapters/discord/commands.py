@@ -1,8 +1,9 @@
-"""The `/infochat` slash-command group.
+"""The `/infochat` slash-command group: options with descriptions, choices and autocomplete.
 
-Each subcommand builds the same text a console or Slack user would type
-(`volunteer pause 2026-12-01`, `request topic="data" …`) and hands it to the core's shared
-grammar, so Discord adds no parsing rules of its own.
+Each subcommand builds the same text a console user would type (`volunteer pause
+2026-12-01`, `request topic="data" …`) and hands it to the core's shared grammar, so Discord
+adds no parsing rules of its own. The `fields` option takes that grammar directly (for power
+users); `/infochat request` or `volunteer join` with no options opens the form as modals.
 """
 
 import shlex
@@ -11,25 +12,61 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.interactions import actor_of, host, key_of, respond
+from adapters.discord.interactions import respond
+from adapters.discord.replies import actor_of, host, key_of
+from bot.domain.models import FORMATS
 
-FIELDS_HELP = 'key=value pairs, e.g. topic="data engineering" minutes=15'
+FIELDS_HELP = 'more key=value pairs, e.g. topic="data engineering" minutes=15'
+Choice = app_commands.Choice
+FORMAT_CHOICES = [Choice(name=f, value=f) for f in FORMATS]
+MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in (10, 15, 20, 30, 45, 60)]
+ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
+AUTOCOMPLETE_MAX = 25
 
 
-async def run_text(interaction: discord.Interaction[Any], text: str) -> None:
+async def run_text(
+    interaction: discord.Interaction[Any],
+    words: str,
+    *positional: str | None,
+    fields: str | None = None,
+    **options: object,
+) -> None:
+    """`words positional… key=value… fields` through the core's grammar; the reply privately."""
+    parts = [words, *(shlex.quote(p) for p in positional if p)]
+    for name, value in options.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, discord.abc.Snowflake):
+            value = f"<@{value.id}>"
+        parts.append(f"{name}={shlex.quote(str(value))}")
+    if fields:
+        parts.append(fields)
     actor = actor_of(interaction)
     core = host(interaction).core
     key = key_of(interaction)
+    text = " ".join(parts)
     await respond(
         interaction, lambda: core.dispatch_text(actor, text, key), actor.community.external_id
     )
 
 
-def _text(words: str, *positional: str | None, fields: str | None = None) -> str:
-    parts = [words, *(shlex.quote(p) for p in positional if p)]
-    if fields:
-        parts.append(fields)
-    return " ".join(parts)
+async def suggest(
+    interaction: discord.Interaction[Any], field: str, typed: str
+) -> list[Choice[str]]:
+    """Autocomplete from the core; for a list field (`a, b, c`) only the last item is completed."""
+    done, _, last = typed.rpartition(",")
+    prefix = f"{done.strip()}, " if done.strip() else ""
+    found = await host(interaction).core.suggest(actor_of(interaction), field, last.strip())
+    values = [f"{prefix}{s}"[:100] for s in found]
+    return [Choice(name=v, value=v) for v in values[:AUTOCOMPLETE_MAX]]
+
+
+async def topic_choices(interaction: discord.Interaction[Any], typed: str) -> list[Choice[str]]:
+    return await suggest(interaction, "topic", typed)
+
+
+async def timezone_choices(interaction: discord.Interaction[Any], typed: str) -> list[Choice[str]]:
+    return await suggest(interaction, "timezone", typed)
 
 
 def _plain(group: app_commands.Group, name: str, words: str, description: str) -> None:
@@ -42,29 +79,165 @@ def _with_fields(group: app_commands.Group, name: str, words: str, description: 
     @group.command(name=name, description=description)
     @app_commands.describe(fields=FIELDS_HELP)
     async def command(interaction: discord.Interaction[Any], fields: str | None = None) -> None:
-        await run_text(interaction, _text(words, fields=fields))
+        await run_text(interaction, words, fields=fields)
 
 
-def _with_id(
-    group: app_commands.Group, name: str, words: str, description: str, *, required: bool
-) -> None:
-    if required:
-
-        @group.command(name=name, description=description)
-        @app_commands.describe(id="the request or ask number", fields=FIELDS_HELP)
-        async def needs_id(
-            interaction: discord.Interaction[Any], id: str, fields: str | None = None
-        ) -> None:
-            await run_text(interaction, _text(words, id, fields=fields))
-
-        return
-
+def _with_id(group: app_commands.Group, name: str, words: str, description: str) -> None:
     @group.command(name=name, description=description)
-    @app_commands.describe(id="the request number (optional)", fields=FIELDS_HELP)
-    async def maybe_id(
-        interaction: discord.Interaction[Any], id: str | None = None, fields: str | None = None
+    @app_commands.describe(id="the number shown with it, e.g. 12", fields=FIELDS_HELP)
+    async def command(
+        interaction: discord.Interaction[Any], id: str, fields: str | None = None
     ) -> None:
-        await run_text(interaction, _text(words, id, fields=fields))
+        await run_text(interaction, words, id, fields=fields)
+
+
+def _request(top: app_commands.Group) -> None:
+    @top.command(name="request", description="Ask for a short informational chat")
+    @app_commands.describe(
+        topic="the field or work you are curious about",
+        why="why this field, and how your background relates",
+        questions="2–3 questions you'd like to ask, separated by |",
+        minutes="how long a chat you ask for",
+        format="how you'd like to talk",
+        within="when, e.g. 2 weeks",
+        role="a role you'd like to hear from",
+        organisation="an organisation you'd like to hear from",
+        person="a volunteer you'd like to ask",
+        affiliations="your schools, employers, groups (comma-separated)",
+        timezone="your time zone, to propose times",
+        windows="when you're free each week, e.g. Mon 18:00-20:00; Tue-Thu 12-13",
+        fields=FIELDS_HELP,
+    )
+    @app_commands.choices(minutes=MINUTE_CHOICES)
+    @app_commands.choices(format=FORMAT_CHOICES)
+    @app_commands.autocomplete(topic=topic_choices, timezone=timezone_choices)
+    async def request(
+        interaction: discord.Interaction[Any],
+        topic: str | None = None,
+        why: str | None = None,
+        questions: str | None = None,
+        minutes: int | None = None,
+        format: str | None = None,
+        within: str | None = None,
+        role: str | None = None,
+        organisation: str | None = None,
+        person: discord.User | None = None,
+        affiliations: str | None = None,
+        timezone: str | None = None,
+        windows: str | None = None,
+        fields: str | None = None,
+    ) -> None:
+        await run_text(
+            interaction, "request", fields=fields, topic=topic, why=why, questions=questions,
+            minutes=minutes, format=format, time_frame=within, role=role,
+            organisation=organisation, person=person, affiliations=affiliations,
+            timezone=timezone, windows=windows,
+        )  # fmt: skip
+
+
+def _profile(volunteer: app_commands.Group, name: str, description: str) -> None:
+    @volunteer.command(name=name, description=description)
+    @app_commands.describe(
+        role="your role",
+        organisation="where you work",
+        topics="topics you can talk about (comma-separated)",
+        timezone="your time zone",
+        affiliations="schools, employers, groups (comma-separated)",
+        languages="languages you can chat in (comma-separated)",
+        formats="formats you offer (comma-separated): " + ", ".join(FORMATS),
+        minutes="the longest chat you offer",
+        capacity="chats per month",
+        windows="weekly windows, e.g. Mon 18:00-20:00; Wed 12-13",
+        fields=FIELDS_HELP,
+    )
+    @app_commands.choices(minutes=MINUTE_CHOICES)
+    @app_commands.autocomplete(topics=topic_choices, timezone=timezone_choices)
+    async def profile(
+        interaction: discord.Interaction[Any],
+        role: str | None = None,
+        organisation: str | None = None,
+        topics: str | None = None,
+        timezone: str | None = None,
+        affiliations: str | None = None,
+        languages: str | None = None,
+        formats: str | None = None,
+        minutes: int | None = None,
+        capacity: app_commands.Range[int, 1, 20] | None = None,
+        windows: str | None = None,
+        fields: str | None = None,
+    ) -> None:
+        await run_text(
+            interaction, f"volunteer {name}", fields=fields, role=role,
+            organisation=organisation, topics=topics, timezone=timezone,
+            affiliations=affiliations, languages=languages, formats=formats, minutes=minutes,
+            monthly_capacity=capacity, windows=windows,
+        )  # fmt: skip
+
+
+def _member(top: app_commands.Group) -> None:
+    @top.command(name="cancel", description="Cancel one of your requests")
+    @app_commands.describe(id="the request number (optional: your only open one)")
+    async def cancel(interaction: discord.Interaction[Any], id: str | None = None) -> None:
+        await run_text(interaction, "cancel", id)
+
+    @top.command(name="availability", description="Your weekly windows and time zone")
+    @app_commands.describe(
+        windows="e.g. Mon 18:00-20:00; Wed 12-13", timezone="your time zone, e.g. Europe/Berlin"
+    )
+    @app_commands.autocomplete(timezone=timezone_choices)
+    async def availability(
+        interaction: discord.Interaction[Any],
+        windows: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        await run_text(interaction, "availability", windows=windows, timezone=timezone)
+
+    @top.command(name="me", description="What infochat knows about you: chats given and received")
+    @app_commands.describe(recognition="may digests thank you by name?")
+    @app_commands.choices(recognition=ON_OFF)
+    async def me(interaction: discord.Interaction[Any], recognition: str | None = None) -> None:
+        await run_text(interaction, "me", recognition=recognition)
+
+
+def _volunteer(top: app_commands.Group) -> None:
+    volunteer = app_commands.Group(
+        name="volunteer", description="Offer informational chats", parent=top
+    )
+    _profile(volunteer, "join", "Become a volunteer (no options: a form)")
+    _profile(volunteer, "edit", "Change your volunteer profile (no options: a form)")
+    _plain(volunteer, "show", "volunteer show", "Show your volunteer profile")
+    _plain(volunteer, "resume", "volunteer resume", "Take asks again")
+    _plain(volunteer, "leave", "volunteer leave", "Stop volunteering")
+
+    @volunteer.command(name="pause", description="No new asks until a date")
+    @app_commands.describe(until="YYYY-MM-DD (optional: the community's default)")
+    async def pause(interaction: discord.Interaction[Any], until: str | None = None) -> None:
+        await run_text(interaction, "volunteer pause", until)
+
+
+def build_mod_group() -> app_commands.Group:
+    """`/infochat-mod`: a command of its own, because Discord hides whole commands only.
+    Hidden by default from members without Manage Server (a server changes that under
+    Integrations, e.g. for its moderator role); the core checks every action anyway."""
+    mod = app_commands.Group(
+        name="infochat-mod",
+        description="infochat moderators: approvals, audit, settings",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+    _plain(mod, "queue", "mod queue", "Introductions waiting for approval")
+    _with_id(mod, "approve", "mod approve", "Approve an introduction")
+
+    @mod.command(name="deny", description="Deny an introduction, with a reason")
+    @app_commands.describe(id="the ask number", reason="why (the seeker will see it)")
+    async def deny(interaction: discord.Interaction[Any], id: str, reason: str) -> None:
+        await run_text(interaction, "mod deny", id, reason=reason)
+
+    _plain(mod, "audit", "mod audit", "Recent moderator actions")
+    _with_fields(mod, "settings", "mod settings", "Show or change community settings")
+    _plain(mod, "ledger", "mod ledger", "Who gave and received chats")
+    _plain(mod, "digest", "mod digest", "Preview this week's digest")
+    return mod
 
 
 def build_group() -> app_commands.Group:
@@ -72,34 +245,10 @@ def build_group() -> app_commands.Group:
         name="infochat", description="Informational interviews: ask for a chat, or give one"
     )
     _plain(top, "help", "help", "What infochat does and how to use it")
-    _with_fields(top, "request", "request", "Ask for a short informational chat")
+    _request(top)
     _plain(top, "status", "status", "Your open requests")
-    _with_id(top, "cancel", "cancel", "Cancel one of your requests", required=False)
-    _with_id(top, "pick", "pick", "Pick a suggested volunteer or time", required=True)
-    _with_fields(top, "availability", "availability", "Your weekly windows and capacity")
-    _plain(top, "me", "me", "What infochat knows about you")
-
-    volunteer = app_commands.Group(
-        name="volunteer", description="Offer informational chats", parent=top
-    )
-    _with_fields(volunteer, "join", "volunteer join", "Become a volunteer")
-    _with_fields(volunteer, "edit", "volunteer edit", "Change your volunteer profile")
-    _plain(volunteer, "show", "volunteer show", "Show your volunteer profile")
-    _plain(volunteer, "resume", "volunteer resume", "Take asks again")
-    _plain(volunteer, "leave", "volunteer leave", "Stop volunteering")
-
-    @volunteer.command(name="pause", description="No new asks until a date")
-    @app_commands.describe(until="YYYY-MM-DD (optional)")
-    async def pause(interaction: discord.Interaction[Any], until: str | None = None) -> None:
-        await run_text(interaction, _text("volunteer pause", until))
-
-    # Moderator commands: the core checks the moderator role on every action.
-    mod = app_commands.Group(name="mod", description="Moderators only", parent=top)
-    _plain(mod, "queue", "mod queue", "Introductions waiting for approval")
-    _with_id(mod, "approve", "mod approve", "Approve an introduction", required=True)
-    _with_id(mod, "deny", "mod deny", "Deny an introduction (fields: reason=…)", required=True)
-    _plain(mod, "audit", "mod audit", "Recent moderator actions")
-    _with_fields(mod, "settings", "mod settings", "Show or change community settings")
-    _plain(mod, "ledger", "mod ledger", "Who gave and received chats")
-    _plain(mod, "digest", "mod digest", "Preview this week's digest")
+    _with_id(top, "pick", "pick", "Pick a suggested volunteer or time")
+    _plain(top, "home", "home", "Everything that concerns you: profile, asks, requests")
+    _member(top)
+    _volunteer(top)
     return top

@@ -22,7 +22,6 @@ from bot.views import Button, Form, FormField, Message, Reply
 log = logging.getLogger(__name__)
 
 CUSTOM_ID_MAX = 100
-MODAL_MAX_INPUTS = 5
 # `<guild id>:<action>:<target>`: the guild travels with the button, because a click in a
 # DM carries no guild. Nothing in it is trusted: the core re-checks every action.
 CUSTOM_ID = re.compile(r"(?P<guild>\d+):(?P<action>[a-z][a-z0-9_.]*):(?P<target>.*)")
@@ -127,23 +126,10 @@ def send_kwargs(guild_id: str, message: Message, *, introduction: bool = False) 
     return kwargs
 
 
-def fits_modal(form: Form) -> bool:
-    return 0 < len(form.fields) <= MODAL_MAX_INPUTS
-
-
-def inline_hint(form: Form) -> str:
-    names = " ".join(f"{f.name}=…" for f in form.fields)
-    return (
-        f"**{form.title}** has {len(form.fields)} fields, more than a Discord form holds. "
-        f"Give them in the `fields` option instead, e.g. `{names}` "
-        '(quote values with spaces: topic="data engineering").'
-    )
-
-
 def form_for_errors(action: str, target: str, reply: Reply) -> Form | None:
     """After a restart a button's form is unknown: when the core refuses a click for missing
-    values, ask for exactly the fields it named (at most a modal's worth)."""
-    if reply.ok or not reply.field_errors or len(reply.field_errors) > MODAL_MAX_INPUTS:
+    values, ask for exactly the fields it named."""
+    if reply.ok or not reply.field_errors:
         return None
     title = reply.messages[0].text if reply.messages else "A few more details"
     fields = tuple(

@@ -97,20 +97,32 @@ def _base(
 
 
 def slash(
-    user_id: str, name: str, *path: str, permissions: str = "0", **options: str
+    user_id: str,
+    name: str,
+    *path: str,
+    permissions: str = "0",
+    roles: tuple[str, ...] = (),
+    **options: str | int,
 ) -> dict[str, Any]:
-    """`/infochat <path…> option=value`, e.g. slash(u, "sam", "volunteer", "pause", until="…")."""
+    """`/infochat <path…> option=value`, e.g. slash(u, "sam", "volunteer", "pause", until="…");
+    `("mod", "queue")` is `/infochat-mod queue`."""
+    command = "infochat"
+    if path[0] == "mod":
+        command, path = "infochat-mod", path[1:]
     leaf: dict[str, Any] = {
         "name": path[-1],
         "type": 1,
-        "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+        "options": [
+            {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v}
+            for k, v in options.items()
+        ],
     }
     for group in reversed(path[:-1]):
         leaf = {"name": group, "type": 2, "options": [leaf]}
-    payload = _base(2, user_id, name, guild=True, permissions=permissions, roles=[])
+    payload = _base(2, user_id, name, guild=True, permissions=permissions, roles=list(roles))
     payload["data"] = {
         "id": "1",
-        "name": "infochat",
+        "name": command,
         "type": 1,
         "guild_id": GUILD_ID,
         "options": [leaf],
@@ -145,15 +157,51 @@ def click(
     return payload
 
 
-def modal_submit(
-    user_id: str, name: str, custom_id: str, values: dict[str, str], *, in_dm: bool = True
+def autocomplete(
+    user_id: str, name: str, path: tuple[str, ...], focused: str, typed: str
 ) -> dict[str, Any]:
+    """The member is typing `typed` into option `focused` of `/infochat <path…>`."""
+    payload = slash(user_id, name, *path, **{focused: typed})
+    payload["type"] = 4
+    leaf = payload["data"]
+    while leaf.get("options") and leaf["options"][0]["type"] in (1, 2):
+        leaf = leaf["options"][0]
+    leaf["options"][0]["focused"] = True
+    return payload
+
+
+def inputs_of(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inputs of a modal the bot sent (text inputs and selects), in order."""
+    out: list[dict[str, Any]] = []
+    for row in modal["components"]:
+        out.extend([row["component"]] if row["type"] == 18 else row["components"])
+    return out
+
+
+def fill(
+    user_id: str,
+    name: str,
+    modal: dict[str, Any],
+    values: dict[str, str | list[str]],
+    *,
+    in_dm: bool = False,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Submit a modal the bot sent, as Discord would: every input with its value (what the
+    member typed, else what was prefilled); `message` when the modal came from a button."""
+    rows: list[dict[str, Any]] = []
+    for item in inputs_of(modal):
+        cid = item["custom_id"]
+        if item["type"] == 3:
+            chosen = values.get(cid, [o["value"] for o in item["options"] if o.get("default")])
+            rows.append({"type": 18, "component": {"type": 3, "custom_id": cid, "values": chosen}})
+        else:
+            typed = values.get(cid, item.get("value") or "")
+            rows.append({"type": 18, "component": {"type": 4, "custom_id": cid, "value": typed}})
     payload = _base(5, user_id, name, guild=not in_dm, permissions="0", roles=[])
-    rows = [
-        {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
-        for k, v in values.items()
-    ]
-    payload["data"] = {"custom_id": custom_id, "components": rows}
+    payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+    if message is not None:
+        payload["message"] = message
     return payload
 
 

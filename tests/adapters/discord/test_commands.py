@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from adapters.discord import interactions
+from adapters.discord import replies
 from tests.adapters.discord.harness import FakeDiscord
 from tests.adapters.discord.payloads import slash
 from tests.adapters.discord.session import USERS, Bot
@@ -28,12 +28,6 @@ async def test_an_invalid_request_is_refused_privately_and_sends_nothing(bot: Bo
     assert not bot.fake.find("POST", "/users/@me/channels")
 
 
-async def test_request_without_fields_explains_how_to_give_them_inline(bot: Bot) -> None:
-    callback = await bot.slash("sam", "request")
-    text = json.dumps(callback.body)
-    assert "fields" in text and "topic=" in text  # the request form has more than 5 inputs
-
-
 async def test_moderator_commands_need_the_role_or_manage_server(bot: Bot) -> None:
     refused = await bot.send(slash(USERS["sam"], "sam", "mod", "queue"))
     manage_guild = str(1 << 5)
@@ -52,7 +46,7 @@ async def test_subcommand_options_become_the_shared_text_grammar(bot: Bot) -> No
 async def test_a_slow_core_is_deferred_then_answered_by_a_follow_up(
     bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(interactions, "DEFER_AFTER", 0)
+    monkeypatch.setattr(replies, "DEFER_AFTER", 0)
     payload = slash(USERS["sam"], "sam", "help")
     callback = await bot.send(payload)
     assert callback.body["type"] == 5  # deferred, with "thinking…"
@@ -68,6 +62,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("pick",): {"id": "1"},
     ("availability",): {},
     ("me",): {},
+    ("home",): {},
     ("volunteer", "join"): {},
     ("volunteer", "edit"): {},
     ("volunteer", "show"): {},
@@ -76,7 +71,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("volunteer", "leave"): {},
     ("mod", "queue"): {},
     ("mod", "approve"): {"id": "1"},
-    ("mod", "deny"): {"id": "1", "fields": 'reason="not a fit"'},
+    ("mod", "deny"): {"id": "1", "reason": "not a fit"},
     ("mod", "audit"): {},
     ("mod", "settings"): {},
     ("mod", "ledger"): {},
@@ -85,9 +80,11 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
 
 
 def synced_leaves(fake: FakeDiscord) -> set[tuple[str, ...]]:
-    (group,) = fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")[-1].body
-    leaves: set[tuple[str, ...]] = set()
-    for option in group["options"]:
+    """Subcommand paths as `slash()` takes them (`/infochat-mod queue` is ("mod", "queue"))."""
+    top, mod = fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")[-1].body
+    assert (top["name"], mod["name"]) == ("infochat", "infochat-mod")
+    leaves: set[tuple[str, ...]] = {("mod", sub["name"]) for sub in mod["options"]}
+    for option in top["options"]:
         if option["type"] == 2:  # a subcommand group
             leaves |= {(option["name"], sub["name"]) for sub in option["options"]}
         else:

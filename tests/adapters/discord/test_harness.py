@@ -21,10 +21,11 @@ async def test_login_syncs_the_command_group_and_answers_an_interaction(
     try:
         assert fake.find("GET", "/users/@me")
         sync = await fake.wait_for("PUT", f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
-        (group,) = sync[0].body
-        assert group["name"] == "infochat"
+        group, mod = sync[0].body
+        assert (group["name"], mod["name"]) == ("infochat", "infochat-mod")
+        assert int(mod["default_member_permissions"]) == 1 << 5  # Manage Server
         names = {option["name"] for option in group["options"]}
-        assert {"help", "request", "status", "cancel", "volunteer", "mod", "me"} <= names
+        assert {"help", "request", "status", "cancel", "volunteer", "home", "me"} <= names
 
         inject(client, slash("100", "sam", "help"))
         (callback,) = await fake.wait_for("POST", r"/interactions/\d+/[^/]+/callback")
