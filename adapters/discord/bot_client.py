@@ -107,8 +107,11 @@ class ShardedInfochatClient(InfochatClient, discord.AutoShardedClient):
     all shards, or the `shard_ids` this process runs."""
 
 
-def make_client(core: CoreProtocol, settings: Settings, clock: Clock) -> InfochatClient:
-    options = shard_options(settings)
+def make_client(
+    core: CoreProtocol, settings: Settings, clock: Clock, **options: Any
+) -> InfochatClient:
+    """The client the settings ask for; `options` go to discord.py (e.g. `guild_ready_timeout`)."""
+    options.update(shard_options(settings))
     kind = ShardedInfochatClient if settings.discord_sharded else InfochatClient
     return kind(
         core,

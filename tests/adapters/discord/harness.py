@@ -67,6 +67,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.dm_channels: dict[str, str] = {}  # user id → DM channel id
+        self.gateway_url = "ws://127.0.0.1:9/"  # set by a fake gateway (gateway.py)
         self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
@@ -131,6 +132,11 @@ class FakeDiscord:
     def _answer(self, method: str, path: str, body: Any) -> web.Response:
         if path == "/users/@me":
             return json_response(user(BOT_ID, "infochat"))
+        if path in ("/gateway", "/gateway/bot"):
+            limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+            return json_response(
+                {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+            )
         if path == "/oauth2/applications/@me":
             return json_response(
                 {

@@ -1,0 +1,97 @@
+"""Over a fake gateway: HELLO, IDENTIFY (minimal intents, the configured shard), READY and
+GUILD_CREATE, then interactions pushed over the websocket reach the core and are answered;
+moderators are recognised by the role in the guild the gateway described."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from adapters.discord.bot_client import InfochatClient, ShardedInfochatClient, make_client
+from bot.config import load_settings
+from tests.adapters.discord.gateway import MODERATOR_ROLE_ID, FakeGateway
+from tests.adapters.discord.harness import FakeDiscord
+from tests.adapters.discord.payloads import GUILD_ID, slash
+from tests.adapters.discord.session import CALLBACK, USERS
+from tests.support import World, count
+
+Online = Callable[[InfochatClient], Awaitable[InfochatClient]]
+
+
+@pytest.fixture
+async def gateway(fake: FakeDiscord) -> AsyncIterator[FakeGateway]:
+    server = FakeGateway()
+    await server.start()
+    fake.gateway_url = server.url
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def online(gateway: FakeGateway) -> AsyncIterator[Online]:
+    """Starts a client on the fake gateway (login, command sync, connect) until READY."""
+    started: list[tuple[InfochatClient, asyncio.Task[None]]] = []
+
+    async def start(client: InfochatClient) -> InfochatClient:
+        started.append((client, asyncio.create_task(client.start("fake-token"))))
+        await gateway.ready()
+        await asyncio.wait_for(client.wait_until_ready(), 5)
+        return client
+
+    yield start
+    for client, task in started:
+        await client.close()
+        await asyncio.wait_for(task, 5)
+
+
+async def answer(fake: FakeDiscord, gateway: FakeGateway, payload: dict[str, Any]) -> Any:
+    await gateway.push("INTERACTION_CREATE", payload)
+    (callback,) = await fake.wait_for("POST", CALLBACK.format(id=payload["id"]))
+    return callback.body
+
+
+async def test_an_interaction_over_the_gateway_reaches_the_core_and_is_answered(
+    fake: FakeDiscord, gateway: FakeGateway, online: Online, world: World
+) -> None:
+    client = await online(
+        InfochatClient(world.app, guild_id=int(GUILD_ID), guild_ready_timeout=0.05)
+    )
+    (identify,) = gateway.identify
+    assert identify["token"] == "fake-token"
+    assert identify["intents"] == 1  # GUILDS only: nothing privileged
+    assert client.get_guild(int(GUILD_ID)) is not None  # GUILD_CREATE was read
+    body = await answer(fake, gateway, slash(USERS["sam"], "sam", "help"))
+    assert body["type"] == 4 and body["data"]["flags"] & 64
+    assert "request" in json.dumps(body["data"]["embeds"]).lower()
+
+
+async def test_the_moderator_role_counts_and_anyone_else_changes_nothing(
+    fake: FakeDiscord, gateway: FakeGateway, online: Online, world: World
+) -> None:
+    await online(InfochatClient(world.app, guild_id=int(GUILD_ID), guild_ready_timeout=0.05))
+    change = {"fields": "approval_required=true"}
+    refused = await answer(fake, gateway, slash(USERS["sam"], "sam", "mod", "settings", **change))
+    assert "moderator" in json.dumps(refused).lower()
+    assert await count(world, "audit_log") == 0
+    mo = slash(USERS["bob"], "bob", "mod", "settings", roles=(MODERATOR_ROLE_ID,), **change)
+    allowed = await answer(fake, gateway, mo)
+    assert "moderator" not in json.dumps(allowed).lower()
+    assert await count(world, "audit_log") == 1
+
+
+async def test_a_process_runs_the_shards_it_is_given(
+    fake: FakeDiscord, gateway: FakeGateway, online: Online, world: World
+) -> None:
+    configured = load_settings(
+        discord_guild_id=int(GUILD_ID), discord_shard_count=2, discord_shard_ids=[1]
+    )
+    client = make_client(world.app, configured, world.clock, guild_ready_timeout=0.05)
+    assert isinstance(client, ShardedInfochatClient)
+    await online(client)
+    assert [i["shard"] for i in gateway.identify] == [[1, 2]]
+    body = await answer(fake, gateway, slash(USERS["sam"], "sam", "help"))
+    assert body["type"] == 4
