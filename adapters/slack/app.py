@@ -1,5 +1,5 @@
-"""Building the slack-bolt `AsyncApp`: one slash command, buttons and modals, all through
-the handlers in `handler.py`."""
+"""Building the slack-bolt `AsyncApp`: one slash command, buttons, modals with external
+selects, and the App Home tab, all through the handlers in `handler.py`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.handler import Handlers
+from adapters.slack.modals import FORM_CALLBACK, VALUE_ACTION
 from adapters.slack.moderators import Moderators
-from adapters.slack.render import ACTION_PREFIX, FORM_CALLBACK
+from adapters.slack.render import ACTION_PREFIX
+from adapters.slack.replies import Replies
 from bot.app import Infochat
 
 COMMAND = "/infochat"
@@ -28,25 +30,29 @@ def build_app(
     core: Infochat,
     client: AsyncWebClient,
     signing_secret: str,
-    moderator_group: str = "",
+    moderators: Moderators | None = None,
 ) -> AsyncApp:
     app = AsyncApp(client=client, signing_secret=signing_secret)
-    handlers = Handlers(core, Moderators(client, moderator_group))
+    handlers = Handlers(core, moderators or Moderators(client), Replies(client))
 
     @app.command(COMMAND)
-    async def infochat_command(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await handlers.on_command(ack, body, respond, client)
+    async def infochat_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await handlers.on_command(ack, body, respond)
 
     @app.action(re.compile(f"^{ACTION_PREFIX}:"))
-    async def infochat_button(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await handlers.on_action(ack, body, respond, client)
+    async def infochat_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await handlers.on_action(ack, body, respond if body.get("response_url") else None)
 
     @app.view(FORM_CALLBACK)
-    async def infochat_form(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await handlers.on_submit(ack, body, client)
+    async def infochat_form(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await handlers.on_submit(ack, body)
+
+    @app.options(VALUE_ACTION)
+    async def infochat_options(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await handlers.on_options(ack, body)
+
+    @app.event("app_home_opened")
+    async def infochat_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+        await handlers.on_home_opened(body, event)
 
     return app

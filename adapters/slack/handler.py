@@ -1,103 +1,93 @@
-"""Thin translators: a slash command, a button click or a modal submit becomes one core
-command with the actor and an idempotency key; the Reply is shown privately."""
+"""Thin translators: a slash command, a button click, a modal submit or the App Home tab
+becomes one core command with the actor and an idempotency key; the reply is shown
+privately. `ack()` comes first, before any database or Web API work."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
+from collections import OrderedDict
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.modals import metadata, options, submitted
 from adapters.slack.moderators import Moderators
-from adapters.slack.render import blocks, clicked, fallback_text, metadata, modal, submitted
+from adapters.slack.render import clicked
+from adapters.slack.replies import Replies, Respond
 from bot.app import Infochat
 from bot.commands import Actor, Command, CommunityRef
-from bot.views import Message, Reply
+from bot.views import Reply
 
-log = logging.getLogger(__name__)
 Body = dict[str, Any]
 GENERIC = "Sorry, that didn't work. Please try again."
+HOME = "home"
+
+
+class Seen:
+    """Event ids seen lately: a retried Events API delivery is handled once."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        if not event_id or event_id in self._ids:
+            return not event_id
+        self._ids[event_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
 
 
 class Handlers:
-    def __init__(self, core: Infochat, moderators: Moderators) -> None:
+    def __init__(self, core: Infochat, moderators: Moderators, replies: Replies) -> None:
         self.core = core
         self.moderators = moderators
+        self.replies = replies
+        self.events = Seen()
 
-    async def actor(self, team_id: str, team_domain: str, user_id: str, name: str) -> Actor:
-        community = CommunityRef("slack", team_id, team_domain)
-        is_moderator = await self.moderators.is_moderator(user_id)
-        return Actor(community, user_id, name or user_id, is_moderator=is_moderator)
+    async def actor(self, team: Body, user: Body, *, moderator_check: bool = True) -> Actor:
+        community = CommunityRef("slack", str(team.get("id", "")), str(team.get("domain", "")))
+        user_id = str(user.get("id", ""))
+        name = str(user.get("username") or user.get("name") or user_id)
+        is_moderator = moderator_check and await self.moderators.is_moderator(user_id)
+        return Actor(community, user_id, name, is_moderator=is_moderator)
 
-    async def _payload_actor(self, body: Body) -> Actor:
-        team, user = body.get("team") or {}, body.get("user") or {}
-        name = str(user.get("username") or user.get("name") or "")
-        return await self.actor(
-            str(team.get("id", "")), str(team.get("domain", "")), str(user.get("id", "")), name
-        )
-
-    async def on_command(
-        self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def on_command(self, ack: AsyncAck, body: Body, respond: Respond) -> None:
         await ack()
-        actor = await self.actor(
-            str(body.get("team_id", "")),
-            str(body.get("team_domain", "")),
-            str(body.get("user_id", "")),
-            str(body.get("user_name", "")),
-        )
-        key = f"slack:{body.get('team_id', '')}:{body.get('trigger_id', '')}"
+        team = {"id": body.get("team_id", ""), "domain": body.get("team_domain", "")}
+        actor = await self.actor(team, {"id": body.get("user_id"), "name": body.get("user_name")})
+        trigger_id = str(body.get("trigger_id", ""))
+        key = f"slack:{team['id']}:{trigger_id}"
         reply = await self.core.dispatch_text(actor, str(body.get("text", "")), key)
-        await self._show(reply, client, respond, str(body.get("trigger_id", "")))
+        await self._show(actor, reply, respond, trigger_id)
 
-    async def on_action(
-        self, ack: AsyncAck, body: Body, respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def on_action(self, ack: AsyncAck, body: Body, respond: Respond | None) -> None:
         await ack()
         clicked_action = (body.get("actions") or [{}])[0]
         action, target, form = clicked(str(clicked_action.get("value", "")))
-        container = body.get("container") or {}
         trigger_id = str(body.get("trigger_id", ""))
+        origin = _origin(body)
         if form is not None:
-            origin = {}
-            if container.get("type") == "message":
-                origin = {
-                    "channel": str(container.get("channel_id")),
-                    "ts": str(container.get("message_ts")),
-                }
-            await self._call(client.views_open(trigger_id=trigger_id, view=modal(form, origin)))
+            await self.replies.open_form(trigger_id, form, origin)
             return
-        actor = await self._payload_actor(body)
+        actor = await self.actor(body.get("team") or {}, body.get("user") or {})
         stamp = clicked_action.get("action_ts") or trigger_id
         key = f"slack:{stamp}:{clicked_action.get('action_id', '')}"
         reply = await self.core.dispatch(Command(actor, action, key, target, {}))
-        if reply.update is not None:
-            if container.get("type") == "message":
-                await self._replace(
-                    client,
-                    str(container.get("channel_id")),
-                    str(container.get("message_ts")),
-                    reply.update,
-                )
-            else:
-                await self._call(
-                    respond(
-                        text=fallback_text(reply.update),
-                        blocks=blocks(reply.update, with_buttons=False),
-                        replace_original=True,
-                    )
-                )
-        await self._show(reply, client, respond, trigger_id)
+        if reply.update is not None and origin.get("ts"):
+            await self.replies.replace(origin["channel"], origin["ts"], reply.update)
+        elif reply.update is not None and respond is not None and not origin.get(HOME):
+            await self.replies.replace_ephemeral(respond, reply.update)
+        await self._show(actor, reply, None if origin.get(HOME) else respond, trigger_id)
+        if origin.get(HOME):
+            await self.publish_home(actor, f"{stamp}:{actor.user_id}")
 
-    async def on_submit(self, ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
+    async def on_submit(self, ack: AsyncAck, body: Body) -> None:
         view = body.get("view") or {}
         action, target, values = submitted(view)
-        actor = await self._payload_actor(body)
+        actor = await self.actor(body.get("team") or {}, body.get("user") or {})
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         key = f"slack:view:{view.get('id', '')}:{digest}"
         reply = await self.core.dispatch(Command(actor, action, key, target, values))
@@ -107,53 +97,51 @@ class Handlers:
         await ack()
         meta = metadata(view)
         if reply.update is not None and meta.get("channel") and meta.get("ts"):
-            await self._replace(client, meta["channel"], meta["ts"], reply.update)
+            await self.replies.replace(meta["channel"], meta["ts"], reply.update)
         for message in reply.messages:
-            await self._post(client, actor.user_id, message)
+            await self.replies.post(actor.user_id, message)
+        if meta.get(HOME):
+            await self.publish_home(actor, f"{view.get('id', '')}:{digest}")
+
+    async def on_options(self, ack: AsyncAck, body: Body) -> None:
+        """Options for an external select (time zone, topic) as the member types."""
+        actor = await self.actor(
+            body.get("team") or {}, body.get("user") or {}, moderator_check=False
+        )
+        field, typed = str(body.get("block_id", "")), str(body.get("value", ""))[:100]
+        await ack(options=options(field, typed, await self.core.suggest(actor, field, typed)))
+
+    async def on_home_opened(self, body: Body, event: Body) -> None:
+        if event.get("tab") != HOME or not self.events.first_time(str(body.get("event_id", ""))):
+            return
+        team = {"id": body.get("team_id", "")}
+        actor = await self.actor(team, {"id": event.get("user")})
+        await self.publish_home(actor, str(body.get("event_id", "")))
+
+    async def publish_home(self, actor: Actor, stamp: str) -> None:
+        command = Command(actor, "member.home", f"slack:home:{stamp}")
+        reply = await self.core.dispatch(command)
+        await self.replies.home(actor.user_id, reply.messages)
 
     async def _show(
-        self, reply: Reply, client: AsyncWebClient, respond: AsyncRespond, trigger_id: str
+        self, actor: Actor, reply: Reply, respond: Respond | None, trigger_id: str
     ) -> None:
-        if reply.form is not None and trigger_id:
-            await self._call(client.views_open(trigger_id=trigger_id, view=modal(reply.form)))
+        if reply.form is not None:
+            await self.replies.open_form(trigger_id, reply.form)
         for message in reply.messages:
-            await self._call(
-                respond(
-                    text=fallback_text(message),
-                    blocks=blocks(message),
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-            )
+            await self.replies.private(actor.user_id, message, respond)
 
-    async def _replace(
-        self, client: AsyncWebClient, channel: str, ts: str, message: Message
-    ) -> None:
-        """Replace the clicked message (without its buttons), so nobody clicks twice."""
-        await self._call(
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=fallback_text(message),
-                blocks=blocks(message, with_buttons=False),
-            )
-        )
 
-    async def _post(self, client: AsyncWebClient, user_id: str, message: Message) -> None:
-        await self._call(
-            client.chat_postMessage(
-                channel=user_id, text=fallback_text(message), blocks=blocks(message)
-            )
-        )
-
-    async def _call(self, pending: Any) -> None:
-        """Showing a reply is best effort: a failure is logged, never raised into bolt."""
-        try:
-            await pending
-        except SlackApiError as exc:
-            log.warning("slack: couldn't show a reply: %s", exc.response.get("error"))
-        except Exception:
-            log.exception("slack: couldn't show a reply")
+def _origin(body: Body) -> dict[str, str]:
+    """Where the click happened: a message (channel, ts), the home tab, or an ephemeral
+    message (empty: it can only be replaced through the response URL)."""
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        view = body.get("view") or {}
+        return {HOME: "1"} if view.get("type") == HOME else {}
+    if container.get("type") == "message" and not container.get("is_ephemeral"):
+        return {"channel": str(container.get("channel_id")), "ts": str(container.get("message_ts"))}
+    return {}
 
 
 def _errors(reply: Reply, view: Body) -> dict[str, str]:

@@ -1,35 +1,48 @@
-"""Who is a moderator in a Slack workspace: admins and owners, plus members of a configured
-user group. Looked up through the Web API and cached briefly; the core re-checks anyway."""
+"""Who is a moderator in a Slack workspace: admins and owners, plus (a setting chooses) the
+members of the moderators' channel or of a user group. Looked up through the Web API and
+cached briefly; the core re-checks `Actor.is_moderator` on every moderator action anyway."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.channels import Channels, next_cursor
+
 log = logging.getLogger(__name__)
+Source = Literal["channel", "usergroup", "admins"]
 
 
 class Moderators:
     def __init__(
         self,
         client: AsyncWebClient,
+        source: Source = "admins",
         usergroup: str = "",
-        ttl: float = 300.0,
+        channel: str = "moderators",
+        channels: Channels | None = None,
+        ttl: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self.source = source
         self.usergroup = usergroup
+        self.channel = channel
+        self.channels = channels or Channels(client)
         self.ttl = ttl
         self.monotonic = monotonic
         self._admins: dict[str, tuple[float, bool]] = {}
-        self._group: tuple[float, frozenset[str]] | None = None
+        self._members: tuple[float, frozenset[str]] | None = None
 
     async def is_moderator(self, user_id: str) -> bool:
-        return await self._is_admin(user_id) or user_id in await self._group_members()
+        if not user_id:
+            return False
+        return await self._is_admin(user_id) or user_id in await self._cached_members()
 
     async def _is_admin(self, user_id: str) -> bool:
         now = self.monotonic()
@@ -47,17 +60,40 @@ class Moderators:
         self._admins[user_id] = (now, admin)
         return admin
 
-    async def _group_members(self) -> frozenset[str]:
-        if not self.usergroup:
+    async def _cached_members(self) -> frozenset[str]:
+        if self.source == "admins":
             return frozenset()
         now = self.monotonic()
-        if self._group is not None and now - self._group[0] < self.ttl:
-            return self._group[1]
+        if self._members is not None and now - self._members[0] < self.ttl:
+            return self._members[1]
         try:
-            users = (await self.client.usergroups_users_list(usergroup=self.usergroup)).get("users")
+            members = await (self._group() if self.source == "usergroup" else self._channel())
         except SlackApiError as exc:
-            log.warning("slack: usergroups.users.list failed (%s)", exc.response.get("error"))
+            log.warning(
+                "slack: couldn't read the moderators' %s (%s); only admins moderate for now",
+                self.source,
+                exc.response.get("error"),
+            )
             return frozenset()
-        members = frozenset(str(u) for u in users or ())
-        self._group = (now, members)
+        self._members = (now, members)
         return members
+
+    async def _group(self) -> frozenset[str]:
+        users = (await self.client.usergroups_users_list(usergroup=self.usergroup)).get("users")
+        return frozenset(str(u) for u in users or ())
+
+    async def _channel(self) -> frozenset[str]:
+        channel = await self.channels.id_of(self.channel)
+        if channel is None:
+            log.warning("slack: no channel #%s; only admins moderate for now", self.channel)
+            return frozenset()
+        members: set[str] = set()
+        cursor = ""
+        while True:
+            page = await self.client.conversations_members(
+                channel=channel, limit=200, cursor=cursor or None
+            )
+            members.update(str(u) for u in page.get("members") or ())
+            cursor = next_cursor(page.get("response_metadata"))
+            if not cursor:
+                return frozenset(members)

@@ -14,6 +14,8 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.channels import Channels
+from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
 from bot.app import Infochat
 from bot.clock import SystemClock
@@ -33,9 +35,17 @@ async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[
     await db.migrate()
     clock = SystemClock()
     client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    worker = DeliveryWorker(db, SlackTransport(client, settings.slack_channels), clock)
+    channels = Channels(client, settings.slack_channels)
+    worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, settings.community, on_commit=worker.wake.set)
-    app = build_app(core, client, signing_secret, settings.slack_moderator_group)
+    moderators = Moderators(
+        client,
+        settings.slack_moderators,
+        usergroup=settings.slack_moderator_group,
+        channel=settings.community.moderators_channel,
+        channels=channels,
+    )
+    app = build_app(core, client, signing_secret, moderators)
     tasks = [
         asyncio.create_task(worker.run_forever(), name="outbox"),
         asyncio.create_task(core.job_runner().run_forever(), name="jobs"),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.channels import Channels
 from adapters.slack.render import blocks, fallback_text
 from bot.commands import CommunityRef
 from bot.errors import DeliveryError, PermanentDeliveryError
@@ -33,10 +33,9 @@ PERMANENT = frozenset(
 
 
 class SlackTransport:
-    def __init__(self, client: AsyncWebClient, channels: dict[str, str] | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, channels: Channels | None = None) -> None:
         self.client = client
-        self.channels = dict(channels or {})  # community channel name → Slack channel id
-        self._looked_up = False
+        self.channels = channels or Channels(client)
         self._delivered: set[int] = set()
 
     async def deliver(
@@ -68,44 +67,31 @@ class SlackTransport:
             opened = await self.client.conversations_open(users=",".join(destination.user_ids))
             return str(opened["channel"]["id"])
         name = (destination.channel or "").lstrip("#")
-        if name not in self.channels and not self._looked_up:
-            await self._look_up_channels()
-        if name not in self.channels:
+        channel = await self.channels.id_of(name)
+        if channel is None:
             log.error(
                 "slack: no channel named #%s; add it or map it in INFOCHAT_SLACK_CHANNELS", name
             )
             raise PermanentDeliveryError(f"no Slack channel named #{name}")
-        return self.channels[name]
-
-    async def _look_up_channels(self) -> None:
-        """Read the workspace's channel names once (paginated); mapped names win."""
-        cursor = ""
-        while True:
-            page = await self.client.conversations_list(
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=200,
-                cursor=cursor or None,
-            )
-            found: list[dict[str, object]] = page.get("channels", [])
-            for channel in found:
-                self.channels.setdefault(str(channel["name"]), str(channel["id"]))
-            cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
-            if not cursor:
-                break
-        self._looked_up = True
+        return channel
 
     async def _upload(self, channel: str, attachment: Attachment) -> None:
+        """Attach a file after its message. The message is already delivered: a failed upload
+        is logged and skipped, never retried into a second copy of the message."""
         try:
             data = base64.b64decode(attachment.data, validate=True)
             await self.client.files_upload_v2(
                 channel=channel, file=data, filename=attachment.filename, title=attachment.filename
             )
-        except (SlackApiError, binascii.Error, aiohttp.ClientError) as exc:
+        except Exception as exc:
+            reason = exc.__class__.__name__
+            if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
+                reason = str(exc.response.data.get("error") or reason)
             log.warning(
-                "slack: attachment %s not uploaded (%s); the message was sent without it",
+                "slack: attachment %s not uploaded to %s (%s); the message was sent without it",
                 attachment.filename,
-                exc.__class__.__name__,
+                channel,
+                reason,
             )
 
 

@@ -20,6 +20,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.channels import Channels
+from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
 from bot.app import Infochat
 from bot.clock import FakeClock
@@ -53,6 +55,7 @@ class Canned:
 class FakeSlack:
     latency: float = 0.05  # see TESTING-ADAPTERS.md: an instant fake exposes a bolt race
     admins: set[str] = field(default_factory=set)
+    moderators: set[str] = field(default_factory=set)  # members of #moderators
     channels: dict[str, str] = field(default_factory=lambda: {"moderators": "C0MODS"})
     calls: list[Call] = field(default_factory=list)
     overrides: dict[str, list[Canned]] = field(default_factory=dict)
@@ -151,6 +154,8 @@ class FakeSlack:
         if method == "users.info":
             user = str(params.get("user", ""))
             return {"user": {"id": user, "is_admin": user in self.admins}}
+        if method == "conversations.members":
+            return {"members": sorted(self.moderators), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":
             return {"channels": [{"id": i, "name": n} for n, i in self.channels.items()]}
         if method in ("chat.postMessage", "chat.update"):
@@ -268,9 +273,10 @@ async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack
     await db.migrate()
     clock = FakeClock()
     client = web_client("xoxb-test", f"{fake.url}api/")
-    worker = DeliveryWorker(db, SlackTransport(client), clock)
+    channels = Channels(client)
+    worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, CommunitySettings(**settings))
-    app = build_app(core, client, SECRET)
+    app = build_app(core, client, SECRET, Moderators(client, "channel", channels=channels))
     http: TestClient[Any, Any] = TestClient(
         TestServer(app.web_app(path=EVENTS_PATH), host="127.0.0.1")
     )
