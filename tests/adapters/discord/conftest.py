@@ -24,7 +24,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def bot(fake: FakeDiscord, world: World) -> AsyncIterator[Bot]:
     """A logged-in client over the fake; the core's outbox goes through the Discord transport."""
-    client = await connect(world.app)
+    client = await connect(world.app, clock=world.clock)
     worker = DeliveryWorker(world.db, DiscordTransport(client), world.clock)
     session = Bot(fake, world, client, worker)
     yield session

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from adapters.discord.bot_client import InfochatClient, use_api_base
 from adapters.discord.interactions import CoreProtocol
+from bot.clock import Clock
 from tests.adapters.discord.payloads import (
     APP_ID,
     BOT_ID,
@@ -229,9 +230,13 @@ async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
     return (json.loads(raw) if raw else None), []
 
 
-async def connect(core: CoreProtocol, *, moderator_role: str = "Moderator") -> InfochatClient:
+async def connect(
+    core: CoreProtocol, *, moderator_role: str = "Moderator", clock: Clock | None = None
+) -> InfochatClient:
     """A logged-in client (the fake answers login and command sync), not on the gateway."""
-    client = InfochatClient(core, moderator_role=moderator_role, guild_id=int(GUILD_ID))
+    client = InfochatClient(
+        core, moderator_role=moderator_role, guild_id=int(GUILD_ID), clock=clock
+    )
     await client.login("fake-token")
     return client
 

@@ -28,7 +28,7 @@ class Bot:
     async def restart(self) -> None:
         """A new process: a new client and transport over the same database."""
         await self.client.close()
-        self.client = await connect(self.world.app)
+        self.client = await connect(self.world.app, clock=self.world.clock)
         self.worker = DeliveryWorker(self.world.db, DiscordTransport(self.client), self.world.clock)
 
     async def send(self, payload: dict[str, Any]) -> Call:
