@@ -23,6 +23,7 @@ from bot.services import (
     digest,
     followups,
     home,
+    housekeeping,
     info,
     ledger,
     moderation,
@@ -63,9 +64,14 @@ JOB_HANDLERS: dict[str, JobHandler] = {
     **digest.JOBS,
     **followups.JOBS,
     **pay_it_forward.JOBS,
+    **housekeeping.JOBS,
 }
-# Before each round of due jobs: every community has its next weekly digest scheduled.
-JOB_PREPARATIONS: tuple[Preparation, ...] = (digest.ensure_digests,)
+# Before each round of due jobs: every community has its next weekly digest and its next
+# daily housekeeping scheduled.
+JOB_PREPARATIONS: tuple[Preparation, ...] = (
+    digest.ensure_digests,
+    housekeeping.ensure_housekeeping,
+)
 MAX_KEY = 200
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
