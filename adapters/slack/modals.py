@@ -47,7 +47,7 @@ def modal(form: Form, origin: dict[str, str] | None = None) -> Block:
 
 
 def option(text: str) -> Block:
-    return {"text": plain(text, 75), "value": shorten(text, 150)}
+    return {"text": plain(text, 75), "value": shorten(neutralize(text), 150)}
 
 
 def _defaults(f: FormField) -> list[str]:
@@ -100,8 +100,8 @@ def _element(f: FormField) -> Block:
     if f.kind == "date":
         return {"type": "datepicker", **({"initial_date": f.default} if f.default else {})}
     element: Block = {"type": "plain_text_input", "multiline": f.kind == "long_text" or f.multiple}
-    if f.default:
-        element["initial_value"] = f.default[:3000]
+    if f.default:  # shown as typed, never as a mention (clean() drops the marks on submit)
+        element["initial_value"] = neutralize(f.default)[:3000]
     if f.max_length:
         element["max_length"] = min(f.max_length * (5 if f.multiple else 1), 3000)
     return element
@@ -128,7 +128,7 @@ def options(field: str, typed: str, suggestions: tuple[str, ...]) -> list[Block]
     mine = clean(typed)[:100]
     if field in TOPIC_FIELDS and mine and mine.casefold() not in {s.casefold() for s in chosen}:
         chosen.insert(0, mine)
-    return [option(neutralize(s)) for s in chosen[:MAX_OPTIONS]]
+    return [option(s) for s in chosen[:MAX_OPTIONS]]
 
 
 def metadata(view: dict[str, Any]) -> dict[str, str]:

@@ -163,7 +163,23 @@ class FakeSlack:
         return {}
 
 
-def sign(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+def view_of(call: Call) -> dict[str, Any]:
+    view = call.params["view"]
+    return dict(json.loads(view) if isinstance(view, str) else view)
+
+
+def elements(blocks: list[dict[str, Any]] | str) -> list[dict[str, Any]]:
+    """The buttons of some blocks (a message's or a view's)."""
+    found = json.loads(blocks) if isinstance(blocks, str) else blocks
+    return [e for b in found if b["type"] == "actions" for e in b["elements"]]
+
+
+def sign(
+    body: str,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     # Slack's documented scheme: v0=HMAC-SHA256(secret, "v0:{timestamp}:{body}").
     digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256)
@@ -171,7 +187,7 @@ def sign(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[
     return {
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature,
-        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Type": content_type,
     }
 
 
@@ -236,6 +252,57 @@ class Slack:
                 ],
             }
         )
+
+    def home_click_body(self, user: str, element: dict[str, Any]) -> str:
+        """A click on the App Home tab: a `view` container and no response URL."""
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": DOMAIN},
+            "trigger_id": f"trig{next(_ids)}",
+            "user": {"id": user, "username": user.removeprefix("U").lower()},
+            "container": {"type": "view", "view_id": "VHOME"},
+            "view": {"id": "VHOME", "type": "home", "blocks": []},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": element["action_id"],
+                    "block_id": "infochat_actions_0",
+                    "value": element["value"],
+                    "action_ts": f"{next(_ids)}.0003",
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)})
+
+    def event_body(self, event: dict[str, Any], event_id: str) -> str:
+        return json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "api_app_id": "A0APP",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": 1_700_000_000,
+                "event": event,
+            }
+        )
+
+    async def event(self, event: dict[str, Any], event_id: str, retry: int = 0) -> tuple[int, str]:
+        body = self.event_body(event, event_id)
+        headers = sign(body, content_type="application/json")
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(body, headers)
+
+    async def open_home(self, user: str, event_id: str | None = None) -> dict[str, Any]:
+        """Open the App Home tab; the view published for `user`."""
+        before = len(self.fake.of("views.publish"))
+        await self.event(
+            {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"},
+            event_id or f"Ev{next(_ids)}",
+        )
+        published = await self.fake.wait_for("views.publish", count=before + 1)
+        return view_of(published[-1])
 
     def submit_body(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> str:
         """`values`: block id → a text, or a raw state entry (selects, date pickers)."""

@@ -1,10 +1,13 @@
-"""The manifest declares the command, interactivity and exactly the scopes the adapter uses."""
+"""The manifest declares the command, the home tab, its event, interactivity with the options
+URL, and exactly the scopes the adapter uses."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack-manifest.yml"
+ADAPTER = Path(__file__).resolve().parents[3] / "adapters" / "slack"
 SCOPES = {
     "commands",
     "chat:write",
@@ -16,16 +19,43 @@ SCOPES = {
     "groups:read",
     "files:write",
 }
+# Web API methods the adapter calls → the scope each needs (none: no scope needed).
+METHODS = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_open": "im:write",
+    "users_info": "users:read",
+    "usergroups_users_list": "usergroups:read",
+    "conversations_list": "channels:read",
+    "conversations_members": "channels:read",
+    "files_upload_v2": "files:write",
+    "views_open": None,
+    "views_publish": None,
+}
 
 
-def test_manifest_scopes_command_and_interactivity() -> None:
-    text = MANIFEST.read_text()
-    scopes = {
+def scopes(text: str) -> set[str]:
+    return {
         line.split("#")[0].strip().removeprefix("- ")
         for line in text.split("bot:\n", 1)[1].split("settings:", 1)[0].splitlines()
         if line.strip().startswith("- ")
     }
-    assert scopes == SCOPES
+
+
+def test_manifest_scopes_command_events_and_interactivity() -> None:
+    text = MANIFEST.read_text()
+    assert scopes(text) == SCOPES
     assert "command: /infochat" in text
-    assert text.count("/slack/events") == 2
+    assert text.count("https://infochat.example.org/slack/events") == 4
     assert "is_enabled: true" in text
+    assert "home_tab_enabled: true" in text
+    assert re.search(r"bot_events:\n\s+- app_home_opened", text)
+    assert "message_menu_options_url:" in text
+
+
+def test_every_web_api_call_of_the_adapter_is_covered_by_a_scope() -> None:
+    source = "\n".join(p.read_text() for p in ADAPTER.glob("*.py"))
+    called = set(re.findall(r"client\.([A-Za-z0-9_]+)\(", source))
+    assert called == set(METHODS), called ^ set(METHODS)
+    needed = {scope for scope in METHODS.values() if scope}
+    assert needed | {"commands", "mpim:write", "groups:read"} == SCOPES
