@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.commands import Actor, Command, parse_text
 from bot.domain.community import CommunitySettings
-from bot.errors import UserError
+from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
 from bot.services import (
     asks,
@@ -175,4 +175,9 @@ class Infochat:
 
 
 def _refusal(exc: UserError) -> Reply:
-    return Reply(ok=False, messages=(Message(text=exc.message),), field_errors=exc.fields)
+    # The state moved on: a button that led here is stale, so its message is updated (its
+    # buttons go) and nobody clicks it again. Adapters apply `update` to a clicked message only.
+    stale = Message(text=exc.message) if isinstance(exc, AlreadyDone) else None
+    return Reply(
+        ok=False, messages=(Message(text=exc.message),), field_errors=exc.fields, update=stale
+    )

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.slots import propose_slots, to_utc
-from bot.errors import AlreadyDone, NotFound
+from bot.errors import AlreadyDone, InvalidInput, NotFound
 from bot.services.context import Context, Handler, Scope
 from bot.services.invite import calendar_invite
 from bot.services.requests import parse_id
@@ -59,7 +59,7 @@ async def pick_slot(ctx: Context) -> Reply:
         raise NotFound(f"There is no slot {number[:3]} for this introduction.")
     start = intro.slots[index - 1]
     if start <= ctx.now:
-        raise AlreadyDone("That time has passed. Please agree on a time between you.")
+        raise InvalidInput("That time has passed. Please pick another or agree on one between you.")
     if not await store.pick(ctx.conn, intro.intro_id, start):
         raise AlreadyDone("A time was already picked for this chat.")
     ending = start + timedelta(minutes=intro.minutes)
