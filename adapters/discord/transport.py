@@ -32,6 +32,9 @@ class DiscordTransport:
         self.client = client
         self._channels: dict[tuple[str, str], discord.TextChannel] = {}
         self._dms: dict[str, discord.DMChannel] = {}
+        # The private thread of each group (guild, channel, members): an introduction's later
+        # messages (the picked time, the invite) go to the same thread.
+        self._threads: dict[tuple[str, str, tuple[str, ...]], discord.Thread] = {}
         self._told: set[tuple[str, str]] = set()  # (guild, member) told that DMs are closed
 
     async def deliver(
@@ -64,15 +67,19 @@ class DiscordTransport:
             await self._introduce(guild_id, destination, message)
 
     async def _introduce(self, guild_id: str, destination: Destination, message: Message) -> None:
-        channel = await self._channel(guild_id, destination.channel or "introductions")
-        thread = await channel.create_thread(
-            name=(message.title or "Introduction")[:100],
-            type=discord.ChannelType.private_thread,
-            invitable=False,
-        )
-        for user_id in destination.user_ids:
-            if user_id.isdigit():
-                await thread.add_user(discord.Object(int(user_id)))
+        key = _thread_key(guild_id, destination)
+        thread = self._threads.get(key)
+        if thread is None:
+            channel = await self._channel(guild_id, key[1])
+            thread = await channel.create_thread(
+                name=(message.title or "Introduction")[:100],
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+            )
+            for user_id in destination.user_ids:
+                if user_id.isdigit():
+                    await thread.add_user(discord.Object(int(user_id)))
+            self._threads[key] = thread
         await thread.send(**render.send_kwargs(guild_id, message, introduction=True))
 
     async def _dms_closed(self, guild_id: str, user_id: str) -> None:
@@ -139,10 +146,17 @@ class DiscordTransport:
         return DeliveryError(f"discord: HTTP {exc.status} for {where}: {exc.text[:200]}")
 
     def _forget(self, guild_id: str, destination: Destination) -> None:
+        if destination.kind == "group":
+            self._threads.pop(_thread_key(guild_id, destination), None)
         if destination.channel:
             self._channels.pop((guild_id, destination.channel.lstrip("#")), None)
         for user_id in destination.user_ids:
             self._dms.pop(user_id, None)
+
+
+def _thread_key(guild_id: str, destination: Destination) -> tuple[str, str, tuple[str, ...]]:
+    channel = (destination.channel or "introductions").lstrip("#")
+    return guild_id, channel, tuple(sorted(destination.user_ids))
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

@@ -244,3 +244,27 @@ async def connect(
 def inject(client: discord.Client, payload: dict[str, Any]) -> None:
     """Deliver an INTERACTION_CREATE as the gateway would (private discord.py API)."""
     client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+
+
+# discord.py's names for the tasks that handle one interaction (commands, buttons, modals,
+# the `on_interaction` event).
+_HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction")
+
+
+async def settle(within: float = 5.0) -> None:
+    """Wait until every interaction handler has finished (its follow-ups are sent)."""
+
+    async def until_idle() -> None:
+        while True:
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not asyncio.current_task()
+                and not t.done()
+                and t.get_name().startswith(_HANDLER_TASKS)
+            ]
+            if not pending:
+                return
+            await asyncio.wait(pending)
+
+    await asyncio.wait_for(until_idle(), within)

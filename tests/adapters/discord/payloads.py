@@ -137,12 +137,15 @@ def click(
     *,
     in_dm: bool = True,
     interaction_id: str | None = None,
+    permissions: str = "0",
+    message: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    payload = _base(3, user_id, name, guild=not in_dm, permissions="0", roles=[])
+    """A button press on `message` (by default a message holding just that button)."""
+    payload = _base(3, user_id, name, guild=not in_dm, permissions=permissions, roles=[])
     if interaction_id is not None:
         payload["id"] = interaction_id
     channel_id = payload["channel_id"]
-    payload["message"] = message_payload(
+    payload["message"] = message or message_payload(
         channel_id,
         {
             "components": [
@@ -186,6 +189,7 @@ def fill(
     *,
     in_dm: bool = False,
     message: dict[str, Any] | None = None,
+    permissions: str = "0",
 ) -> dict[str, Any]:
     """Submit a modal the bot sent, as Discord would: every input with its value (what the
     member typed, else what was prefilled); `message` when the modal came from a button."""
@@ -198,7 +202,7 @@ def fill(
         else:
             typed = values.get(cid, item.get("value") or "")
             rows.append({"type": 18, "component": {"type": 4, "custom_id": cid, "value": typed}})
-    payload = _base(5, user_id, name, guild=not in_dm, permissions="0", roles=[])
+    payload = _base(5, user_id, name, guild=not in_dm, permissions=permissions, roles=[])
     payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
     if message is not None:
         payload["message"] = message
