@@ -42,6 +42,9 @@ class Call:
     method: str
     params: dict[str, Any]
     headers: Mapping[str, str]
+    path: str = ""
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+    raw: bytes = b""
 
 
 @dataclass
@@ -56,7 +59,9 @@ class FakeSlack:
     latency: float = 0.05  # see TESTING-ADAPTERS.md: an instant fake exposes a bolt race
     admins: set[str] = field(default_factory=set)
     moderators: set[str] = field(default_factory=set)  # members of #moderators
-    channels: dict[str, str] = field(default_factory=lambda: {"moderators": "C0MODS"})
+    channels: dict[str, str] = field(
+        default_factory=lambda: {"moderators": "C0MODS", "digest": "C0DIGEST"}
+    )
     calls: list[Call] = field(default_factory=list)
     overrides: dict[str, list[Canned]] = field(default_factory=dict)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -131,16 +136,19 @@ class FakeSlack:
         elif request.content_type == "application/x-www-form-urlencoded":
             params.update(parse_qsl(raw.decode()))
         await asyncio.sleep(self.latency)
-        async with self.changed:
-            self.calls.append(Call(method, params, dict(request.headers)))
-            self.changed.notify_all()
+        call = Call(method, params, dict(request.headers), path, raw=raw)
         queued = self.overrides.get(method)
-        if queued:
-            canned = queued.pop(0)
+        canned = queued.pop(0) if queued else None
+        if canned is None and method not in ("response", "upload"):
+            call.result = {"ok": True, **self._default(method, params)}
+        async with self.changed:
+            self.calls.append(call)
+            self.changed.notify_all()
+        if canned is not None:
             return web.json_response(canned.body, status=canned.status, headers=canned.headers)
-        if method == "response":
+        if method in ("response", "upload"):
             return web.Response(text="ok")
-        return web.json_response({"ok": True, **self._default(method, params)})
+        return web.json_response(call.result)
 
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -154,6 +162,11 @@ class FakeSlack:
         if method == "users.info":
             user = str(params.get("user", ""))
             return {"user": {"id": user, "is_admin": user in self.admins}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(_ids)}"
+            return {"upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"files": [{"id": f["id"]} for f in json.loads(params.get("files", "[]"))]}
         if method == "conversations.members":
             return {"members": sorted(self.moderators), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":
@@ -216,7 +229,7 @@ class Slack:
                 "user_name": user.removeprefix("U").lower(),
                 "command": "/infochat",
                 "text": text,
-                "response_url": f"{self.fake.url}response/{trigger}",
+                "response_url": f"{self.fake.url}response/{user}/{trigger}",
                 "trigger_id": trigger,
             }
         )
@@ -225,10 +238,11 @@ class Slack:
         return await self.post(self.command_body(user, text))
 
     def payload_body(self, payload: dict[str, Any]) -> str:
+        user = str((payload.get("user") or {}).get("id", ""))
         base = {
             "team": {"id": TEAM, "domain": DOMAIN},
             "trigger_id": f"trig{next(_ids)}",
-            "response_url": f"{self.fake.url}response/p{next(_ids)}",
+            "response_url": f"{self.fake.url}response/{user}/p{next(_ids)}",
         }
         return urlencode({"payload": json.dumps({**base, **payload})})
 
@@ -239,7 +253,12 @@ class Slack:
             {
                 "type": "block_actions",
                 "user": {"id": user, "username": user.removeprefix("U").lower()},
-                "container": {"type": kind, "channel_id": channel, "message_ts": ts},
+                "container": {
+                    "type": "message",
+                    "channel_id": channel,
+                    "message_ts": ts,
+                    **({"is_ephemeral": True} if kind == "ephemeral" else {}),
+                },
                 "channel": {"id": channel},
                 "actions": [
                     {
