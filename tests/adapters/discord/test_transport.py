@@ -82,5 +82,5 @@ async def test_closed_dms_and_missing_permissions_are_permanent(
 
 
 async def test_an_unknown_channel_name_is_permanent(transport: DiscordTransport) -> None:
-    with pytest.raises(PermanentDeliveryError, match="no text channel #digest"):
-        await transport.deliver(COMMUNITY, Destination(kind="channel", channel="digest"), HELLO, 1)
+    with pytest.raises(PermanentDeliveryError, match="no text channel #events"):
+        await transport.deliver(COMMUNITY, Destination(kind="channel", channel="events"), HELLO, 1)
