@@ -1,5 +1,13 @@
 """The outbox `Transport` for Discord: members get DMs, channels are found by name, and an
-introduction is a private thread in the introductions channel with both members added."""
+introduction is a private thread in the introductions channel with both members added.
+
+Failures get a clear log line and a fallback where one exists: a member whose DMs are closed
+gets the message in a private thread of the introductions channel (and is told why there);
+an introduction the bot can't open a thread for goes to each member's DMs; a member who
+left is skipped; a deleted channel is looked up again by name once. What can't work is
+permanent (the outbox marks it failed, with the reason); a long 429 is retried after its
+Retry-After. Nothing raises past the outbox worker.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +24,19 @@ from bot.views import Destination, Message
 log = logging.getLogger(__name__)
 
 # Discord's JSON error codes that mean "never going to work".
-UNKNOWN = {10003: "unknown channel", 10007: "unknown member", 10013: "unknown user"}
+UNKNOWN_CHANNEL = 10003
+UNKNOWN = {UNKNOWN_CHANNEL: "unknown channel", 10007: "unknown member", 10013: "unknown user"}
+LEFT = (10007, 10013)  # the member left the server, or the account is gone
 CANNOT_DM = 50007
-DMS_CLOSED_CHANNEL = "introductions"
-DMS_CLOSED_NOTE = (
-    "I tried to send you a private message from infochat, but your DMs are closed. "
-    "Allow direct messages from this server's members (Privacy settings), then use "
-    "`/infochat status` or `/infochat me` to catch up."
-)
 MISSING_ACCESS = {50001: "missing access", 50013: "missing permissions"}
+FALLBACK_CHANNEL = "introductions"
+DMS_CLOSED_NOTE = (
+    "your DMs are closed, so infochat posts your private messages in this thread (only you "
+    "and the moderators can see it). To get them as DMs again, allow direct messages from "
+    "this server's members (Privacy settings)."
+)
+
+ThreadKey = tuple[str, str, tuple[str, ...]]  # guild, channel name, members
 
 
 class DiscordTransport:
@@ -32,71 +44,107 @@ class DiscordTransport:
         self.client = client
         self._channels: dict[tuple[str, str], discord.TextChannel] = {}
         self._dms: dict[str, discord.DMChannel] = {}
-        # The private thread of each group (guild, channel, members): an introduction's later
+        # The private thread of each group (and of each member whose DMs are closed): later
         # messages (the picked time, the invite) go to the same thread.
-        self._threads: dict[tuple[str, str, tuple[str, ...]], discord.Thread] = {}
-        self._told: set[tuple[str, str]] = set()  # (guild, member) told that DMs are closed
+        self._threads: dict[ThreadKey, discord.Thread] = {}
 
     async def deliver(
         self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
     ) -> None:
         try:
-            await self._deliver(community, destination, message)
+            try:
+                await self._deliver(community.external_id, destination, message)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_CHANNEL:
+                    raise
+                log.warning(
+                    "discord: a channel for %s is gone; looking it up again", _where(destination)
+                )
+                self._forget(community.external_id, destination)
+                await self._deliver(community.external_id, destination, message)
         except discord.RateLimited as exc:
             raise DeliveryError("discord: rate limited", retry_after=exc.retry_after) from exc
         except discord.HTTPException as exc:
             raise self._classify(exc, community, destination) from exc
 
-    async def _deliver(
-        self, community: CommunityRef, destination: Destination, message: Message
-    ) -> None:
-        guild_id = community.external_id
+    async def _deliver(self, guild_id: str, destination: Destination, message: Message) -> None:
         if destination.kind == "member":
             for user_id in destination.user_ids:
-                dm = await self._dm(user_id)
-                try:
-                    await dm.send(**render.send_kwargs(guild_id, message))
-                except discord.Forbidden as exc:
-                    if exc.code == CANNOT_DM:
-                        await self._dms_closed(guild_id, user_id)
-                    raise
+                await self._to_member(guild_id, user_id, message)
         elif destination.kind == "channel":
             channel = await self._channel(guild_id, destination.channel or "")
             await channel.send(**render.send_kwargs(guild_id, message))
         else:
             await self._introduce(guild_id, destination, message)
 
+    async def _to_member(self, guild_id: str, user_id: str, message: Message) -> None:
+        dm = await self._dm(user_id)
+        try:
+            await dm.send(**render.send_kwargs(guild_id, message))
+        except discord.Forbidden as exc:
+            if exc.code != CANNOT_DM:
+                raise
+            log.warning(
+                "discord: member %s has DMs closed; posting in their private thread in #%s",
+                user_id,
+                FALLBACK_CHANNEL,
+            )
+            await self._to_member_thread(guild_id, user_id, message)
+
+    async def _to_member_thread(self, guild_id: str, user_id: str, message: Message) -> None:
+        key: ThreadKey = (guild_id, FALLBACK_CHANNEL, (user_id,))
+        try:
+            thread, new = await self._thread(key, "infochat: your messages")
+            if new:
+                await thread.send(
+                    content=f"<@{user_id}> {DMS_CLOSED_NOTE}",
+                    allowed_mentions=_only(user_id),
+                )
+            kwargs = render.send_kwargs(guild_id, message)
+            kwargs.update(content=f"<@{user_id}>", allowed_mentions=_only(user_id))
+            await thread.send(**kwargs)
+        except (discord.HTTPException, PermanentDeliveryError) as exc:
+            raise PermanentDeliveryError(
+                f"discord: member {user_id} has DMs closed, and no private thread could be "
+                f"opened in #{FALLBACK_CHANNEL} ({exc})"
+            ) from exc
+
     async def _introduce(self, guild_id: str, destination: Destination, message: Message) -> None:
         key = _thread_key(guild_id, destination)
-        thread = self._threads.get(key)
-        if thread is None:
-            channel = await self._channel(guild_id, key[1])
-            thread = await channel.create_thread(
-                name=(message.title or "Introduction")[:100],
-                type=discord.ChannelType.private_thread,
-                invitable=False,
+        try:
+            thread, _ = await self._thread(key, message.title or "Introduction")
+        except (discord.Forbidden, PermanentDeliveryError) as exc:
+            log.warning(
+                "discord: no private thread in #%s for guild %s (%s); the introduction goes "
+                "to each member's DMs instead",
+                key[1],
+                guild_id,
+                exc,
             )
             for user_id in destination.user_ids:
-                if user_id.isdigit():
-                    await thread.add_user(discord.Object(int(user_id)))
-            self._threads[key] = thread
+                await self._to_member(guild_id, user_id, message)
+            return
         await thread.send(**render.send_kwargs(guild_id, message, introduction=True))
 
-    async def _dms_closed(self, guild_id: str, user_id: str) -> None:
-        """Tell a member with closed DMs, once per process, where their messages are waiting."""
-        if (guild_id, user_id) in self._told:
-            return
-        self._told.add((guild_id, user_id))
-        try:
-            channel = await self._channel(guild_id, DMS_CLOSED_CHANNEL)
-            await channel.send(
-                content=f"<@{user_id}> {DMS_CLOSED_NOTE}",
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(int(user_id))]
-                ),
-            )
-        except (discord.HTTPException, PermanentDeliveryError) as exc:
-            log.warning("discord: could not tell %s that their DMs are closed: %s", user_id, exc)
+    async def _thread(self, key: ThreadKey, title: str) -> tuple[discord.Thread, bool]:
+        """The group's private thread, opened (with its members added) the first time."""
+        cached = self._threads.get(key)
+        if cached is not None:
+            return cached, False
+        guild_id, channel_name, members = key
+        channel = await self._channel(guild_id, channel_name)
+        thread = await channel.create_thread(
+            name=title[:100], type=discord.ChannelType.private_thread, invitable=False
+        )
+        for user_id in members:
+            try:
+                await thread.add_user(discord.Object(int(user_id)))
+            except discord.HTTPException as exc:
+                if exc.code not in LEFT:
+                    raise
+                log.warning("discord: member %s left guild %s; not added", user_id, guild_id)
+        self._threads[key] = thread
+        return thread, True
 
     async def _dm(self, user_id: str) -> discord.DMChannel:
         if not user_id.isdigit():
@@ -126,7 +174,7 @@ class DiscordTransport:
     def _classify(
         self, exc: discord.HTTPException, community: CommunityRef, destination: Destination
     ) -> Exception:
-        where = f"{destination.kind} {destination.channel or ','.join(destination.user_ids)}"
+        where = _where(destination)
         if exc.status == 429:
             return DeliveryError("discord: rate limited", retry_after=_retry_after(exc))
         if exc.code == CANNOT_DM:
@@ -152,11 +200,23 @@ class DiscordTransport:
             self._channels.pop((guild_id, destination.channel.lstrip("#")), None)
         for user_id in destination.user_ids:
             self._dms.pop(user_id, None)
+            self._threads.pop((guild_id, FALLBACK_CHANNEL, (user_id,)), None)
 
 
-def _thread_key(guild_id: str, destination: Destination) -> tuple[str, str, tuple[str, ...]]:
-    channel = (destination.channel or "introductions").lstrip("#")
-    return guild_id, channel, tuple(sorted(destination.user_ids))
+def _only(user_id: str) -> discord.AllowedMentions:
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(int(user_id))]
+    )
+
+
+def _where(destination: Destination) -> str:
+    return f"{destination.kind} {destination.channel or ','.join(destination.user_ids)}"
+
+
+def _thread_key(guild_id: str, destination: Destination) -> ThreadKey:
+    channel = (destination.channel or FALLBACK_CHANNEL).lstrip("#")
+    members = tuple(sorted(u for u in destination.user_ids if u.isdigit()))
+    return guild_id, channel, members
 
 
 def _retry_after(exc: discord.HTTPException) -> float | None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from adapters.discord.transport import DiscordTransport
 from bot.commands import CommunityRef
+from bot.domain.community import CommunitySettings
 from bot.errors import DeliveryError, PermanentDeliveryError
+from bot.outbox import DeliveryWorker, enqueue
+from bot.storage.members import get_or_create_community
 from bot.views import Attachment, Destination, Message
-from tests.adapters.discord.harness import FakeDiscord, connect
+from tests.adapters.discord.harness import Call, FakeDiscord, connect
 from tests.adapters.discord.payloads import CHANNELS, GUILD_ID
-from tests.support import World
+from tests.support import World, count
 
 COMMUNITY = CommunityRef("discord", GUILD_ID, "Test guild")
 TO_MODS = Destination(kind="channel", channel="moderators")
@@ -24,6 +28,16 @@ async def transport(fake: FakeDiscord, world: World) -> AsyncIterator[DiscordTra
     client = await connect(world.app)
     yield DiscordTransport(client)
     await client.close()
+
+
+def in_threads(fake: FakeDiscord) -> list[Call]:
+    """Messages posted in threads (not DMs, not the named channels)."""
+    others = {*fake.dm_channels.values(), *CHANNELS.values()}
+    return [
+        c
+        for c in fake.find("POST", r"/channels/\d+/messages")
+        if c.path.split("/")[2] not in others
+    ]
 
 
 async def test_a_channel_is_found_by_name_once_and_nobody_is_pinged(
@@ -45,7 +59,7 @@ async def test_an_introduction_mentions_exactly_its_two_members_with_the_invite(
     invite = Attachment(filename="chat.ics", content_type="text/calendar", data="QkVHSU4=")
     message = Message(text="Meet each other", mentions=("100", "101"), attachments=(invite,))
     await transport.deliver(COMMUNITY, group, message, 1)
-    (sent,) = fake.find("POST", r"/channels/6\d+/messages")
+    (sent,) = in_threads(fake)
     assert sent.body["allowed_mentions"]["parse"] == []
     assert sorted(map(str, sent.body["allowed_mentions"]["users"])) == ["100", "101"]
     assert sent.files == ["chat.ics"]
@@ -66,19 +80,93 @@ async def test_a_long_rate_limit_becomes_a_retry_after(
     assert caught.value.retry_after == pytest.approx(120.0)
 
 
-async def test_closed_dms_and_missing_permissions_are_permanent(
-    fake: FakeDiscord, transport: DiscordTransport
+async def test_closed_dms_fall_back_to_a_private_thread_that_says_where_to_look(
+    fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail("POST", r"/channels/\d+/messages", 403, {"message": "Cannot DM", "code": 50007})
-    with pytest.raises(PermanentDeliveryError, match="does not accept DMs"):
-        await transport.deliver(COMMUNITY, Destination(kind="member", user_ids=("100",)), HELLO, 1)
-    (note,) = fake.find("POST", f"/channels/{CHANNELS['introductions']}/messages")
+    to_sam = Destination(kind="member", user_ids=("100",))
+    await transport.deliver(COMMUNITY, to_sam, HELLO, 1)  # delivered, not lost
+    assert "has DMs closed" in caplog.text
+    (thread,) = fake.find("POST", f"/channels/{CHANNELS['introductions']}/threads")
+    assert thread.body["type"] == 12  # private: only the member (and moderators) see it
+    assert [c.path for c in fake.find("PUT", r".*/thread-members/\d+")][-1].endswith("/100")
+    note, message = in_threads(fake)
     assert note.body["content"].startswith("<@100> ") and "DMs are closed" in note.body["content"]
-    assert note.body["allowed_mentions"]["parse"] == []
-    assert [str(u) for u in note.body["allowed_mentions"]["users"]] == ["100"]
+    assert message.body["embeds"] and message.body["content"] == "<@100>"
+    for body in (note.body, message.body):
+        assert body["allowed_mentions"]["parse"] == []
+        assert [str(u) for u in body["allowed_mentions"]["users"]] == ["100"]
+    fake.fail("POST", r"/channels/\d+/messages", 403, {"message": "Cannot DM", "code": 50007})
+    await transport.deliver(COMMUNITY, to_sam, HELLO, 2)
+    assert len(fake.find("POST", r".*/threads")) == 1  # the same thread, no second note
+    assert len(in_threads(fake)) == 3
+
+
+async def test_missing_permissions_are_permanent_with_a_clear_reason(
+    fake: FakeDiscord, transport: DiscordTransport
+) -> None:
     fake.fail("POST", r"/channels/\d+/messages", 403, {"message": "Missing", "code": 50013})
-    with pytest.raises(PermanentDeliveryError, match="missing permissions"):
+    with pytest.raises(PermanentDeliveryError, match=r"missing permissions.*channel's permissions"):
         await transport.deliver(COMMUNITY, TO_MODS, HELLO, 2)
+
+
+async def test_a_deleted_channel_is_looked_up_again_once(
+    fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    await transport.deliver(COMMUNITY, TO_MODS, HELLO, 1)
+    fake.fail("POST", r"/channels/\d+/messages", 404, {"message": "Unknown", "code": 10003})
+    await transport.deliver(COMMUNITY, TO_MODS, HELLO, 2)
+    assert "is gone; looking it up again" in caplog.text
+    assert len(fake.find("GET", f"/guilds/{GUILD_ID}/channels")) == 2
+    assert len(fake.find("POST", f"/channels/{CHANNELS['moderators']}/messages")) == 3
+    fake.fail(
+        "POST", r"/channels/\d+/messages", 404, {"message": "Unknown", "code": 10003}, times=2
+    )
+    with pytest.raises(PermanentDeliveryError, match="unknown channel"):
+        await transport.deliver(COMMUNITY, TO_MODS, HELLO, 3)
+
+
+async def test_an_introduction_goes_on_without_a_member_who_left(
+    fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail("PUT", r".*/thread-members/101", 404, {"message": "Unknown Member", "code": 10007})
+    group = Destination(kind="group", user_ids=("100", "101"), channel="introductions")
+    await transport.deliver(COMMUNITY, group, Message(text="Meet", mentions=("100", "101")), 1)
+    assert "member 101 left" in caplog.text
+    assert in_threads(fake)  # the thread got the introduction
+
+
+async def test_without_thread_permissions_an_introduction_goes_to_both_members_dms(
+    fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail("POST", r".*/threads", 403, {"message": "Missing Permissions", "code": 50013})
+    group = Destination(kind="group", user_ids=("100", "101"), channel="introductions")
+    await transport.deliver(COMMUNITY, group, Message(text="Meet", mentions=("100", "101")), 1)
+    assert "goes to each member's DMs" in caplog.text
+    assert fake.dms("100") and fake.dms("101")
+
+
+async def test_the_outbox_survives_a_429_and_sends_after_retry_after(
+    fake: FakeDiscord, world: World
+) -> None:
+    client = await connect(world.app, clock=world.clock)
+    try:
+        worker = DeliveryWorker(world.db, DiscordTransport(client), world.clock)
+        async with world.db.transaction() as conn:
+            community = await get_or_create_community(
+                conn, COMMUNITY, CommunitySettings(), world.clock.now()
+            )
+            await enqueue(conn, community.id, TO_MODS, HELLO, world.clock.now())
+        limited = {"message": "You are being rate limited.", "retry_after": 60.0, "global": False}
+        fake.fail("POST", r"/channels/\d+/messages", 429, limited, {"Retry-After": "60"})
+        await worker.drain()  # no crash: the message waits
+        assert await count(world, "outbox", status="pending") == 1
+        world.clock.advance(timedelta(seconds=61))
+        await worker.drain()
+        assert await count(world, "outbox", status="sent") == 1
+        assert len(fake.find("POST", f"/channels/{CHANNELS['moderators']}/messages")) == 2
+    finally:
+        await client.close()
 
 
 async def test_an_unknown_channel_name_is_permanent(transport: DiscordTransport) -> None:
