@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 
 import aiohttp
@@ -10,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.channels import Channels
-from adapters.slack.render import blocks, fallback_text
+from adapters.slack.render import blocks, escape, fallback_text
 from bot.commands import CommunityRef
 from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.views import Attachment, Destination, Message
@@ -44,21 +45,52 @@ class SlackTransport:
         if delivery_id in self._delivered:  # redelivered after a lapsed claim: sent once
             return
         try:
-            channel = await self._channel(destination)
-            await self.client.chat_postMessage(
-                channel=channel,
-                text=fallback_text(message),
-                blocks=blocks(message),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-            self._delivered.add(delivery_id)
-            for attachment in message.attachments:
-                await self._upload(channel, attachment)
+            await self._send(destination, message)
         except SlackApiError as exc:
-            raise _translate(exc, destination) from exc
+            problem = _translate(exc)
+            if isinstance(problem, PermanentDeliveryError) and len(destination.user_ids) > 1:
+                await self._to_each_member(destination, message, problem)
+            else:
+                if isinstance(problem, PermanentDeliveryError):
+                    log.error("slack: giving up on a message to %s: %s", destination, problem)
+                raise problem from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from exc
+        self._delivered.add(delivery_id)
+
+    async def _send(self, destination: Destination, message: Message) -> None:
+        channel = await self._channel(destination)
+        await self.client.chat_postMessage(
+            channel=channel,
+            text=fallback_text(message),
+            blocks=blocks(message),
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        for attachment in message.attachments:
+            await self._upload(channel, attachment)
+
+    async def _to_each_member(
+        self, destination: Destination, message: Message, problem: PermanentDeliveryError
+    ) -> None:
+        """A group DM couldn't be opened (someone left): each member who can still be
+        reached gets the message in their own DM, so it isn't lost."""
+        reached = []
+        for user in destination.user_ids:
+            try:
+                await self._send(Destination(kind="member", user_ids=(user,)), message)
+                reached.append(user)
+            except SlackApiError as exc:
+                log.warning("slack: %s can't be reached either: %s", user, _error(exc))
+        if not reached:
+            log.error("slack: giving up on a message to %s: %s", destination, problem)
+            raise problem
+        log.warning(
+            "slack: no group DM with %s (%s); sent to %s separately instead",
+            ", ".join(destination.user_ids),
+            problem,
+            ", ".join(reached),
+        )
 
     async def _channel(self, destination: Destination) -> str:
         if destination.kind in ("member", "group"):
@@ -84,27 +116,30 @@ class SlackTransport:
                 channel=channel, file=data, filename=attachment.filename, title=attachment.filename
             )
         except Exception as exc:
-            reason = exc.__class__.__name__
-            if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
-                reason = str(exc.response.data.get("error") or reason)
+            reason = (isinstance(exc, SlackApiError) and _error(exc)) or exc.__class__.__name__
             log.warning(
                 "slack: attachment %s not uploaded to %s (%s); the message was sent without it",
                 attachment.filename,
                 channel,
                 reason,
             )
+            await self._say_not_attached(channel, attachment)
+
+    async def _say_not_attached(self, channel: str, attachment: Attachment) -> None:
+        note = f"({escape(attachment.filename)} couldn't be attached here, sorry.)"
+        with contextlib.suppress(Exception):
+            await self.client.chat_postMessage(channel=channel, text=note)
 
 
-def _translate(exc: SlackApiError, destination: Destination) -> Exception:
+def _translate(exc: SlackApiError) -> Exception:
     response = exc.response
     if response.status_code == 429:
         retry_after = _float(
             response.headers.get("Retry-After") or response.headers.get("retry-after")
         )
         return DeliveryError("Slack rate limit (429)", retry_after=retry_after or 1.0)
-    error = str(response.get("error", "")) if isinstance(response.data, dict) else ""
+    error = _error(exc)
     if error in PERMANENT:
-        log.error("slack: giving up on a message to %s: %s", destination, error)
         return PermanentDeliveryError(f"Slack says {error}")
     return DeliveryError(f"Slack error: {error or response.status_code}")
 
@@ -114,3 +149,8 @@ def _float(value: object) -> float | None:
         return float(str(value))
     except ValueError:
         return None
+
+
+def _error(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "")) if isinstance(data, dict) else ""

@@ -15,7 +15,9 @@ from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.outbox import enqueue
 from bot.storage.schema import outbox
 from bot.views import Attachment, Destination, Message
+from tests.adapters.slack.clicks import press
 from tests.adapters.slack.harness import COMMUNITY, Slack
+from tests.adapters.slack.test_every_button import introduce
 
 HELLO = Message(text="Hello <!channel> & friends", title="Hi")
 
@@ -88,7 +90,8 @@ async def test_a_failed_attachment_upload_is_skipped_not_fatal(
         await transport(slack).deliver(
             COMMUNITY, Destination(kind="member", user_ids=("UA",)), message, 1
         )
-    assert len(slack.fake.of("chat.postMessage")) == 1
+    message, note = slack.fake.of("chat.postMessage")
+    assert message.params["text"] == "Invite" and "couldn't be attached" in note.params["text"]
     assert "chat.ics not uploaded" in caplog.text
 
 
@@ -108,3 +111,43 @@ async def test_the_outbox_retries_after_a_429(slack: Slack) -> None:
     async with slack.core.db.transaction() as conn:
         row = (await conn.execute(sa.select(outbox.c.status, outbox.c.attempts))).one()
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_group_dm_that_cant_be_opened_reaches_each_member_alone(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fake.fail("conversations.open", ok=False, error="user_not_found")
+    group = Destination(kind="group", user_ids=("UA", "UB"))
+    with caplog.at_level(logging.WARNING):
+        await transport(slack).deliver(COMMUNITY, group, HELLO, 1)
+    assert [c.params["channel"] for c in slack.fake.of("chat.postMessage")] == ["DUA", "DUB"]
+    assert "no group DM with UA, UB" in caplog.text and "sent to UA, UB separately" in caplog.text
+
+
+async def test_a_group_nobody_can_be_reached_in_is_given_up_with_a_log_line(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(3):
+        slack.fake.fail("conversations.open", ok=False, error="account_inactive")
+    group = Destination(kind="group", user_ids=("UA", "UB"))
+    with caplog.at_level(logging.WARNING), pytest.raises(PermanentDeliveryError):
+        await transport(slack).deliver(COMMUNITY, group, HELLO, 1)
+    assert "giving up" in caplog.text and not slack.fake.of("chat.postMessage")
+
+
+async def test_the_introduction_goes_out_when_its_invite_cant_be_uploaded(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    await introduce(slack)
+    slack.fake.fail("files.getUploadURLExternal", ok=False, error="not_allowed_token_type")
+    with caplog.at_level(logging.WARNING):
+        _, click = await press(slack, "USAM", "Slot 1")
+    group = [c for c in click.of("chat.postMessage") if c.params["channel"].startswith("G")]
+    assert "It's a date" in str(group[0].params)
+    assert "infochat-1.ics couldn't be attached" in group[-1].params["text"]
+    assert "attachment infochat-1.ics not uploaded" in caplog.text
+    assert "not_allowed_token_type" in caplog.text
+    async with slack.core.db.transaction() as conn:
+        statuses = set((await conn.execute(sa.select(outbox.c.status))).scalars())
+    assert statuses == {"sent"}  # nothing lost, nothing left to retry
+    assert not slack.fake.of("files.completeUploadExternal")
