@@ -59,22 +59,28 @@ async def test_request_without_fields_opens_the_modal(slack: Slack) -> None:
     assert {"topic", "why"} <= {b["block_id"] for b in view["blocks"]}
 
 
-async def test_mass_mentions_never_reach_slack_unescaped(slack: Slack) -> None:
+MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^S0ALL|@all>", "@everyone", "@here")
+
+
+async def test_mass_mentions_never_reach_slack_in_anything_posted(slack: Slack) -> None:
     await join_volunteers(slack)
-    why = "I want to learn how data pipelines work day to day <!channel> @here please <@U999>"
+    why = "I want to learn how data pipelines work day to day " + " ".join(MENTIONS) + " <@U999>"
     text = GOOD_REQUEST.replace(
         "I am a backend developer moving toward data pipelines and want to hear how the work differs day to day",
         why,
-    )
+    ).replace("/infochat request", f"/infochat request role={MENTIONS[0]!r}")
     await slack.command("USAM", text)
     (call,) = await slack.fake.wait_for("response")
-    suggestions = json.loads(json.dumps(call.params["blocks"]))
-    ask = next(b for b in suggestions if b["type"] == "actions")["elements"][0]
+    ask = next(b for b in call.params["blocks"] if b["type"] == "actions")["elements"][0]
     await slack.post(slack.click_body("USAM", ask, "DSAM", "1.1"))
     await slack.worker.drain()
     await slack.fake.wait_for("chat.postMessage")
+    await slack.command("USAM", "status")
+    await slack.fake.wait_for("response", count=3)
     everything = json.dumps([c.params for c in slack.fake.calls], ensure_ascii=False)
-    assert "<!channel>" not in everything and "<@U999>" not in everything
+    assert "data pipelines" in everything
+    for raw in (*MENTIONS, "<!subteam^", "<@U999>"):
+        assert raw not in everything, raw
     assert "&lt;" in everything
 
 

@@ -1,4 +1,4 @@
-"""`infochat run` with Slack settings: HTTP mode starts, answers a signed command, stops."""
+"""`infochat run` with Slack settings: HTTP mode and Socket Mode start, answer, stop."""
 
 from __future__ import annotations
 
@@ -132,6 +132,16 @@ async def test_socket_mode_acks_a_command_and_answers(tmp_path: Path) -> None:
         assert "help" in str(call.params).lower()
         (opened,) = fake.of("apps.connections.open")
         assert opened.headers["Authorization"] == "Bearer xapp-test"
+        home = {
+            "type": "event_callback",
+            "team_id": "T1",
+            "event_id": "Ev1",
+            "event": {"type": "app_home_opened", "user": "U1", "tab": "home"},
+        }
+        ack = await fake.push({"envelope_id": "e2", "type": "events_api", "payload": home})
+        assert ack["envelope_id"] == "e2"
+        (published,) = await fake.wait_for("views.publish")
+        assert published.params["user_id"] == "U1"
     finally:
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
