@@ -20,6 +20,8 @@ from bot.views import Form, FormField
 PAGE_SIZE = 5  # Discord's limit of inputs per modal
 TTL = timedelta(minutes=30)
 MAX_DRAFTS = 10_000
+SENDING = "That form is on its way; one moment."
+SENT = "That form was already sent."
 LOST = (
     "That form is no longer open: drafts are kept for 30 minutes and not across a restart "
     "of the bot. Please start again (run the command, or press the button that opened it)."
@@ -51,6 +53,7 @@ class Draft:
     from_button: bool = False
     values: dict[str, ArgValue] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    state: str = "open"  # "sending" while the core has it, "sent" after: one send only
 
     @property
     def pages(self) -> tuple[tuple[FormField, ...], ...]:
@@ -103,7 +106,7 @@ class Drafts:
         """The member's live draft of this form (values kept), or a new one."""
         token = self._by_key.get(key)
         draft = self.get(token) if token else None
-        if draft is None:
+        if draft is None or draft.state == "sent":
             draft = Draft(secrets.token_hex(6), key, form, self._expiry(), from_button)
             self._by_token[draft.token] = draft
             self._by_key[key] = draft.token
@@ -121,6 +124,12 @@ class Drafts:
             self.drop(draft)
             return None
         return draft
+
+    def sent(self, draft: Draft) -> None:
+        """Kept (until it expires) only to answer a repeated click: a new one starts empty."""
+        draft.state = "sent"
+        if self._by_key.get(draft.key) == draft.token:
+            del self._by_key[draft.key]
 
     def touch(self, draft: Draft) -> None:
         draft.expires = self._expiry()

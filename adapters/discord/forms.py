@@ -14,7 +14,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.drafts import LOST, Draft, DraftKey
+from adapters.discord.drafts import LOST, SENDING, SENT, Draft, DraftKey
 from adapters.discord.modals import PAGE_ID, page_modal, submitted
 from adapters.discord.replies import (
     actor_of,
@@ -95,7 +95,12 @@ def _from_step(interaction: discord.Interaction[Any]) -> bool:
 async def send_draft(
     interaction: discord.Interaction[Any], draft: Draft, *, from_step: bool = False
 ) -> None:
-    """The draft's values to the core as one command; its reply to the member."""
+    """The draft's values to the core as one command; its reply to the member. Repeated or
+    concurrent sends of one draft have one effect."""
+    if draft.state != "open":
+        await say(interaction, content=SENDING if draft.state == "sending" else SENT)
+        return
+    draft.state = "sending"
     single_from_button = draft.from_button and len(draft.pages) == 1
     updates = single_from_button or from_step
     command = Command(
@@ -108,6 +113,7 @@ async def send_draft(
     core = host(interaction).core
     reply = await run_core(interaction, lambda: core.dispatch(command), component=updates)
     if reply.field_errors:
+        draft.state = "open"
         draft.errors = dict(reply.field_errors)
         host(interaction).drafts.touch(draft)
         if from_step:
@@ -115,7 +121,7 @@ async def send_draft(
         fix = _buttons(draft, ("Edit and resend", "fix", 0))
         await send_reply(interaction, _labelled(reply, draft.form), draft.key.guild_id, view=fix)
         return
-    host(interaction).drafts.drop(draft)
+    host(interaction).drafts.sent(draft)
     if single_from_button and reply.update is not None:
         await update_clicked(interaction, reply.update)
     elif from_step:

@@ -14,6 +14,7 @@ import discord
 
 from adapters.discord import render
 from bot.commands import Actor, Command, CommunityRef
+from bot.text import neutralize
 from bot.views import Message, Reply
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ async def send_reply(
         lines.append("Done." if reply.ok else "That didn't work.")
     sends: list[dict[str, Any]] = [render.send_kwargs(guild_id, m) for m in messages]
     if lines:  # with the first message when it has no text of its own, else on their own
-        note = "\n".join(lines)[:2000]
+        note = neutralize("\n".join(lines))[:2000]
         if sends and sends[0].get("content") is None:
             sends[0]["content"] = note
         else:
