@@ -67,7 +67,7 @@ async def on_page_submit(interaction: discord.Interaction[Any]) -> bool:
         return True
     draft.values.update(submitted(data, draft.pages[page]))
     host(interaction).drafts.touch(draft)
-    if draft.errors or page + 1 >= len(draft.pages):
+    if draft.resend or page + 1 >= len(draft.pages):
         await send_draft(interaction, draft, from_step=_from_step(interaction))
         return True
     text = (
@@ -103,21 +103,28 @@ async def send_draft(
     draft.state = "sending"
     single_from_button = draft.from_button and len(draft.pages) == 1
     updates = single_from_button or from_step
-    command = Command(
+    actor, key, core = (
         actor_of(interaction, draft.key.guild_id),
-        draft.form.action,
         key_of(interaction),
-        draft.form.target,
-        draft.args(),
+        host(interaction).core,
     )
-    core = host(interaction).core
-    reply = await run_core(interaction, lambda: core.dispatch(command), component=updates)
-    if reply.field_errors:
+    command = Command(actor, draft.form.action, key, draft.form.target, draft.args())
+
+    async def run() -> Reply:
+        if draft.replaces is not None:
+            action, target = draft.replaces
+            await core.dispatch(Command(actor, action, f"{key}:replaces", target, {}))
+        return await core.dispatch(command)
+
+    reply = await run_core(interaction, run, component=updates)
+    draft.resend, draft.replaces = False, _kept(reply)
+    if reply.field_errors or draft.replaces is not None:
         draft.state = "open"
         draft.errors = dict(reply.field_errors)
         host(interaction).drafts.touch(draft)
         if from_step:
-            await update_clicked(interaction, Message(text="Some fields need another look."))
+            note = "Some fields need another look." if draft.errors else "Sent for a review."
+            await update_clicked(interaction, Message(text=note))
         fix = _buttons(draft, ("Edit and resend", "fix", 0))
         await send_reply(interaction, _labelled(reply, draft.form), draft.key.guild_id, view=fix)
         return
@@ -129,6 +136,16 @@ async def send_draft(
             interaction, reply.update or Message(text=f"{draft.form.title}: sent.")
         )
     await send_reply(interaction, reply, draft.key.guild_id)
+
+
+def _kept(reply: Reply) -> tuple[str, str] | None:
+    """The core kept the submission as a draft and offers to discard it (e.g. the coach's
+    suggestions): that button's action and target."""
+    for message in reply.messages:
+        for button in message.buttons:
+            if button.action.endswith(".discard"):
+                return button.action, button.target
+    return None
 
 
 def _labelled(reply: Reply, form: Form) -> Reply:
@@ -175,5 +192,6 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT
         if self.step == "send":
             await send_draft(interaction, draft, from_step=True)
             return
+        draft.resend = self.step == "fix"
         page = draft.first_error_page() if self.step == "fix" else self.page
         await interaction.response.send_modal(page_modal(draft, min(page, len(draft.pages) - 1)))

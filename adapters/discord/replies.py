@@ -121,7 +121,11 @@ async def send_reply(
         else:
             sends.append({"content": note})
     if view is not None:
-        sends[-1]["view"] = view
+        own: discord.ui.View | None = sends[-1].get("view")
+        if own is not None:  # the message's own buttons, then ours
+            for item in view.children:
+                own.add_item(item)
+        sends[-1]["view"] = own or view
     for kwargs in sends:
         await say(interaction, **kwargs)
 

@@ -220,3 +220,19 @@ async def test_options_have_choices_and_autocomplete(bot: Bot) -> None:
     topics = autocomplete(USERS["priya"], "priya", ("volunteer", "edit"), "topics", "python, mach")
     names = [c["value"] for c in (await bot.send(topics)).body["data"]["choices"]]
     assert "python, machine learning" in names  # only the last item of a list is completed
+
+
+async def test_coach_suggestions_offer_edit_and_resend_which_replaces_the_draft(
+    bot: Bot,
+) -> None:
+    await join_volunteers(bot)
+    modal = await open_request(bot)
+    brain = "I would love to pick your brain about data engineering and what you do"
+    await bot.send(fill(USERS["sam"], "sam", modal, {**PAGE_1, "why": brain}))
+    await bot.press("sam", "Send now")
+    findings = bot.last_with("sam", "Edit and resend")
+    assert {"Send anyway", "Discard", "Edit and resend"} <= set(findings.buttons)
+    assert await count(bot.world, "requests", status="draft") == 1
+    await bot.press("sam", "Edit and resend", why=WHY)
+    assert await count(bot.world, "requests", status="draft") == 0  # replaced…
+    assert await count(bot.world, "requests", status="open") == 1  # …by the edited request
