@@ -37,6 +37,25 @@ def intents() -> discord.Intents:
     return result
 
 
+def permissions() -> discord.Permissions:
+    """What the bot needs in a server (README, *Discord*, explains each one)."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        attach_files=True,
+        create_private_threads=True,
+        send_messages_in_threads=True,
+    )
+
+
+def invite_url(application_id: int | str) -> str:
+    return (
+        f"https://discord.com/oauth2/authorize?client_id={application_id}"
+        f"&scope=bot+applications.commands&permissions={permissions().value}"
+    )
+
+
 def use_api_base(base: str) -> None:
     """Point discord.py's REST calls (and interaction callbacks) at `base`."""
     discord.http.Route.BASE = base.rstrip("/")
@@ -77,6 +96,8 @@ class InfochatClient(discord.Client):
         self.tree.add_command(build_mod_group())
 
     async def setup_hook(self) -> None:
+        if self.application_id is not None:
+            log.info("discord: invite the bot with %s", invite_url(self.application_id))
         # Buttons of any message, including those sent before a restart.
         self.add_dynamic_items(PayloadButton, DraftButton)
         if self.sync_commands:

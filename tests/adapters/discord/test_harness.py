@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord.bot_client import run_discord
+from adapters.discord.bot_client import invite_url, permissions, run_discord
 from bot.config import load_settings
 from tests.adapters.discord.harness import FakeDiscord, connect, inject
 from tests.adapters.discord.payloads import APP_ID, GUILD_ID, slash
@@ -46,3 +46,12 @@ async def test_run_discord_migrates_and_stops_cleanly_on_a_refused_token(
     assert (tmp_path / "infochat.db").exists()  # migrated before connecting
     assert "token was refused" in caplog.text
     assert "not-a-real-token" not in caplog.text
+
+
+def test_the_readme_invite_url_asks_for_exactly_what_the_bot_needs() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    url = invite_url("YOUR_APPLICATION_ID")
+    assert url in readme
+    assert "scope=bot+applications.commands&" in url
+    assert str(permissions().value) == "343597435904"
+    assert not permissions().mention_everyone and not permissions().administrator
