@@ -21,6 +21,8 @@ from tests.support import World, count
 COMMUNITY = CommunityRef("discord", GUILD_ID, "Test guild")
 TO_MODS = Destination(kind="channel", channel="moderators")
 HELLO = Message(text="Hello @everyone", title="Hi")
+PAIR = Destination(kind="group", user_ids=("100", "101"), channel="introductions")
+MEET = Message(text="Meet", mentions=("100", "101"))
 
 
 @pytest.fixture
@@ -130,8 +132,7 @@ async def test_an_introduction_goes_on_without_a_member_who_left(
     fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail("PUT", r".*/thread-members/101", 404, {"message": "Unknown Member", "code": 10007})
-    group = Destination(kind="group", user_ids=("100", "101"), channel="introductions")
-    await transport.deliver(COMMUNITY, group, Message(text="Meet", mentions=("100", "101")), 1)
+    await transport.deliver(COMMUNITY, PAIR, MEET, 1)
     assert "member 101 left" in caplog.text
     assert in_threads(fake)  # the thread got the introduction
 
@@ -140,8 +141,7 @@ async def test_without_thread_permissions_an_introduction_goes_to_both_members_d
     fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail("POST", r".*/threads", 403, {"message": "Missing Permissions", "code": 50013})
-    group = Destination(kind="group", user_ids=("100", "101"), channel="introductions")
-    await transport.deliver(COMMUNITY, group, Message(text="Meet", mentions=("100", "101")), 1)
+    await transport.deliver(COMMUNITY, PAIR, MEET, 1)
     assert "goes to each member's DMs" in caplog.text
     assert fake.dms("100") and fake.dms("101")
 
