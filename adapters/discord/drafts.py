@@ -58,6 +58,8 @@ class Draft:
     # A draft the core kept and offers to discard (`action`, `target`): an edited resend
     # replaces it, as if the member had pressed its Discard.
     replaces: tuple[str, str] | None = None
+    # The (channel, message) whose button opened the form, updated once the form is sent.
+    origin: tuple[int, int] | None = None
 
     @property
     def pages(self) -> tuple[tuple[FormField, ...], ...]:

@@ -9,11 +9,13 @@ fits one modal (a reason, a colleague) is sent as soon as it is submitted.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 import discord
 
+from adapters.discord import render
 from adapters.discord.drafts import LOST, SENDING, SENT, Draft, DraftKey
 from adapters.discord.modals import PAGE_ID, page_modal, submitted
 from adapters.discord.replies import (
@@ -28,6 +30,7 @@ from adapters.discord.replies import (
 from bot.commands import Command
 from bot.views import Form, Message, Reply
 
+log = logging.getLogger(__name__)
 DRAFT_BUTTON = re.compile(
     r"infochat-draft:(?P<token>[0-9a-f]+):(?P<step>add|send|fix):(?P<page>\d)"
 )
@@ -44,6 +47,9 @@ async def open_form(
     key = DraftKey(guild_id, str(interaction.user.id), form.action, form.target)
     draft = host(interaction).drafts.open(key, form, from_button=from_button)
     draft.errors.clear()
+    message = interaction.message
+    if from_button and message is not None and not message.flags.ephemeral:
+        draft.origin = (message.channel.id, message.id)
     await interaction.response.send_modal(page_modal(draft, 0))
 
 
@@ -129,13 +135,29 @@ async def send_draft(
         await send_reply(interaction, _labelled(reply, draft.form), draft.key.guild_id, view=fix)
         return
     host(interaction).drafts.sent(draft)
-    if single_from_button and reply.update is not None:
-        await update_clicked(interaction, reply.update)
-    elif from_step:
+    if from_step:
         await update_clicked(
             interaction, reply.update or Message(text=f"{draft.form.title}: sent.")
         )
+        if single_from_button and reply.update is not None:
+            await _update_origin(interaction, draft, reply.update)
+    elif single_from_button and reply.update is not None:
+        await update_clicked(interaction, reply.update)
     await send_reply(interaction, reply, draft.key.guild_id)
+
+
+async def _update_origin(
+    interaction: discord.Interaction[Any], draft: Draft, update: Message
+) -> None:
+    """The message whose button opened the form (sent after a fix from another message)."""
+    if draft.origin is None:
+        return
+    channel_id, message_id = draft.origin
+    origin = interaction.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+    try:
+        await origin.edit(embed=render.embed(update), view=None)
+    except discord.HTTPException as exc:
+        log.warning("discord: could not update message %s after its form: %s", message_id, exc)
 
 
 def _kept(reply: Reply) -> tuple[str, str] | None:

@@ -166,7 +166,7 @@ class FakeDiscord:
             return json_response(
                 {"id": channel_id, "type": 1, "recipients": [user(recipient, "member")]}
             )
-        if m := re.fullmatch(r"/channels/(\d+)/messages", path):
+        if m := re.fullmatch(r"/channels/(\d+)/messages(/\d+)?", path):
             return json_response(message_payload(m[1], body or {}))
         if path == f"/guilds/{GUILD_ID}":
             return json_response(

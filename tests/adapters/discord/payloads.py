@@ -148,6 +148,8 @@ def click(
     payload = _base(3, user_id, name, guild=not in_dm, permissions=permissions, roles=[])
     if interaction_id is not None:
         payload["id"] = interaction_id
+    if message is not None:
+        _in_channel(payload, message["channel_id"])
     channel_id = payload["channel_id"]
     payload["message"] = message or message_payload(
         channel_id,
@@ -210,7 +212,14 @@ def fill(
     payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
     if message is not None:
         payload["message"] = message
+        _in_channel(payload, message["channel_id"])
     return payload
+
+
+def _in_channel(payload: dict[str, Any], channel_id: str) -> None:
+    """The interaction happened where the message is (as Discord sends it)."""
+    payload["channel_id"] = channel_id
+    payload["channel"] = {**payload["channel"], "id": channel_id}
 
 
 def buttons_of(body: dict[str, Any]) -> dict[str, str]:

@@ -125,3 +125,14 @@ async def test_a_form_button_after_a_restart_asks_for_what_the_core_needs(
     assert (await bot.send(submit)).body["type"] == 7
     await bot.followup(submit)
     assert bot.fake.dms("104")
+
+
+async def test_a_fixed_form_still_updates_the_message_whose_button_opened_it(bot: Bot) -> None:
+    volunteer, _ = await asked(bot)
+    dm = bot.last_with(volunteer, "Suggest a colleague")
+    await bot.press(volunteer, "Suggest a colleague", colleague="")  # refused: who?
+    fixed = await bot.press(volunteer, "Edit and resend", colleague="<@104>")
+    assert fixed.body["type"] == 7  # the private error message is updated…
+    (edited,) = bot.fake.find("PATCH", rf"/channels/{dm.channel_id}/messages/\d+")
+    assert edited.body["components"] == []  # …and so is the ask, so nobody clicks twice
+    assert bot.fake.dms("104")
