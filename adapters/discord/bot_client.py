@@ -16,7 +16,7 @@ from discord import app_commands
 from adapters.discord.commands import build_group, build_mod_group
 from adapters.discord.drafts import Drafts
 from adapters.discord.forms import DraftButton, on_page_submit
-from adapters.discord.interactions import CoreProtocol, PayloadButton
+from adapters.discord.interactions import CoreProtocol, PayloadButton, on_unknown_button
 from adapters.discord.transport import DiscordTransport
 from bot.app import Infochat
 from bot.clock import Clock, SystemClock
@@ -111,8 +111,10 @@ class InfochatClient(discord.Client):
         self._tasks = [asyncio.create_task(_forever(job)) for job in self.background]
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Modal pages are answered here, so a submit after a restart still gets a reply."""
+        """Modal pages are answered here, so a submit after a restart still gets a reply;
+        so is a click on a button that is none of ours."""
         await on_page_submit(interaction)
+        await on_unknown_button(interaction)
 
     async def close(self) -> None:
         for task in self._tasks:

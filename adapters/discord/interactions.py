@@ -14,7 +14,7 @@ from typing import Any
 import discord
 
 from adapters.discord import render
-from adapters.discord.forms import open_form
+from adapters.discord.forms import DRAFT_BUTTON, open_form
 from adapters.discord.replies import (
     CoreProtocol,
     InfochatHost,
@@ -22,13 +22,15 @@ from adapters.discord.replies import (
     host,
     key_of,
     run_core,
+    say,
     send_reply,
     update_clicked,
 )
 from bot.commands import Command
 from bot.views import Reply
 
-__all__ = ["CoreProtocol", "InfochatHost", "PayloadButton", "respond"]
+__all__ = ["CoreProtocol", "InfochatHost", "PayloadButton", "on_unknown_button", "respond"]
+UNKNOWN_BUTTON = "That button doesn't work (any more). Use `/infochat home` to see what's open."
 
 
 async def respond(
@@ -54,6 +56,18 @@ async def respond(
     if reply.form is not None:  # after a defer: no modal possible any more
         notes.append(f"Please run the command again to open **{reply.form.title}**.")
     await send_reply(interaction, reply, guild_id, notes=notes)
+
+
+async def on_unknown_button(interaction: discord.Interaction[Any]) -> None:
+    """A click whose custom id is none of ours (made up, or from an old version) gets a
+    private answer instead of Discord's "interaction failed"."""
+    data: Any = interaction.data or {}
+    custom_id = str(data.get("custom_id", ""))
+    if interaction.type is not discord.InteractionType.component:
+        return
+    if render.CUSTOM_ID.fullmatch(custom_id) or DRAFT_BUTTON.fullmatch(custom_id):
+        return
+    await say(interaction, content=UNKNOWN_BUTTON)
 
 
 class PayloadButton(

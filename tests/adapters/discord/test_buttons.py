@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.adapters.discord.harness import Call
-from tests.adapters.discord.payloads import CHANNELS
-from tests.adapters.discord.session import Bot, fields
+from tests.adapters.discord.payloads import CHANNELS, click
+from tests.adapters.discord.session import USERS, Bot, fields
 from tests.support import GOOD_REQUEST, VOLUNTEERS, count
 
 VAGUE = (
@@ -140,3 +140,16 @@ async def test_home_buttons_open_forms_and_act(bot: Bot) -> None:
     assert "step 1 of 3 saved" in ask.body["data"]["content"]
     join_form = await bot.press("sam", "Volunteer", role="Designer")
     assert "step 1 of 2 saved" in join_form.body["data"]["content"]
+
+
+async def test_someone_elses_or_a_made_up_button_changes_nothing(bot: Bot) -> None:
+    await join(bot, "priya", "bob")
+    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
+    await bot.press("sam", "Ask Priya")
+    accept = bot.last_with("priya", "Accept").buttons["Accept"]
+    stolen = await bot.send(click(USERS["bob"], "bob", accept))  # bob replays priya's button
+    assert stolen.body["type"] == 4 and stolen.body["data"]["flags"] & 64
+    assert await count(bot.world, "introductions") == 0
+    made_up = await bot.send(click(USERS["bob"], "bob", "not-ours:ask.accept:1"))
+    assert "doesn't work" in made_up.body["data"]["content"]
+    assert await count(bot.world, "asks", status="asked") == 1
