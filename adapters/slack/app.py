@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -22,8 +23,12 @@ COMMAND = "/infochat"
 EVENTS_PATH = "/slack/events"
 
 
-def web_client(token: str, base_url: str) -> AsyncWebClient:
-    return AsyncWebClient(token=token, base_url=base_url)
+def web_client(
+    token: str, base_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The Web API client; with `session`, calls share its connection pool (without, each
+    call opens and closes its own)."""
+    return AsyncWebClient(token=token, base_url=base_url, session=session)
 
 
 def build_app(

@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -34,7 +35,9 @@ async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[
     db = Database(settings.database_url)
     await db.migrate()
     clock = SystemClock()
-    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    session = aiohttp.ClientSession()  # one connection pool for every Web API call
+    token = settings.slack_bot_token.get_secret_value()
+    client = web_client(token, settings.slack_api_url, session)
     channels = Channels(client, settings.slack_channels)
     worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, settings.community, on_commit=worker.wake.set)
@@ -58,18 +61,22 @@ async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await session.close()
         await db.dispose()
 
 
-async def serve_http(settings: Settings, ready: asyncio.Event | None = None) -> None:
-    """Run until cancelled. Needs the bot token and the signing secret."""
+async def serve_http(
+    settings: Settings, ready: asyncio.Event | None = None, host: str | None = None
+) -> None:
+    """Run until cancelled. Needs the bot token and the signing secret. `host`: the
+    interface to listen on (all of them by default, as Slack must reach it)."""
     if settings.slack_signing_secret is None:
         raise ValueError("Slack HTTP mode needs the signing secret")
     async with running_app(settings, settings.slack_signing_secret.get_secret_value()) as app:
         runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=settings.slack_port))
         await runner.setup()
         try:
-            await web.TCPSite(runner, port=settings.slack_port).start()
+            await web.TCPSite(runner, host=host, port=settings.slack_port).start()
             log.warning("infochat: Slack HTTP mode on port %s%s", settings.slack_port, EVENTS_PATH)
             if ready is not None:
                 ready.set()
