@@ -59,3 +59,19 @@ def test_every_web_api_call_of_the_adapter_is_covered_by_a_scope() -> None:
     assert called == set(METHODS), called ^ set(METHODS)
     needed = {scope for scope in METHODS.values() if scope}
     assert needed | {"commands", "mpim:write", "groups:read"} == SCOPES
+
+
+def test_the_readme_explains_both_modes_from_the_manifest() -> None:
+    readme = (MANIFEST.parents[1] / "README.md").read_text(encoding="utf-8")
+    slack = readme.split("## Slack\n", 1)[1].split("\n## ", 1)[0]
+    for needed in (
+        "deploy/slack-manifest.yml",
+        "socket_mode_enabled",
+        "INFOCHAT_SLACK_BOT_TOKEN",
+        "INFOCHAT_SLACK_APP_TOKEN",
+        "INFOCHAT_SLACK_SIGNING_SECRET",
+        "connections:write",
+        "INFOCHAT_SLACK_MODERATORS",
+    ):
+        assert needed in slack, needed
+    assert "come later" not in readme.split("## ", 1)[0]
