@@ -47,6 +47,7 @@ async def open_form(
     key = DraftKey(guild_id, str(interaction.user.id), form.action, form.target)
     draft = host(interaction).drafts.open(key, form, from_button=from_button)
     draft.errors.clear()
+    draft.resend = False
     message = interaction.message
     if from_button and message is not None and not message.flags.ephemeral:
         draft.origin = (message.channel.id, message.id)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from adapters.discord.drafts import Drafts
 
 # Answer directly when the core is this fast; otherwise defer first, then follow up.
-DEFER_AFTER = 2.0
+DEFER_AFTER = 1.5
 
 
 class CoreProtocol(Protocol):
