@@ -12,6 +12,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.autocomplete import timezone_choices, topic_choices
 from adapters.discord.interactions import respond
 from adapters.discord.replies import actor_of, host, key_of
 from bot.domain.models import FORMATS
@@ -21,7 +22,6 @@ Choice = app_commands.Choice
 FORMAT_CHOICES = [Choice(name=f, value=f) for f in FORMATS]
 MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in (10, 15, 20, 30, 45, 60)]
 ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
-AUTOCOMPLETE_MAX = 25
 
 
 async def run_text(
@@ -48,25 +48,6 @@ async def run_text(
     await respond(
         interaction, lambda: core.dispatch_text(actor, text, key), actor.community.external_id
     )
-
-
-async def suggest(
-    interaction: discord.Interaction[Any], field: str, typed: str
-) -> list[Choice[str]]:
-    """Autocomplete from the core; for a list field (`a, b, c`) only the last item is completed."""
-    done, _, last = typed.rpartition(",")
-    prefix = f"{done.strip()}, " if done.strip() else ""
-    found = await host(interaction).core.suggest(actor_of(interaction), field, last.strip())
-    values = [f"{prefix}{s}"[:100] for s in found]
-    return [Choice(name=v, value=v) for v in values[:AUTOCOMPLETE_MAX]]
-
-
-async def topic_choices(interaction: discord.Interaction[Any], typed: str) -> list[Choice[str]]:
-    return await suggest(interaction, "topic", typed)
-
-
-async def timezone_choices(interaction: discord.Interaction[Any], typed: str) -> list[Choice[str]]:
-    return await suggest(interaction, "timezone", typed)
 
 
 def _plain(group: app_commands.Group, name: str, words: str, description: str) -> None:
