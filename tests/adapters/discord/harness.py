@@ -1,8 +1,10 @@
 """Everything the Discord tests know about discord.py's internals and Discord's wire format.
 
 A fake Discord REST API (aiohttp on 127.0.0.1) records every call; interactions are injected
-with the private `ConnectionState.parse_interaction_create`. An upgrade of discord.py that
-breaks these assumptions fails `test_harness.py` first.
+with the private `ConnectionState.parse_interaction_create` (`gateway.py` delivers them over a
+fake gateway instead, which needs no internals), and `settle()` waits for discord.py's handler
+tasks by their names. An upgrade of discord.py that breaks these assumptions fails
+`test_harness.py` and `test_gateway.py` first.
 """
 
 from __future__ import annotations
