@@ -5,16 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.slack.harness import FakeSlack, Slack, start
+from tests.adapters.slack.harness import FakeSlack, Slack, running
 
 
 @pytest.fixture
 async def slack(tmp_path: Path) -> AsyncIterator[Slack]:
-    fake = FakeSlack(admins={"UMOD"})
-    world, server = await start(tmp_path, fake)
-    try:
+    async with running(tmp_path, FakeSlack(admins={"UMOD"})) as world:
         yield world
-    finally:
-        await world.http.close()
-        await server.close()
-        await world.core.db.dispose()

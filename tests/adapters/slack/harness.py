@@ -4,12 +4,13 @@ signed slash commands, button clicks and modal submits to the real bolt app over
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -339,9 +340,15 @@ class Slack:
         )
 
     async def count(self, table: str) -> int:
+        return int((await self.one(sa.func.count(), table=table))[0])
+
+    async def one(self, *columns: Any, table: str = "") -> Any:
+        """The one row of a query over `columns` (of `table`, if named)."""
+        query = sa.select(*columns)
+        if table:
+            query = query.select_from(metadata.tables[table])
         async with self.core.db.transaction() as conn:
-            query = sa.select(sa.func.count()).select_from(metadata.tables[table])
-            return int((await conn.execute(query)).scalar_one())
+            return (await conn.execute(query)).one()
 
     async def setup(self, user: str, text: str) -> None:
         """Put the world in a state directly through the core (no Slack involved)."""
@@ -349,6 +356,18 @@ class Slack:
         reply = await self.core.dispatch_text(actor, text, f"setup{next(_ids)}")
         assert reply.ok, reply.messages
         await self.worker.drain()
+
+
+@contextlib.asynccontextmanager
+async def running(tmp_path: Path, fake: FakeSlack, **settings: Any) -> AsyncIterator[Slack]:
+    """A started world for a fixture; everything closed afterwards."""
+    world, server = await start(tmp_path, fake, **settings)
+    try:
+        yield world
+    finally:
+        await world.http.close()
+        await server.close()
+        await world.core.db.dispose()
 
 
 async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack, TestServer]:

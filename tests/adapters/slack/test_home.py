@@ -39,6 +39,9 @@ async def test_a_seeker_sees_requests_and_may_volunteer(slack: Slack) -> None:
     (opened,) = await slack.fake.wait_for("views.open")
     modal = view_of(opened)
     assert {"topic", "why", "questions"} <= {b["block_id"] for b in modal["blocks"]}
+    await slack.post(slack.home_click_body("USAM", button(view, "Volunteer")))
+    opened, joining = await slack.fake.wait_for("views.open", count=2)
+    assert {"role", "topics", "timezone"} <= {b["block_id"] for b in view_of(joining)["blocks"]}
 
 
 async def test_only_the_home_tab_is_published_and_a_retried_event_once(slack: Slack) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
-
 from bot.storage.schema import requests, volunteers
 from tests.adapters.slack.harness import Slack, view_of
 from tests.adapters.slack.test_commands import join_volunteers
@@ -64,45 +62,40 @@ async def test_topic_options_offer_what_was_typed_and_what_volunteers_offer(slac
     assert await options(slack, "USAM", "nothing", "x") == []
 
 
+def picked(kind: str, value: str) -> dict[str, Any]:
+    return {"type": kind, "selected_option": {"value": value}}
+
+
+def request_values(minutes: str, timezone: str) -> dict[str, Any]:
+    return {
+        "topic": picked("external_select", "data engineering"),
+        "why": "I am a backend developer moving toward data pipelines and want to hear how the work differs day to day",
+        "questions": "What does a typical week look like in your role?\nWhich skills mattered most when you moved into data engineering?",
+        "minutes": picked("static_select", minutes),
+        "timezone": picked("external_select", timezone),
+    }
+
+
 async def test_select_values_are_read_back_on_submit(slack: Slack) -> None:
     await join_volunteers(slack)
     view = await request_modal(slack)
-    values = {
-        "topic": {"type": "external_select", "selected_option": {"value": "data engineering"}},
-        "why": "I am a backend developer moving toward data pipelines and want to hear how the work differs day to day",
-        "questions": "What does a typical week look like in your role?\nWhich skills mattered most when you moved into data engineering?",
-        "minutes": {"type": "static_select", "selected_option": {"value": "20"}},
-        "format": {"type": "static_select", "selected_option": {"value": "phone"}},
-        "timezone": {"type": "external_select", "selected_option": {"value": "America/Toronto"}},
-    }
+    values = request_values("20", "America/Toronto") | {"format": picked("static_select", "phone")}
     status, body = await slack.post(slack.submit_body("USAM", view, values))
     assert status == 200 and body == ""
-    async with slack.core.db.transaction() as conn:
-        row = (
-            await conn.execute(
-                sa.select(
-                    requests.c.topic, requests.c.minutes, requests.c.format, requests.c.timezone
-                )
-            )
-        ).one()
+    columns = (requests.c.topic, requests.c.minutes, requests.c.format, requests.c.timezone)
+    row = await slack.one(*columns)
     assert tuple(row) == ("data engineering", 20, "phone", "America/Toronto")
     await slack.fake.wait_for("chat.postMessage")  # the suggestions, as a DM
 
 
 async def test_a_bad_time_zone_and_too_many_minutes_come_back_inline(slack: Slack) -> None:
     view = await request_modal(slack)
-    values = {
-        "topic": {"type": "external_select", "selected_option": {"value": "data engineering"}},
-        "why": "I am a backend developer moving toward data pipelines and want to hear how the work differs day to day",
-        "questions": "What does a typical week look like?\nWhich skills mattered most?",
-        "minutes": {"type": "static_select", "selected_option": {"value": "60"}},
-        "timezone": {"type": "external_select", "selected_option": {"value": "Mars/Olympus"}},
-    }
+    values = request_values("60", "Mars/Olympus")
     status, body = await slack.post(slack.submit_body("USAM", view, values))
     answer = json.loads(body)
     assert status == 200 and answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"timezone"}
-    values["timezone"] = {"type": "external_select", "selected_option": {"value": "UTC"}}
+    values["timezone"] = picked("external_select", "UTC")
     status, body = await slack.post(slack.submit_body("USAM", view, values))
     answer = json.loads(body)
     assert answer["response_action"] == "errors" and "30" in answer["errors"]["minutes"]
@@ -130,18 +123,8 @@ async def test_the_volunteer_modal_reads_multi_selects(slack: Slack) -> None:
     }
     status, body = await slack.post(slack.submit_body("UPRIYA", view, values))
     assert status == 200 and body == ""
-    async with slack.core.db.transaction() as conn:
-        row = (
-            await conn.execute(
-                sa.select(
-                    volunteers.c.topics,
-                    volunteers.c.formats,
-                    volunteers.c.minutes,
-                    volunteers.c.monthly_capacity,
-                    volunteers.c.timezone,
-                )
-            )
-        ).one()
+    v = volunteers.c
+    row = await slack.one(v.topics, v.formats, v.minutes, v.monthly_capacity, v.timezone)
     assert sorted(row.topics) == ["data engineering", "python"]
     assert sorted(row.formats) == ["phone", "video"]
     assert (row.minutes, row.monthly_capacity, row.timezone) == (30, 4, "Europe/Berlin")

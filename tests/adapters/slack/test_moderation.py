@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapters.slack.harness import Call, FakeSlack, Slack, start
+from tests.adapters.slack.harness import Call, FakeSlack, Slack, running
 from tests.adapters.slack.test_buttons import buttons_of, labelled
 from tests.adapters.slack.test_commands import join_volunteers
 from tests.support import GOOD_REQUEST
@@ -17,13 +17,8 @@ from tests.support import GOOD_REQUEST
 
 @pytest.fixture
 async def approving(tmp_path: Path) -> AsyncIterator[Slack]:
-    world, server = await start(tmp_path, FakeSlack(admins={"UMOD"}), approval_required=True)
-    try:
+    async with running(tmp_path, FakeSlack(admins={"UMOD"}), approval_required=True) as world:
         yield world
-    finally:
-        await world.http.close()
-        await server.close()
-        await world.core.db.dispose()
 
 
 async def approval(slack: Slack) -> Call:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.slack.clicks import in_channel, jobs, press, say, seen_by
-from tests.adapters.slack.harness import Call, FakeSlack, Slack, start
+from tests.adapters.slack.harness import Call, FakeSlack, Slack, running
 
 ALEX = (
     'volunteer join role="Analytics engineer" org=Northwind topics="data engineering, analytics" '
@@ -28,19 +28,21 @@ QUESTIONS = (
     'q="Which skills mattered most when you moved into data engineering?"'
 )
 REQUEST = f'request topic="data engineering" why="{WHY}" {QUESTIONS}'
+PRIYA = (
+    'volunteer join role="Data engineer" org=Acme topics="data engineering" timezone=Europe/Berlin'
+)
+DANA = (
+    'volunteer join role="Analytics engineer" org=Northwind '
+    'topics="data engineering, analytics" timezone=Europe/Lisbon'
+)
 VAGUE = 'request topic="data engineering" why="career change" q="Any advice?"'
 
 
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[Slack]:
     fake = FakeSlack(moderators={"UMO"})  # mo moderates as a member of #moderators
-    world, server = await start(tmp_path, fake, approval_required=True)
-    try:
+    async with running(tmp_path, fake, approval_required=True) as world:
         yield world
-    finally:
-        await world.http.close()
-        await server.close()
-        await world.core.db.dispose()
 
 
 def said(calls: list[Call]) -> str:
@@ -97,23 +99,18 @@ async def test_the_walkthrough_from_opt_in_to_digest(community: Slack) -> None:
     assert await slack.count("introductions") == 1
 
 
-async def test_a_decline_moves_on_and_the_seeker_is_not_told_who(community: Slack) -> None:
-    slack = community
-    await say(
-        slack,
-        "UPRIYA",
-        'volunteer join role="Data engineer" org=Acme '
-        'topics="data engineering" timezone=Europe/Berlin',
-    )
-    await say(
-        slack,
-        "UDANA",
-        'volunteer join role="Analytics engineer" org=Northwind '
-        'topics="data engineering, analytics" timezone=Europe/Lisbon',
-    )
+async def priya_is_asked(slack: Slack) -> None:
+    """Priya volunteers, sam asks her, mo approves: Priya has the ask."""
+    await say(slack, "UPRIYA", PRIYA)
     await say(slack, "USAM", REQUEST)
     await press(slack, "USAM", "Ask priya")
     await press(slack, "UMO", "Approve", where="C0MODS")
+
+
+async def test_a_decline_moves_on_and_the_seeker_is_not_told_who(community: Slack) -> None:
+    slack = community
+    await say(slack, "UDANA", DANA)
+    await priya_is_asked(slack)
     message, click = await press(slack, "UPRIYA", "Decline")
     assert click.replaced(message)
     await press(slack, "UMO", "Approve", where="C0MODS")  # the next candidate, dana
@@ -126,15 +123,7 @@ async def test_a_decline_moves_on_and_the_seeker_is_not_told_who(community: Slac
 
 async def test_a_suggested_colleague_must_say_yes_too(community: Slack) -> None:
     slack = community
-    await say(
-        slack,
-        "UPRIYA",
-        'volunteer join role="Data engineer" org=Acme '
-        'topics="data engineering" timezone=Europe/Berlin',
-    )
-    await say(slack, "USAM", REQUEST)
-    await press(slack, "USAM", "Ask priya")
-    await press(slack, "UMO", "Approve", where="C0MODS")
+    await priya_is_asked(slack)
     note = "Lee moved from backend work into data engineering last year."
     colleague = {"type": "users_select", "selected_user": "ULEE"}
     message, click = await press(
