@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.adapters.slack.harness import Slack, elements, view_of
+from tests.adapters.slack.harness import Slack, elements, sign, view_of
 from tests.adapters.slack.test_buttons import ask_priya
 from tests.support import VOLUNTEERS
 
@@ -115,3 +115,9 @@ async def test_mass_mentions_never_fire_from_the_home_tab(slack: Slack) -> None:
     assert "Lead" in shown
     for raw in ("<!channel>", "<!subteam^", "@everyone", "@here"):
         assert raw not in shown
+
+
+async def test_the_events_url_answers_slacks_verification_challenge(slack: Slack) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c0ffee", "token": "legacy"})
+    status, answer = await slack.post(body, sign(body, content_type="application/json"))
+    assert status == 200 and "c0ffee" in answer
