@@ -18,6 +18,8 @@ from tests.adapters.discord.payloads import (
     fill,
     inputs_of,
     message_payload,
+    slash,
+    user,
 )
 from tests.adapters.discord.session import CALLBACK, USERS, Bot
 from tests.support import VOLUNTEERS, count
@@ -236,3 +238,15 @@ async def test_coach_suggestions_offer_edit_and_resend_which_replaces_the_draft(
     await bot.press("sam", "Edit and resend", why=WHY)
     assert await count(bot.world, "requests", status="draft") == 0  # replaced…
     assert await count(bot.world, "requests", status="open") == 1  # …by the edited request
+
+
+async def test_a_person_option_asks_that_volunteer(bot: Bot) -> None:
+    await join_volunteers(bot)
+    options = {**PAGE_1, "questions": QUESTIONS.replace("\n", "|")}
+    payload = slash(USERS["sam"], "sam", "request", **options)
+    leaf = payload["data"]["options"][0]
+    leaf["options"].append({"name": "person", "type": 6, "value": USERS["priya"]})
+    payload["data"]["resolved"] = {"users": {USERS["priya"]: user(USERS["priya"], "priya")}}
+    reply = await bot.send(payload)
+    assert "the volunteer has been asked" in json.dumps(reply.body)
+    assert [b for b in bot.dms_to("priya") if "Accept" in buttons_of(b)]
