@@ -165,7 +165,8 @@ async def run_discord(settings: Settings) -> int:
         clock = SystemClock()
         core = Infochat(db, clock, settings.community)
         client = make_client(core, settings, clock)
-        worker = DeliveryWorker(db, DiscordTransport(client), clock)
+        transport = DiscordTransport(client, settings.community.introductions_channel)
+        worker = DeliveryWorker(db, transport, clock)
         core.on_commit = worker.wake.set
         client.background = (worker.run_forever, core.job_runner().run_forever)
         async with client:

@@ -40,8 +40,10 @@ ThreadKey = tuple[str, str, tuple[str, ...]]  # guild, channel name, members
 
 
 class DiscordTransport:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, fallback_channel: str = FALLBACK_CHANNEL) -> None:
         self.client = client
+        # Where members with closed DMs get their messages (the introductions channel).
+        self.fallback = fallback_channel.lstrip("#")
         self._channels: dict[tuple[str, str], discord.TextChannel] = {}
         self._dms: dict[str, discord.DMChannel] = {}
         # The private thread of each group (and of each member whose DMs are closed): later
@@ -87,12 +89,12 @@ class DiscordTransport:
             log.warning(
                 "discord: member %s has DMs closed; posting in their private thread in #%s",
                 user_id,
-                FALLBACK_CHANNEL,
+                self.fallback,
             )
             await self._to_member_thread(guild_id, user_id, message)
 
     async def _to_member_thread(self, guild_id: str, user_id: str, message: Message) -> None:
-        key: ThreadKey = (guild_id, FALLBACK_CHANNEL, (user_id,))
+        key: ThreadKey = (guild_id, self.fallback, (user_id,))
         try:
             thread, new = await self._thread(key, "infochat: your messages")
             if new:
@@ -106,7 +108,7 @@ class DiscordTransport:
         except (discord.HTTPException, PermanentDeliveryError) as exc:
             raise PermanentDeliveryError(
                 f"discord: member {user_id} has DMs closed, and no private thread could be "
-                f"opened in #{FALLBACK_CHANNEL} ({exc})"
+                f"opened in #{self.fallback} ({exc})"
             ) from exc
 
     async def _introduce(self, guild_id: str, destination: Destination, message: Message) -> None:
@@ -200,7 +202,7 @@ class DiscordTransport:
             self._channels.pop((guild_id, destination.channel.lstrip("#")), None)
         for user_id in destination.user_ids:
             self._dms.pop(user_id, None)
-            self._threads.pop((guild_id, FALLBACK_CHANNEL, (user_id,)), None)
+            self._threads.pop((guild_id, self.fallback, (user_id,)), None)
 
 
 def _only(user_id: str) -> discord.AllowedMentions:
