@@ -223,7 +223,9 @@ def build_mod_group() -> app_commands.Group:
 
 def build_group() -> app_commands.Group:
     top = app_commands.Group(
-        name="infochat", description="Informational interviews: ask for a chat, or give one"
+        name="infochat",
+        description="Informational interviews: ask for a chat, or give one",
+        guild_only=True,  # a community is a server; buttons in DMs carry their server
     )
     _plain(top, "help", "help", "What infochat does and how to use it")
     _request(top)

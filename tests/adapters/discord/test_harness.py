@@ -24,6 +24,7 @@ async def test_login_syncs_the_command_group_and_answers_an_interaction(
         group, mod = sync[0].body
         assert (group["name"], mod["name"]) == ("infochat", "infochat-mod")
         assert int(mod["default_member_permissions"]) == 1 << 5  # Manage Server
+        assert group["dm_permission"] is False and mod["dm_permission"] is False
         names = {option["name"] for option in group["options"]}
         assert {"help", "request", "status", "cancel", "volunteer", "home", "me"} <= names
 
