@@ -72,13 +72,14 @@ def _input(field: FormField, value: ArgValue | None) -> discord.ui.Label[Any]:
         )
     else:
         long = field.kind == "long_text" or field.multiple
+        limit = min(field.max_length or TEXT_MAX, TEXT_MAX)
         component = discord.ui.TextInput(
             custom_id=field.name,
             style=discord.TextStyle.paragraph if long else discord.TextStyle.short,
             required=field.required,
-            default=_as_text(value)[:TEXT_MAX] or None,
+            default=_as_text(value)[:limit] or None,  # Discord refuses a longer prefill
             placeholder=(field.placeholder or None) and field.placeholder[:100],
-            max_length=min(field.max_length or TEXT_MAX, TEXT_MAX),
+            max_length=limit,
         )
     described = field.label if len(field.label) > LABEL_MAX else field.placeholder
     return discord.ui.Label(

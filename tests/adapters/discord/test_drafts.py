@@ -76,3 +76,21 @@ def test_a_submit_is_read_for_the_pages_fields_only() -> None:
     modal = page_modal(draft, 0).to_dict()
     assert modal["custom_id"] == f"infochat-page:{draft.token}:0"
     assert len(modal["components"]) == 5
+
+
+def test_prefills_fit_discords_limits() -> None:
+    long = "x" * 200
+    form = Form(
+        title="A title far longer than the forty-five characters a modal shows",
+        action="request.create",
+        fields=(
+            FormField(name="topic", label="l" * 80, max_length=100, default=long),
+            FormField(name="format", label="Format", kind="choice", choices=("a", "b")),
+        ),
+    )
+    modal = page_modal(Drafts(FakeClock()).open(KEY, form), 0).to_dict()
+    assert len(modal["title"]) <= 45
+    text, select = modal["components"]
+    assert len(text["label"]) <= 45 and text["description"] == "l" * 80
+    assert len(text["component"]["value"]) == 100 == text["component"]["max_length"]
+    assert select["component"]["type"] == 3 and select["component"]["min_values"] == 1
