@@ -90,8 +90,9 @@ class Handlers:
             await self.replies.replace(origin["channel"], origin["ts"], reply.update)
         elif reply.update is not None and respond is not None and not origin.get(HOME):
             await self.replies.replace_ephemeral(respond, reply.update)
-        await self._show(actor, reply, None if origin.get(HOME) else respond, trigger_id)
-        if origin.get(HOME):
+        home = {HOME: "1"} if origin.get(HOME) else None  # a form it opens refreshes the tab
+        await self._show(actor, reply, None if home else respond, trigger_id, home)
+        if home and reply.form is None:  # with a form, its submit refreshes the tab
             await self.publish_home(actor, f"{stamp}:{actor.user_id}")
 
     async def on_submit(self, ack: AsyncAck, body: Body) -> None:
@@ -134,10 +135,15 @@ class Handlers:
         await self.replies.home(actor.user_id, reply.messages)
 
     async def _show(
-        self, actor: Actor, reply: Reply, respond: Respond | None, trigger_id: str
+        self,
+        actor: Actor,
+        reply: Reply,
+        respond: Respond | None,
+        trigger_id: str,
+        origin: dict[str, str] | None = None,
     ) -> None:
         if reply.form is not None:
-            await self.replies.open_form(trigger_id, reply.form)
+            await self.replies.open_form(trigger_id, reply.form, origin)
         for message in reply.messages:
             await self.replies.private(actor.user_id, message, respond)
 

@@ -92,6 +92,11 @@ async def test_edit_from_home_opens_the_filled_profile_with_selects(slack: Slack
         "python",
     ]
     assert inputs["formats"]["type"] == "multi_static_select"
+    edited = {"role": "Staff data engineer", "organisation": "Acme"}
+    status, body = await slack.post(slack.submit_body("UPRIYA", view_of(opened), edited))
+    assert status == 200 and body == ""
+    published = await slack.fake.wait_for("views.publish", count=2)
+    assert "Staff data engineer" in text(view_of(published[-1]))
 
 
 async def test_answering_an_ask_from_home_introduces_and_refreshes_the_tab(slack: Slack) -> None:
