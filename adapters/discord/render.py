@@ -22,6 +22,9 @@ from bot.views import Button, Form, FormField, Message, Reply
 log = logging.getLogger(__name__)
 
 CUSTOM_ID_MAX = 100
+EMBED_FIELDS = 25
+EMBED_TOTAL = 6000
+MORE = "…and more"
 # `<guild id>:<action>:<target>`: the guild travels with the button, because a click in a
 # DM carries no guild. Nothing in it is trusted: the core re-checks every action.
 CUSTOM_ID = re.compile(r"(?P<guild>\d+):(?P<action>[a-z][a-z0-9_.]*):(?P<target>.*)")
@@ -59,12 +62,18 @@ FORMS = FormMemory()
 
 
 def embed(message: Message) -> discord.Embed:
+    """A message as an embed, within Discord's limits (25 fields, 6,000 characters in all):
+    lines that don't fit are left out, and the last field says so."""
     result = discord.Embed(title=(message.title or None) and message.title[:256])
     result.description = message.text[:4096]
-    for line in message.lines[:25]:
-        result.add_field(
-            name=line.label[:256] or "\u200b", value=line.value[:1024] or "—", inline=False
-        )
+    for shown, line in enumerate(message.lines):
+        name, value = line.label[:256] or "\u200b", line.value[:1024] or "—"
+        last_field = shown == EMBED_FIELDS - 1 and len(message.lines) > EMBED_FIELDS
+        too_long = len(result) + len(name) + len(value) > EMBED_TOTAL - len(MORE) - 20
+        if last_field or too_long:
+            result.add_field(name=MORE, value=f"{len(message.lines) - shown} more", inline=False)
+            break
+        result.add_field(name=name, value=value, inline=False)
     return result
 
 

@@ -1,4 +1,5 @@
-"""Drafts and modal pages without Discord: paging, what is sent, expiry, and reading a submit."""
+"""Drafts, modal pages and embeds without Discord: paging, what is sent, expiry, reading a
+submit, and Discord's size limits."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from datetime import timedelta
 
 from adapters.discord.drafts import Draft, DraftKey, Drafts, paginate
 from adapters.discord.modals import page_modal, submitted
+from adapters.discord.render import embed
 from bot.clock import FakeClock
 from bot.domain.community import CommunitySettings
 from bot.services.form_views import request_form
-from bot.views import Form, FormField
+from bot.views import Form, FormField, Line, Message
 
 KEY = DraftKey("1", "2", "request.create", "")
 FORM = request_form(CommunitySettings())
@@ -94,3 +96,12 @@ def test_prefills_fit_discords_limits() -> None:
     assert len(text["label"]) <= 45 and text["description"] == "l" * 80
     assert len(text["component"]["value"]) == 100 == text["component"]["max_length"]
     assert select["component"]["type"] == 3 and select["component"]["min_values"] == 1
+
+
+def test_a_long_message_fits_in_one_embed() -> None:
+    lines = tuple(Line(label=f"Line {i}", value="v" * 1024) for i in range(40))
+    shown = embed(Message(text="t" * 5000, title="T", lines=lines))
+    assert len(shown) <= 6000 and len(shown.fields) <= 25
+    assert shown.fields[-1].name == "…and more"
+    few = embed(Message(text="short", lines=lines[:3]))
+    assert [f.name for f in few.fields] == ["Line 0", "Line 1", "Line 2"]
