@@ -250,3 +250,15 @@ async def test_a_person_option_asks_that_volunteer(bot: Bot) -> None:
     reply = await bot.send(payload)
     assert "the volunteer has been asked" in json.dumps(reply.body)
     assert [b for b in bot.dms_to("priya") if "Accept" in buttons_of(b)]
+
+
+async def test_empty_or_oversized_values_are_refused_privately(bot: Bot) -> None:
+    modal = await open_request(bot)
+    too_long = {**PAGE_1, "why": "w" * 5000, "topic": ""}
+    step = await bot.send(fill(USERS["sam"], "sam", modal, too_long))
+    await bot.press("sam", "Send now")
+    refusal = bot.last_with("sam", "Edit and resend")
+    assert refusal.kind == "reply" and "under 1000 characters" in refusal.text
+    assert "required" in refusal.text.lower()  # the empty topic
+    assert step.body["data"]["flags"] & 64
+    assert await count(bot.world, "requests") == 0
