@@ -5,13 +5,20 @@ moderators are recognised by the role in the guild the gateway described."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.discord.bot_client import InfochatClient, ShardedInfochatClient, make_client
+from adapters.discord.bot_client import (
+    InfochatClient,
+    ShardedInfochatClient,
+    make_client,
+    run_discord,
+)
 from bot.config import load_settings
 from tests.adapters.discord.gateway import MODERATOR_ROLE_ID, FakeGateway
 from tests.adapters.discord.harness import FakeDiscord
@@ -95,3 +102,25 @@ async def test_a_process_runs_the_shards_it_is_given(
     assert [i["shard"] for i in gateway.identify] == [[1, 2]]
     body = await answer(fake, gateway, slash(USERS["sam"], "sam", "help"))
     assert body["type"] == 4
+
+
+async def test_run_discord_connects_and_answers_until_stopped(
+    fake: FakeDiscord, gateway: FakeGateway, tmp_path: Path
+) -> None:
+    """What `infochat run` does with a Discord token: migrate, log in, sync, connect."""
+    settings = load_settings(
+        data_dir=tmp_path,
+        discord_token="fake-token",
+        discord_api_base=fake.base,
+        discord_guild_id=int(GUILD_ID),
+    )
+    running = asyncio.create_task(run_discord(settings))
+    try:
+        await gateway.ready()
+        assert await fake.wait_for("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
+        body = await answer(fake, gateway, slash(USERS["sam"], "sam", "status"))
+        assert body["type"] == 4 and body["data"]["flags"] & 64
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(running, 5)
