@@ -179,6 +179,16 @@ def _member(top: app_commands.Group) -> None:
     async def me(interaction: discord.Interaction[Any], recognition: str | None = None) -> None:
         await run_text(interaction, "me", recognition=recognition)
 
+    @top.command(
+        name="my-data", description="Get everything infochat stores about you, or erase it"
+    )
+    @app_commands.describe(what="export: a JSON file in your DMs; delete: erase it (asks first)")
+    @app_commands.choices(
+        what=[Choice(name="export", value="export"), Choice(name="delete", value="delete")]
+    )
+    async def my_data(interaction: discord.Interaction[Any], what: str) -> None:
+        await run_text(interaction, f"me {what}")
+
 
 def _volunteer(top: app_commands.Group) -> None:
     volunteer = app_commands.Group(

@@ -61,13 +61,20 @@ class FormMemory:
 FORMS = FormMemory()
 
 
+def commands_here(text: str) -> str:
+    """The core names moderator commands `/infochat mod …`; here they are `/infochat-mod …`
+    (a command of its own, so Discord can hide it from members)."""
+    return text.replace("/infochat mod ", "/infochat-mod ")
+
+
 def embed(message: Message) -> discord.Embed:
     """A message as an embed, within Discord's limits (25 fields, 6,000 characters in all):
     lines that don't fit are left out, and the last field says so."""
     result = discord.Embed(title=(message.title or None) and message.title[:256])
-    result.description = message.text[:4096]
+    result.description = commands_here(message.text)[:4096]
     for shown, line in enumerate(message.lines):
-        name, value = line.label[:256] or "\u200b", line.value[:1024] or "—"
+        name = commands_here(line.label)[:256] or "\u200b"
+        value = commands_here(line.value)[:1024] or "—"
         last_field = shown == EMBED_FIELDS - 1 and len(message.lines) > EMBED_FIELDS
         too_long = len(result) + len(name) + len(value) > EMBED_TOTAL - len(MORE) - 20
         if last_field or too_long:

@@ -21,6 +21,20 @@ async def test_help_is_an_ephemeral_reply(bot: Bot) -> None:
     assert "request" in json.dumps(callback.body["data"]["embeds"]).lower()
 
 
+async def test_help_names_the_moderator_command_as_discord_has_it(bot: Bot) -> None:
+    shown = json.dumps((await bot.slash("sam", "help")).body)
+    assert "/infochat-mod queue" in shown and "/infochat mod " not in shown
+
+
+async def test_my_data_export_and_delete(bot: Bot) -> None:
+    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
+    exported = await bot.slash("priya", "my-data", what="export")
+    assert "direct messages" in json.dumps(exported.body)
+    asked = await bot.slash("priya", "my-data", what="delete")
+    assert "Delete my data" in json.dumps(asked.body)
+    assert await count(bot.world, "volunteers") == 1  # asking first changes nothing
+
+
 async def test_an_invalid_request_is_refused_privately_and_sends_nothing(bot: Bot) -> None:
     callback = await bot.slash("sam", "request", fields='topic="x" why="job?"')
     assert callback.body["type"] == 4 and callback.body["data"]["flags"] & 64
@@ -63,6 +77,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("availability",): {},
     ("me",): {},
     ("home",): {},
+    ("my-data",): {"what": "export"},
     ("volunteer", "join"): {},
     ("volunteer", "edit"): {},
     ("volunteer", "show"): {},
