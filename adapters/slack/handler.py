@@ -4,7 +4,6 @@ privately. `ack()` comes first, before any database or Web API work."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections import OrderedDict
@@ -12,6 +11,7 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from adapters.slack.acks import AckFirst
 from adapters.slack.modals import metadata, options, submitted
 from adapters.slack.moderators import Moderators
 from adapters.slack.render import clicked
@@ -21,17 +21,8 @@ from bot.commands import Actor, Command, CommunityRef
 from bot.views import Reply
 
 Body = dict[str, Any]
-ACK_GRACE = 0.01  # seconds; bolt's async listener runner checks for the ack this often
 GENERIC = "Sorry, that didn't work. Please try again."
 HOME = "home"
-
-
-async def acked(ack: AsyncAck) -> None:
-    """Ack, then let the ack's HTTP response leave before any work: bolt returns it at its
-    next check (every 10 ms), and work started sooner would hold up the acks of requests
-    arriving at the same time (measured by bench/slack_ack.py)."""
-    await ack()
-    await asyncio.sleep(ACK_GRACE)
 
 
 class Seen:
@@ -51,10 +42,13 @@ class Seen:
 
 
 class Handlers:
-    def __init__(self, core: Infochat, moderators: Moderators, replies: Replies) -> None:
+    def __init__(
+        self, core: Infochat, moderators: Moderators, replies: Replies, acks: AckFirst
+    ) -> None:
         self.core = core
         self.moderators = moderators
         self.replies = replies
+        self.acks = acks
         self.events = Seen()
 
     async def actor(self, team: Body, user: Body, *, moderator_check: bool = True) -> Actor:
@@ -64,8 +58,10 @@ class Handlers:
         is_moderator = moderator_check and await self.moderators.is_moderator(user_id)
         return Actor(community, user_id, name, is_moderator=is_moderator)
 
-    async def on_command(self, ack: AsyncAck, body: Body, respond: Respond) -> None:
-        await acked(ack)
+    async def on_command(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        await self.acks.wait()
+        respond = self.replies.responder(body.get("response_url"))
         team = {"id": body.get("team_id", ""), "domain": body.get("team_domain", "")}
         actor = await self.actor(team, {"id": body.get("user_id"), "name": body.get("user_name")})
         trigger_id = str(body.get("trigger_id", ""))
@@ -73,8 +69,10 @@ class Handlers:
         reply = await self.core.dispatch_text(actor, str(body.get("text", "")), key)
         await self._show(actor, reply, respond, trigger_id)
 
-    async def on_action(self, ack: AsyncAck, body: Body, respond: Respond | None) -> None:
-        await acked(ack)
+    async def on_action(self, ack: AsyncAck, body: Body) -> None:
+        await ack()
+        await self.acks.wait()
+        respond = self.replies.responder(body.get("response_url"))
         clicked_action = (body.get("actions") or [{}])[0]
         action, target, form = clicked(str(clicked_action.get("value", "")))
         trigger_id = str(body.get("trigger_id", ""))

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.modals import modal
 from adapters.slack.render import blocks, fallback_text, home_view
@@ -31,6 +32,13 @@ async def call(pending: Awaitable[Any]) -> None:
 class Replies:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+
+    def responder(self, response_url: object) -> Respond | None:
+        """Posting to a payload's `response_url` (None without one, e.g. on the home tab),
+        through the Web API client's connection pool when it has one."""
+        if not isinstance(response_url, str) or not response_url:
+            return None
+        return AsyncWebhookClient(response_url, session=self.client.session).send
 
     async def private(self, user_id: str, message: Message, respond: Respond | None) -> None:
         """Only the actor sees it: ephemeral where the click or command came from, else

@@ -14,7 +14,8 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.acks import AckFirst
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[AsyncApp]:
+async def running_app(
+    settings: Settings, signing_secret: str, acks: AckFirst | None = None
+) -> AsyncIterator[AsyncApp]:
     """The migrated database, the core, the bolt app, and the background workers."""
     if settings.slack_bot_token is None:
         raise ValueError("Slack needs the bot token")
@@ -48,7 +51,7 @@ async def running_app(settings: Settings, signing_secret: str) -> AsyncIterator[
         channel=settings.community.moderators_channel,
         channels=channels,
     )
-    app = build_app(core, client, signing_secret, moderators)
+    app = build_app(core, client, signing_secret, moderators, acks)
     tasks = [
         asyncio.create_task(worker.run_forever(), name="outbox"),
         asyncio.create_task(core.job_runner().run_forever(), name="jobs"),
@@ -72,8 +75,10 @@ async def serve_http(
     interface to listen on (all of them by default, as Slack must reach it)."""
     if settings.slack_signing_secret is None:
         raise ValueError("Slack HTTP mode needs the signing secret")
-    async with running_app(settings, settings.slack_signing_secret.get_secret_value()) as app:
-        runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=settings.slack_port))
+    acks = AckFirst()
+    secret = settings.slack_signing_secret.get_secret_value()
+    async with running_app(settings, secret, acks) as app:
+        runner = web.AppRunner(http_app(app, acks, settings.slack_port))
         await runner.setup()
         try:
             await web.TCPSite(runner, host=host, port=settings.slack_port).start()

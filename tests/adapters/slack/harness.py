@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.slack.app import EVENTS_PATH, build_app, web_client
+from adapters.slack.acks import AckFirst
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
@@ -381,9 +382,8 @@ async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack
     channels = Channels(client)
     worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, CommunitySettings(**settings))
-    app = build_app(core, client, SECRET, Moderators(client, "channel", channels=channels))
-    http: TestClient[Any, Any] = TestClient(
-        TestServer(app.web_app(path=EVENTS_PATH), host="127.0.0.1")
-    )
+    acks = AckFirst()
+    app = build_app(core, client, SECRET, Moderators(client, "channel", channels=channels), acks)
+    http: TestClient[Any, Any] = TestClient(TestServer(http_app(app, acks), host="127.0.0.1"))
     await http.start_server()
     return Slack(fake, http, core, clock, worker), server

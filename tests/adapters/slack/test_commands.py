@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.adapters.slack.clicks import settle
 from tests.adapters.slack.harness import Slack, sign
 from tests.support import GOOD_REQUEST, VOLUNTEERS
 
@@ -73,6 +74,7 @@ async def test_mass_mentions_never_reach_slack_in_anything_posted(slack: Slack) 
     (call,) = await slack.fake.wait_for("response")
     ask = next(b for b in call.params["blocks"] if b["type"] == "actions")["elements"][0]
     await slack.post(slack.click_body("USAM", ask, "DSAM", "1.1"))
+    await settle()
     await slack.worker.drain()
     await slack.fake.wait_for("chat.postMessage")
     await slack.command("USAM", "status")
