@@ -105,4 +105,7 @@ class Destination(_View):
 
     kind: Literal["member", "channel", "group"]
     user_ids: tuple[str, ...] = ()
-    channel: str | None = None  # a role name from community settings, e.g. "moderators"
+    # A channel name from community settings, e.g. "moderators". For a member or a group:
+    # where the community's introductions happen, e.g. for a platform that must fall back
+    # to a channel when a member can't get direct messages.
+    channel: str | None = None

@@ -72,14 +72,20 @@ class DiscordTransport:
     async def _deliver(self, guild_id: str, destination: Destination, message: Message) -> None:
         if destination.kind == "member":
             for user_id in destination.user_ids:
-                await self._to_member(guild_id, user_id, message)
+                await self._to_member(guild_id, user_id, message, self._fallback(destination))
         elif destination.kind == "channel":
             channel = await self._channel(guild_id, destination.channel or "")
             await channel.send(**render.send_kwargs(guild_id, message))
         else:
             await self._introduce(guild_id, destination, message)
 
-    async def _to_member(self, guild_id: str, user_id: str, message: Message) -> None:
+    def _fallback(self, destination: Destination) -> str:
+        """The community's introductions channel (its current setting), else the default."""
+        return (destination.channel or self.fallback).lstrip("#")
+
+    async def _to_member(
+        self, guild_id: str, user_id: str, message: Message, fallback: str
+    ) -> None:
         dm = await self._dm(user_id)
         try:
             await dm.send(**render.send_kwargs(guild_id, message))
@@ -89,12 +95,14 @@ class DiscordTransport:
             log.warning(
                 "discord: member %s has DMs closed; posting in their private thread in #%s",
                 user_id,
-                self.fallback,
+                fallback,
             )
-            await self._to_member_thread(guild_id, user_id, message)
+            await self._to_member_thread(guild_id, user_id, message, fallback)
 
-    async def _to_member_thread(self, guild_id: str, user_id: str, message: Message) -> None:
-        key: ThreadKey = (guild_id, self.fallback, (user_id,))
+    async def _to_member_thread(
+        self, guild_id: str, user_id: str, message: Message, fallback: str
+    ) -> None:
+        key: ThreadKey = (guild_id, fallback, (user_id,))
         try:
             thread, new = await self._thread(key, "infochat: your messages")
             if new:
@@ -108,7 +116,7 @@ class DiscordTransport:
         except (discord.HTTPException, PermanentDeliveryError) as exc:
             raise PermanentDeliveryError(
                 f"discord: member {user_id} has DMs closed, and no private thread could be "
-                f"opened in #{self.fallback} ({exc})"
+                f"opened in #{fallback} ({exc})"
             ) from exc
 
     async def _introduce(self, guild_id: str, destination: Destination, message: Message) -> None:
@@ -124,7 +132,7 @@ class DiscordTransport:
                 exc,
             )
             for user_id in destination.user_ids:
-                await self._to_member(guild_id, user_id, message)
+                await self._to_member(guild_id, user_id, message, key[1])
             return
         await thread.send(**render.send_kwargs(guild_id, message, introduction=True))
 
@@ -202,7 +210,7 @@ class DiscordTransport:
             self._channels.pop((guild_id, destination.channel.lstrip("#")), None)
         for user_id in destination.user_ids:
             self._dms.pop(user_id, None)
-            self._threads.pop((guild_id, self.fallback, (user_id,)), None)
+            self._threads.pop((guild_id, self._fallback(destination), (user_id,)), None)
 
 
 def _only(user_id: str) -> discord.AllowedMentions:

@@ -32,7 +32,8 @@ class Scope:
         return self.community.settings
 
     async def dm(self, user_id: str, message: Message) -> None:
-        await self._send(Destination(kind="member", user_ids=(user_id,)), message)
+        channel = self.community.settings.introductions_channel
+        await self._send(Destination(kind="member", user_ids=(user_id,), channel=channel), message)
 
     async def to_channel(self, channel: str, message: Message) -> None:
         await self._send(Destination(kind="channel", channel=channel), message)

@@ -172,3 +172,14 @@ async def test_the_outbox_survives_a_429_and_sends_after_retry_after(
 async def test_an_unknown_channel_name_is_permanent(transport: DiscordTransport) -> None:
     with pytest.raises(PermanentDeliveryError, match="no text channel #events"):
         await transport.deliver(COMMUNITY, Destination(kind="channel", channel="events"), HELLO, 1)
+
+
+async def test_closed_dms_fall_back_to_the_communitys_own_introductions_channel(
+    fake: FakeDiscord, transport: DiscordTransport
+) -> None:
+    """A community that moved its introductions elsewhere gets the fallback thread there."""
+    fake.fail("POST", r"/channels/\d+/messages", 403, {"message": "Cannot DM", "code": 50007})
+    to_sam = Destination(kind="member", user_ids=("100",), channel="digest")
+    await transport.deliver(COMMUNITY, to_sam, HELLO, 1)
+    assert fake.find("POST", f"/channels/{CHANNELS['digest']}/threads")
+    assert not fake.find("POST", f"/channels/{CHANNELS['introductions']}/threads")
