@@ -175,9 +175,11 @@ class Infochat:
 
 
 def _refusal(exc: UserError) -> Reply:
-    # The state moved on: a button that led here is stale, so its message is updated (its
-    # buttons go) and nobody clicks it again. Adapters apply `update` to a clicked message only.
-    stale = Message(text=exc.message) if isinstance(exc, AlreadyDone) else None
+    # The state moved on: a button that led here is stale. Its message keeps what it says
+    # (e.g. who approved, for a concurrent click that lost) and only loses its buttons.
     return Reply(
-        ok=False, messages=(Message(text=exc.message),), field_errors=exc.fields, update=stale
+        ok=False,
+        messages=(Message(text=exc.message),),
+        field_errors=exc.fields,
+        stale=isinstance(exc, AlreadyDone),
     )

@@ -87,6 +87,9 @@ class Reply(_View):
     messages: tuple[Message, ...] = ()
     form: Form | None = None  # open this form (modal or prompts)
     update: Message | None = None  # replace the message whose button was clicked
+    # The clicked button is out of date (already answered, approved, picked): keep the
+    # message as it is but take its buttons away, so nobody clicks it again.
+    stale: bool = False
     field_errors: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

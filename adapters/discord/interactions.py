@@ -24,6 +24,7 @@ from adapters.discord.replies import (
     run_core,
     say,
     send_reply,
+    strip_buttons,
     update_clicked,
 )
 from bot.commands import Command
@@ -52,6 +53,8 @@ async def respond(
         return
     if component and reply.update is not None:
         await update_clicked(interaction, reply.update)
+    elif component and reply.stale:
+        await strip_buttons(interaction)
     notes = []
     if reply.form is not None:  # after a defer: no modal possible any more
         notes.append(f"Please run the command again to open **{reply.form.title}**.")

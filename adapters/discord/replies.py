@@ -88,6 +88,16 @@ async def run_core(
     return await task
 
 
+async def strip_buttons(interaction: discord.Interaction[Any]) -> None:
+    """Keep a stale clicked message as it is, without its buttons."""
+    if interaction.message is None:
+        return
+    if interaction.response.is_done():
+        await interaction.edit_original_response(view=None)
+    else:
+        await interaction.response.edit_message(view=None)
+
+
 async def update_clicked(interaction: discord.Interaction[Any], update: Message) -> None:
     """Replace the clicked message (without its buttons), so nobody clicks twice."""
     if interaction.response.is_done():

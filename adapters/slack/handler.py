@@ -88,6 +88,8 @@ class Handlers:
             await self.replies.replace(origin["channel"], origin["ts"], reply.update)
         elif reply.update is not None and respond is not None and not origin.get(HOME):
             await self.replies.replace_ephemeral(respond, reply.update)
+        elif reply.stale and origin.get("ts"):
+            await self.replies.strip_buttons(origin["channel"], origin["ts"], body.get("message"))
         home = {HOME: "1"} if origin.get(HOME) else None  # a form it opens refreshes the tab
         await self._show(actor, reply, None if home else respond, trigger_id, home)
         if home and reply.form is None:  # with a form, its submit refreshes the tab

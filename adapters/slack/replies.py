@@ -73,6 +73,19 @@ class Replies:
             )
         )
 
+    async def strip_buttons(self, channel: str, ts: str, message: Any) -> None:
+        """Keep a stale message as it is, without its buttons (from the click's payload)."""
+        if not isinstance(message, dict) or not isinstance(message.get("blocks"), list):
+            return
+        kept = [b for b in message["blocks"] if isinstance(b, dict) and b.get("type") != "actions"]
+        if len(kept) == len(message["blocks"]):
+            return
+        await call(
+            self.client.chat_update(
+                channel=channel, ts=ts, text=str(message.get("text") or " "), blocks=kept
+            )
+        )
+
     async def replace_ephemeral(self, respond: Respond, message: Message) -> None:
         await call(
             respond(

@@ -217,3 +217,18 @@ async def test_every_command_gets_a_fresh_key_and_moderators_are_flagged(
 def test_safe_makes_control_characters_visible() -> None:
     assert safe("a\x1b[0mb\nc\td") == "a\\x1b[0mb\nc    d"
     assert safe("\u202e") == "\\u202e"
+
+
+async def test_a_stale_button_loses_its_buttons_and_keeps_its_text(
+    make_console: MakeConsole,
+) -> None:
+    console = await make_console()
+    await console.play("\n".join([JOIN, REQUEST, "sam press Ask", "sam /infochat cancel 1"]))
+    (ask,) = [m for m in console.private("priya") if m.message.buttons]
+    await console.play("priya press Accept")
+    assert console.refused()[-1] == "priya press Accept"
+    assert "withdrawn" in console.text
+    after = console.session.transcript.get(ask.number)
+    assert after is not None and not after.message.buttons
+    assert after.message.text == ask.message.text
+    assert f"({ask.number}) is now" in console.text

@@ -103,3 +103,21 @@ async def test_mass_mentions_typed_anywhere_are_never_sent_live(bot: Bot) -> Non
         text = json.dumps(data, ensure_ascii=False)
         for live in ("@everyone", "@here", "<@&", "<!channel>"):
             assert live not in text, (live, text[:300])
+
+
+async def test_a_stale_button_loses_its_buttons_and_keeps_what_the_message_says(
+    bot: Bot,
+) -> None:
+    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
+    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
+    await bot.press("sam", "Ask Priya")
+    accept = bot.last_with("priya", "Accept").buttons["Accept"]
+    first = await bot.send(click(USERS["priya"], "priya", accept))
+    assert first.body["type"] == 7  # the clicked ask is replaced by its outcome
+    late = click(USERS["priya"], "priya", accept)
+    second = await bot.send(late)
+    assert second.body["type"] == 7 and second.body["data"]["components"] == []
+    assert "embeds" not in second.body["data"]  # what the message said stays as it was
+    refusal = await bot.followup(late)
+    assert "already accepted" in json.dumps(refusal.body)
+    assert await count(bot.world, "introductions") == 1

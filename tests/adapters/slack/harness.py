@@ -249,11 +249,20 @@ class Slack:
         return urlencode({"payload": json.dumps({**base, **payload})})
 
     def click_body(
-        self, user: str, block: dict[str, Any], channel: str, ts: str, kind: str = "message"
+        self,
+        user: str,
+        block: dict[str, Any],
+        channel: str,
+        ts: str,
+        kind: str = "message",
+        message: dict[str, Any] | None = None,
     ) -> str:
+        """A click on a message's button; `message`, the clicked message as Slack sends it
+        along (its text and blocks)."""
         return self.payload_body(
             {
                 "type": "block_actions",
+                **({"message": message} if message is not None else {}),
                 "user": {"id": user, "username": user.removeprefix("U").lower()},
                 "container": {
                     "type": "message",

@@ -70,6 +70,28 @@ async def test_ten_concurrent_clicks_make_one_introduction(slack: Slack) -> None
     assert len(group) == 1
 
 
+async def test_a_stale_button_loses_its_buttons_and_keeps_what_the_message_says(
+    slack: Slack,
+) -> None:
+    ask = await ask_priya(slack)
+    accept = labelled(ask, "Accept")
+    blocks = ask.params["blocks"]
+    message = {
+        "text": ask.params["text"],
+        "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+    }
+    await slack.post(slack.click_body("UPRIYA", accept, "DUPRIYA", "9.9"))
+    await slack.fake.wait_for("chat.update")
+    # A second, separate click on a copy of the ask that still shows its buttons.
+    await slack.post(slack.click_body("UPRIYA", accept, "DUPRIYA", "8.8", message=message))
+    updates = await slack.fake.wait_for("chat.update", count=2)
+    stale = next(c for c in updates if c.params["ts"] == "8.8")
+    assert not buttons_of(stale)
+    assert json.dumps(stale.params["blocks"]).count("section") >= 1
+    assert stale.params["text"] == ask.params["text"]  # what it said stays
+    assert await slack.count("introductions") == 1
+
+
 async def test_a_form_button_opens_a_modal_and_field_errors_come_back_inline(
     slack: Slack,
 ) -> None:
