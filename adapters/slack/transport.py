@@ -45,10 +45,15 @@ class SlackTransport:
         if delivery_id in self._delivered:  # redelivered after a lapsed claim: sent once
             return
         try:
-            await self._send(destination, message)
+            try:
+                await self._send(destination, message)
+            except NoChannel as missing:
+                await self._to_admins(destination, message, missing)
         except SlackApiError as exc:
             problem = _translate(exc)
-            if isinstance(problem, PermanentDeliveryError) and len(destination.user_ids) > 1:
+            if isinstance(problem, PermanentDeliveryError) and destination.kind == "channel":
+                await self._to_admins(destination, message, problem)
+            elif isinstance(problem, PermanentDeliveryError) and len(destination.user_ids) > 1:
                 await self._to_each_member(destination, message, problem)
             else:
                 if isinstance(problem, PermanentDeliveryError):
@@ -59,7 +64,9 @@ class SlackTransport:
         self._delivered.add(delivery_id)
 
     async def _send(self, destination: Destination, message: Message) -> None:
-        channel = await self._channel(destination)
+        await self._post(await self._channel(destination), message)
+
+    async def _post(self, channel: str, message: Message) -> None:
         await self.client.chat_postMessage(
             channel=channel,
             text=fallback_text(message),
@@ -92,6 +99,44 @@ class SlackTransport:
             ", ".join(reached),
         )
 
+    async def _to_admins(
+        self, destination: Destination, message: Message, problem: PermanentDeliveryError
+    ) -> None:
+        """A community channel the bot can't post in (missing, archived, bot not invited):
+        workspace admins get the message by DM, with what to fix, so it isn't lost."""
+        name = (destination.channel or "").lstrip("#")
+        try:
+            admins = await self.channels.admins()
+        except SlackApiError as exc:
+            log.error(
+                "slack: can't post in #%s (%s) nor list admins (%s)", name, problem, _error(exc)
+            )
+            raise problem from exc
+        note = (
+            f"infochat couldn't post this in #{escape(name)} ({escape(str(problem))}). Create "
+            "the channel and invite the app (`/invite @infochat`), or map it in "
+            "INFOCHAT_SLACK_CHANNELS; until then it comes to workspace admins."
+        )
+        reached = []
+        for admin in admins:
+            try:
+                opened = await self.client.conversations_open(users=admin)
+                channel = str(opened["channel"]["id"])
+                await self.client.chat_postMessage(channel=channel, text=note)
+                await self._post(channel, message)
+                reached.append(admin)
+            except SlackApiError as exc:
+                log.warning("slack: admin %s can't be reached either: %s", admin, _error(exc))
+        if not reached:
+            log.error("slack: giving up on a message to #%s: %s; no admin reachable", name, problem)
+            raise problem
+        log.error(
+            "slack: can't post in #%s (%s); sent to workspace admins %s instead",
+            name,
+            problem,
+            ", ".join(reached),
+        )
+
     async def _channel(self, destination: Destination) -> str:
         if destination.kind in ("member", "group"):
             if not destination.user_ids:
@@ -104,7 +149,7 @@ class SlackTransport:
             log.error(
                 "slack: no channel named #%s; add it or map it in INFOCHAT_SLACK_CHANNELS", name
             )
-            raise PermanentDeliveryError(f"no Slack channel named #{name}")
+            raise NoChannel(f"no Slack channel named #{name}")
         return channel
 
     async def _upload(self, channel: str, attachment: Attachment) -> None:
@@ -129,6 +174,10 @@ class SlackTransport:
         note = f"({escape(attachment.filename)} couldn't be attached here, sorry.)"
         with contextlib.suppress(Exception):
             await self.client.chat_postMessage(channel=channel, text=note)
+
+
+class NoChannel(PermanentDeliveryError):
+    """The community channel isn't in the workspace (or the bot can't see it)."""
 
 
 def _translate(exc: SlackApiError) -> Exception:

@@ -169,6 +169,10 @@ class FakeSlack:
             return {"upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return {"files": [{"id": f["id"]} for f in json.loads(params.get("files", "[]"))]}
+        if method == "users.list":
+            members = [{"id": u, "is_admin": True} for u in sorted(self.admins)]
+            members.append({"id": "UBOTADMIN", "is_admin": True, "is_bot": True})
+            return {"members": members, "response_metadata": {"next_cursor": ""}}
         if method == "conversations.members":
             return {"members": sorted(self.moderators), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":

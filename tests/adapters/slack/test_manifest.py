@@ -25,6 +25,7 @@ METHODS = {
     "chat_update": "chat:write",
     "conversations_open": "im:write",
     "users_info": "users:read",
+    "users_list": "users:read",
     "usergroups_users_list": "usergroups:read",
     "conversations_list": "channels:read",
     "conversations_members": "channels:read",

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.slack.app import web_client
+from adapters.slack.channels import LOOK_AGAIN_AFTER, Channels
 from adapters.slack.transport import SlackTransport
 from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.outbox import enqueue
@@ -70,11 +71,45 @@ async def test_dead_ends_are_permanent_and_logged(
     assert error in caplog.text
 
 
-async def test_unknown_channel_is_permanent(slack: Slack) -> None:
+async def test_unknown_channel_without_admins_is_permanent(slack: Slack) -> None:
+    slack.fake.admins = set()
     with pytest.raises(PermanentDeliveryError):
         await transport(slack).deliver(
             COMMUNITY, Destination(kind="channel", channel="nope"), HELLO, 1
         )
+
+
+async def test_a_channel_the_bot_cant_post_in_goes_to_workspace_admins_by_dm(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fake.admins = {"UADMIN", "UOWNER"}
+    sender = transport(slack)
+    with caplog.at_level(logging.ERROR):
+        await sender.deliver(COMMUNITY, Destination(kind="channel", channel="nope"), HELLO, 1)
+    posts = [(c.params["channel"], c.params["text"]) for c in slack.fake.of("chat.postMessage")]
+    assert {channel for channel, _ in posts} == {"DUADMIN", "DUOWNER"}  # never the bot
+    notes = [text for _, text in posts if "couldn't post this in #nope" in text]
+    assert len(notes) == 2 and "/invite @infochat" in notes[0]
+    assert "sent to workspace admins" in caplog.text
+    # The bot not invited to an existing channel: the same fallback.
+    slack.fake.fail("chat.postMessage", ok=False, error="not_in_channel")
+    await sender.deliver(COMMUNITY, Destination(kind="channel", channel="moderators"), HELLO, 2)
+    assert any("not_in_channel" in c.params["text"] for c in slack.fake.of("chat.postMessage"))
+
+
+async def test_a_channel_created_later_is_found_without_a_restart(slack: Slack) -> None:
+    slack.fake.admins = set()
+    clock = [0.0]
+    sender = SlackTransport(
+        web_client("xoxb-test", f"{slack.fake.url}api/"),
+        Channels(web_client("xoxb-test", f"{slack.fake.url}api/"), monotonic=lambda: clock[0]),
+    )
+    with pytest.raises(PermanentDeliveryError):
+        await sender.deliver(COMMUNITY, Destination(kind="channel", channel="later"), HELLO, 1)
+    slack.fake.channels["later"] = "C0LATER"
+    clock[0] += LOOK_AGAIN_AFTER
+    await sender.deliver(COMMUNITY, Destination(kind="channel", channel="later"), HELLO, 2)
+    assert slack.fake.of("chat.postMessage")[-1].params["channel"] == "C0LATER"
 
 
 async def test_a_failed_attachment_upload_is_skipped_not_fatal(
