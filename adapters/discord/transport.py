@@ -4,7 +4,8 @@ introduction is a private thread in the introductions channel with both members 
 Failures get a clear log line and a fallback where one exists: a member whose DMs are closed
 gets the message in a private thread of the introductions channel (and is told why there);
 an introduction the bot can't open a thread for goes to each member's DMs; a member who
-left is skipped; a deleted channel is looked up again by name once. What can't work is
+left is skipped; a deleted channel is looked up again by name once; a community channel the
+bot can't post in goes to the server owner's DMs with what to fix. What can't work is
 permanent (the outbox marks it failed, with the reason); a long 429 is retried after its
 Retry-After. Nothing raises past the outbox worker.
 """
@@ -36,6 +37,11 @@ DMS_CLOSED_NOTE = (
     "this server's members (Privacy settings)."
 )
 
+OWNER_NOTE = (
+    "infochat couldn't post this in #{channel} ({problem}). Create the channel (or give the "
+    "bot View Channels and Send Messages there); until then it comes to you, the server owner."
+)
+
 ThreadKey = tuple[str, str, tuple[str, ...]]  # guild, channel name, members
 
 
@@ -52,6 +58,16 @@ class DiscordTransport:
 
     async def deliver(
         self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+    ) -> None:
+        try:
+            await self._attempt(community, destination, message)
+        except PermanentDeliveryError as problem:
+            if destination.kind != "channel":
+                raise
+            await self._to_owner(community.external_id, destination, message, problem)
+
+    async def _attempt(
+        self, community: CommunityRef, destination: Destination, message: Message
     ) -> None:
         try:
             try:
@@ -82,6 +98,39 @@ class DiscordTransport:
     def _fallback(self, destination: Destination) -> str:
         """The community's introductions channel (its current setting), else the default."""
         return (destination.channel or self.fallback).lstrip("#")
+
+    async def _to_owner(
+        self,
+        guild_id: str,
+        destination: Destination,
+        message: Message,
+        problem: PermanentDeliveryError,
+    ) -> None:
+        """A community channel the bot can't post in (missing, no permission): the server
+        owner gets the message by DM, with what to fix, so it isn't lost."""
+        name = (destination.channel or "").lstrip("#")
+        try:
+            guild = self.client.get_guild(int(guild_id)) or await self.client.fetch_guild(
+                int(guild_id)
+            )
+            owner = str(guild.owner_id)
+            dm = await self._dm(owner)
+            await dm.send(
+                content=OWNER_NOTE.format(channel=name, problem=problem),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            await dm.send(**render.send_kwargs(guild_id, message))
+        except (discord.HTTPException, ValueError, PermanentDeliveryError) as exc:
+            log.error(
+                "discord: giving up on #%s (%s); the owner can't be told either (%s)",
+                name,
+                problem,
+                exc,
+            )
+            raise problem from exc
+        log.error(
+            "discord: can't post in #%s (%s); sent to the server owner %s", name, problem, owner
+        )
 
     async def _to_member(
         self, guild_id: str, user_id: str, message: Message, fallback: str

@@ -104,10 +104,24 @@ async def test_closed_dms_fall_back_to_a_private_thread_that_says_where_to_look(
     assert len(in_threads(fake)) == 3
 
 
-async def test_missing_permissions_are_permanent_with_a_clear_reason(
-    fake: FakeDiscord, transport: DiscordTransport
+async def test_missing_permissions_send_it_to_the_owner_with_a_clear_reason(
+    fake: FakeDiscord, transport: DiscordTransport, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail("POST", r"/channels/\d+/messages", 403, {"message": "Missing", "code": 50013})
+    await transport.deliver(COMMUNITY, TO_MODS, HELLO, 2)  # delivered, not lost
+    note, message = fake.dms("1")  # the server owner
+    assert "couldn't post this in #moderators" in note["content"]
+    assert "missing permissions" in note["content"] and note["allowed_mentions"]["parse"] == []
+    assert message["embeds"]
+    assert "sent to the server owner" in caplog.text
+
+
+async def test_when_the_owner_cant_be_told_either_it_is_permanent(
+    fake: FakeDiscord, transport: DiscordTransport
+) -> None:
+    fake.fail(
+        "POST", r"/channels/\d+/messages", 403, {"message": "Missing", "code": 50013}, times=2
+    )
     with pytest.raises(PermanentDeliveryError, match=r"missing permissions.*channel's permissions"):
         await transport.deliver(COMMUNITY, TO_MODS, HELLO, 2)
 
@@ -124,8 +138,8 @@ async def test_a_deleted_channel_is_looked_up_again_once(
     fake.fail(
         "POST", r"/channels/\d+/messages", 404, {"message": "Unknown", "code": 10003}, times=2
     )
-    with pytest.raises(PermanentDeliveryError, match="unknown channel"):
-        await transport.deliver(COMMUNITY, TO_MODS, HELLO, 3)
+    await transport.deliver(COMMUNITY, TO_MODS, HELLO, 3)  # gone for good: to the owner
+    assert "unknown channel" in fake.dms("1")[0]["content"]
 
 
 async def test_an_introduction_goes_on_without_a_member_who_left(
@@ -169,9 +183,11 @@ async def test_the_outbox_survives_a_429_and_sends_after_retry_after(
         await client.close()
 
 
-async def test_an_unknown_channel_name_is_permanent(transport: DiscordTransport) -> None:
-    with pytest.raises(PermanentDeliveryError, match="no text channel #events"):
-        await transport.deliver(COMMUNITY, Destination(kind="channel", channel="events"), HELLO, 1)
+async def test_an_unknown_channel_name_goes_to_the_owner(
+    fake: FakeDiscord, transport: DiscordTransport
+) -> None:
+    await transport.deliver(COMMUNITY, Destination(kind="channel", channel="events"), HELLO, 1)
+    assert "no text channel #events" in fake.dms("1")[0]["content"]
 
 
 async def test_closed_dms_fall_back_to_the_communitys_own_introductions_channel(
