@@ -1,7 +1,7 @@
 """A page of a neutral `Form` as a Discord modal, and the values of a submitted modal.
 
 Text fields become text inputs; a field with choices becomes a select inside a label (one
-choice, or several for a `multiple` field). Page modals are never registered with discord.py:
+choice, or several for a `multiple` field); a member field is a user select. Page modals are never registered with discord.py:
 their submits are read from the raw interaction (see `forms.py`), so a submit after a restart
 still gets an answer.
 """
@@ -54,7 +54,16 @@ def _input(field: FormField, value: ArgValue | None) -> discord.ui.Label[Any]:
     """A field as a labelled input: a select for choices, else a text input. A label too
     long for Discord's 45 characters is shortened, and given in full as the description."""
     component: discord.ui.Item[Any]
-    if field.choices and len(field.choices) <= OPTIONS_MAX:
+    if field.kind == "member":  # a member picker: typing a mention doesn't work in a modal
+        chosen_id = _as_text(value).strip().removeprefix("<@").removesuffix(">").lstrip("!")
+        component = discord.ui.UserSelect(
+            custom_id=field.name,
+            min_values=1 if field.required else 0,
+            max_values=1,
+            required=field.required,
+            default_values=[discord.Object(int(chosen_id))] if chosen_id.isdigit() else [],
+        )
+    elif field.choices and len(field.choices) <= OPTIONS_MAX:
         chosen = (
             set(value)
             if isinstance(value, tuple)

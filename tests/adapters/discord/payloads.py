@@ -205,6 +205,13 @@ def fill(
         if item["type"] == 3:
             chosen = values.get(cid, [o["value"] for o in item["options"] if o.get("default")])
             rows.append({"type": 18, "component": {"type": 3, "custom_id": cid, "values": chosen}})
+        elif item["type"] == 5:  # a user select: Discord sends the picked user ids
+            given = values.get(cid)
+            picked = [given] if isinstance(given, str) else given
+            if picked is None:
+                picked = [d["id"] for d in item.get("default_values") or []]
+            ids = [p.strip("<@!>") for p in picked if p]
+            rows.append({"type": 18, "component": {"type": 5, "custom_id": cid, "values": ids}})
         else:
             typed = values.get(cid, item.get("value") or "")
             rows.append({"type": 18, "component": {"type": 4, "custom_id": cid, "value": typed}})

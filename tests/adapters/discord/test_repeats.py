@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.adapters.discord.harness import inject, settle
-from tests.adapters.discord.payloads import buttons_of, click, fill
+from tests.adapters.discord.payloads import buttons_of, click, fill, inputs_of
 from tests.adapters.discord.session import CALLBACK, MANAGE_GUILD, USERS, Bot, fields
 from tests.support import GOOD_REQUEST, VOLUNTEERS, count
 
@@ -121,3 +121,18 @@ async def test_a_stale_button_loses_its_buttons_and_keeps_what_the_message_says(
     refusal = await bot.followup(late)
     assert "already accepted" in json.dumps(refusal.body)
     assert await count(bot.world, "introductions") == 1
+
+
+async def test_a_colleague_is_picked_with_a_user_select(bot: Bot) -> None:
+    """Mentions can't be typed in a modal, so a member field is Discord's user picker."""
+    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
+    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
+    await bot.press("sam", "Ask Priya")
+    seen = bot.last_with("priya", "Suggest a colleague")
+    opened = await bot.send(click(USERS["priya"], "priya", seen.buttons["Suggest a colleague"]))
+    (picker,) = [i for i in inputs_of(opened.body["data"]) if i["custom_id"] == "colleague"]
+    assert picker["type"] == 5 and picker["max_values"] == 1
+    await bot.send(
+        fill(USERS["priya"], "priya", opened.body["data"], {"colleague": ["104"]}, in_dm=True)
+    )
+    assert len(bot.fake.dms("104")) == 1  # the colleague is asked, and must say yes too
