@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import logging
+from collections.abc import Iterable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -82,13 +83,7 @@ class SlackTransport:
     ) -> None:
         """A group DM couldn't be opened (someone left): each member who can still be
         reached gets the message in their own DM, so it isn't lost."""
-        reached = []
-        for user in destination.user_ids:
-            try:
-                await self._send(Destination(kind="member", user_ids=(user,)), message)
-                reached.append(user)
-            except SlackApiError as exc:
-                log.warning("slack: %s can't be reached either: %s", user, _error(exc))
+        reached = await self._to_each(destination.user_ids, message)
         if not reached:
             log.error("slack: giving up on a message to %s: %s", destination, problem)
             raise problem
@@ -117,16 +112,7 @@ class SlackTransport:
             "the channel and invite the app (`/invite @infochat`), or map it in "
             "INFOCHAT_SLACK_CHANNELS; until then it comes to workspace admins."
         )
-        reached = []
-        for admin in admins:
-            try:
-                opened = await self.client.conversations_open(users=admin)
-                channel = str(opened["channel"]["id"])
-                await self.client.chat_postMessage(channel=channel, text=note)
-                await self._post(channel, message)
-                reached.append(admin)
-            except SlackApiError as exc:
-                log.warning("slack: admin %s can't be reached either: %s", admin, _error(exc))
+        reached = await self._to_each(admins, message, note)
         if not reached:
             log.error("slack: giving up on a message to #%s: %s; no admin reachable", name, problem)
             raise problem
@@ -136,6 +122,21 @@ class SlackTransport:
             problem,
             ", ".join(reached),
         )
+
+    async def _to_each(self, users: Iterable[str], message: Message, note: str = "") -> list[str]:
+        """The message (after `note`) in each user's own DM; the users it reached."""
+        reached = []
+        for user in users:
+            try:
+                opened = await self.client.conversations_open(users=user)
+                channel = str(opened["channel"]["id"])
+                if note:
+                    await self.client.chat_postMessage(channel=channel, text=note)
+                await self._post(channel, message)
+                reached.append(user)
+            except SlackApiError as exc:
+                log.warning("slack: %s can't be reached either: %s", user, _error(exc))
+        return reached
 
     async def _channel(self, destination: Destination) -> str:
         if destination.kind in ("member", "group"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tests.adapters.discord.harness import inject, settle
+from tests.adapters.discord.harness import Call, inject, settle
 from tests.adapters.discord.payloads import buttons_of, click, fill, inputs_of
 from tests.adapters.discord.session import CALLBACK, MANAGE_GUILD, USERS, Bot, fields
 from tests.support import GOOD_REQUEST, VOLUNTEERS, count
@@ -33,6 +33,15 @@ async def many(bot: Bot, payloads: list[dict[str, object]]) -> None:
     await bot.worker.drain()
 
 
+async def suggest_a_colleague(bot: Bot) -> Call:
+    """Priya is asked for Sam's request and opens *Suggest a colleague*: its modal."""
+    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
+    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
+    await bot.press("sam", "Ask Priya")
+    seen = bot.last_with("priya", "Suggest a colleague")
+    return await bot.send(click(USERS["priya"], "priya", seen.buttons["Suggest a colleague"]))
+
+
 async def test_ten_concurrent_send_now_clicks_send_one_request(bot: Bot) -> None:
     for name in VOLUNTEERS:
         await bot.slash(name, "volunteer", "join", fields=VOLUNTEERS[name])
@@ -47,11 +56,7 @@ async def test_ten_concurrent_send_now_clicks_send_one_request(bot: Bot) -> None
 
 
 async def test_a_modal_submit_delivered_twice_has_one_effect(bot: Bot) -> None:
-    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
-    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
-    await bot.press("sam", "Ask Priya")
-    seen = bot.last_with("priya", "Suggest a colleague")
-    opened = await bot.send(click(USERS["priya"], "priya", seen.buttons["Suggest a colleague"]))
+    opened = await suggest_a_colleague(bot)
     submit = fill(USERS["priya"], "priya", opened.body["data"], {"colleague": "<@104>"}, in_dm=True)
     await bot.send(submit)
     await bot.send({**submit, "token": "the-same-interaction-again"})
@@ -125,11 +130,7 @@ async def test_a_stale_button_loses_its_buttons_and_keeps_what_the_message_says(
 
 async def test_a_colleague_is_picked_with_a_user_select(bot: Bot) -> None:
     """Mentions can't be typed in a modal, so a member field is Discord's user picker."""
-    await bot.slash("priya", "volunteer", "join", fields=VOLUNTEERS["priya"])
-    await bot.slash("sam", "request", fields=fields(GOOD_REQUEST))
-    await bot.press("sam", "Ask Priya")
-    seen = bot.last_with("priya", "Suggest a colleague")
-    opened = await bot.send(click(USERS["priya"], "priya", seen.buttons["Suggest a colleague"]))
+    opened = await suggest_a_colleague(bot)
     (picker,) = [i for i in inputs_of(opened.body["data"]) if i["custom_id"] == "colleague"]
     assert picker["type"] == 5 and picker["max_values"] == 1
     await bot.send(
