@@ -95,6 +95,9 @@ class Draft:
             if value is None or (not value and not had_default):
                 continue
             out[f.name] = value
+            name = self.values.get(f"{f.name}_name")  # a picked member's name (modals.py)
+            if f.kind == "member" and isinstance(name, str) and value:
+                out[f"{f.name}_name"] = name
         return out
 
 

@@ -117,7 +117,26 @@ def submitted(data: Any, fields: tuple[FormField, ...]) -> dict[str, ArgValue]:
             out[field.name] = tuple(v.strip() for v in str(value).splitlines() if v.strip())
         else:
             out[field.name] = str(value)
+        picked = out.get(field.name)
+        if field.kind == "member" and isinstance(picked, str):
+            # The core names them so until they first act ("" when unknown: never a stale
+            # name from an earlier pick).
+            out[f"{field.name}_name"] = _picked_name(data, picked)
     return out
+
+
+def _picked_name(data: Any, user_id: str) -> str:
+    """The server nickname or display name of a member picked in a user select, from the
+    submit's resolved data."""
+    resolved = data.get("resolved") if isinstance(data, dict) else None
+    if not isinstance(resolved, dict):
+        return ""
+    member = (resolved.get("members") or {}).get(user_id) or {}
+    user = (resolved.get("users") or {}).get(user_id) or {}
+    for name in (member.get("nick"), user.get("global_name"), user.get("username")):
+        if isinstance(name, str) and name.strip():
+            return name.strip()[:100]
+    return ""
 
 
 def _collect(components: list[Any], into: dict[str, Any]) -> None:

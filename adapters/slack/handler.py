@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from adapters.slack.acks import AckFirst
-from adapters.slack.modals import metadata, options, submitted
+from adapters.slack.modals import metadata, options, picked_members, submitted
 from adapters.slack.moderators import Moderators
 from adapters.slack.render import clicked
 from adapters.slack.replies import Replies, Respond
@@ -98,6 +98,8 @@ class Handlers:
     async def on_submit(self, ack: AsyncAck, body: Body) -> None:
         view = body.get("view") or {}
         action, target, values = submitted(view)
+        for field, user_id in picked_members(view).items():  # named until they first act
+            values[f"{field}_name"] = await self.moderators.name_of(user_id)
         actor = await self.actor(body.get("team") or {}, body.get("user") or {})
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         key = f"slack:view:{view.get('id', '')}:{digest}"

@@ -162,6 +162,16 @@ def submitted(view: dict[str, Any]) -> tuple[str, str, Values]:
     return action, target, values
 
 
+def picked_members(view: dict[str, Any]) -> dict[str, str]:
+    """Field name → user id of each member picked in a users select of a submitted view."""
+    picked: dict[str, str] = {}
+    for block_id, inputs in (view.get("state", {}).get("values", {}) or {}).items():
+        raw = inputs.get(VALUE_ACTION) if isinstance(inputs, dict) else None
+        if isinstance(raw, dict) and raw.get("type") == "users_select" and raw.get("selected_user"):
+            picked[str(block_id)] = str(raw["selected_user"])
+    return picked
+
+
 def _value(raw: dict[str, Any]) -> str | tuple[str, ...] | None:
     kind = str(raw.get("type", ""))
     if kind in ("static_select", "external_select"):

@@ -60,6 +60,20 @@ class Moderators:
         self._admins[user_id] = (now, admin)
         return admin
 
+    async def name_of(self, user_id: str) -> str:
+        """A member's display name (for one picked in a form, before they first act);
+        "" when Slack won't say."""
+        try:
+            user = (await self.client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("slack: users.info failed (%s); no name", exc.response.get("error"))
+            return ""
+        profile = user.get("profile") or {}
+        for name in (profile.get("display_name"), profile.get("real_name"), user.get("name")):
+            if isinstance(name, str) and name.strip():
+                return name.strip()[:100]
+        return ""
+
     async def _cached_members(self) -> frozenset[str]:
         if self.source == "admins":
             return frozenset()

@@ -30,6 +30,7 @@ ANSWERED = {
 }
 
 ANSWERED_FALLBACK = "This ask was already answered."
+MAX_NAME = 100
 
 
 async def own_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
@@ -136,9 +137,10 @@ async def suggest(ctx: Context) -> Reply:
             "Suggest someone other than yourself or the seeker.",
             fields={"colleague": "Someone else."},
         )
-    colleague = await member_store.ensure_member(
-        ctx.conn, ctx.community.id, user_id, user_id, ctx.now
-    )
+    # Adapters that picked the colleague from the platform's member list add their name, so
+    # messages name them before they first act (their own name replaces it then).
+    name = clean(arg_str(ctx.command.args, "colleague_name", ""))[:MAX_NAME] or user_id
+    colleague = await member_store.ensure_member(ctx.conn, ctx.community.id, user_id, name, ctx.now)
     asked_before = {a.volunteer_id for a in await store.asks_for(ctx.conn, request.id)}
     if colleague.id in asked_before:
         raise UserError(

@@ -200,6 +200,7 @@ def fill(
     """Submit a modal the bot sent, as Discord would: every input with its value (what the
     member typed, else what was prefilled); `message` when the modal came from a button."""
     rows: list[dict[str, Any]] = []
+    resolved: dict[str, dict[str, Any]] = {}
     for item in inputs_of(modal):
         cid = item["custom_id"]
         if item["type"] == 3:
@@ -212,11 +213,16 @@ def fill(
                 picked = [d["id"] for d in item.get("default_values") or []]
             ids = [p.strip("<@!>") for p in picked if p]
             rows.append({"type": 18, "component": {"type": 5, "custom_id": cid, "values": ids}})
+            resolved.update(
+                {i: {"id": i, "username": f"user{i}", "global_name": None} for i in ids}
+            )
         else:
             typed = values.get(cid, item.get("value") or "")
             rows.append({"type": 18, "component": {"type": 4, "custom_id": cid, "value": typed}})
     payload = _base(5, user_id, name, guild=not in_dm, permissions=permissions, roles=[])
     payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+    if resolved:  # as Discord sends the users picked in a user select
+        payload["data"]["resolved"] = {"users": resolved}
     if message is not None:
         payload["message"] = message
         _in_channel(payload, message["channel_id"])

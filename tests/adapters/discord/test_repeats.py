@@ -137,3 +137,4 @@ async def test_a_colleague_is_picked_with_a_user_select(bot: Bot) -> None:
         fill(USERS["priya"], "priya", opened.body["data"], {"colleague": ["104"]}, in_dm=True)
     )
     assert len(bot.fake.dms("104")) == 1  # the colleague is asked, and must say yes too
+    assert any("We'll ask user104" in json.dumps(c.body) for c in bot.fake.calls)

@@ -163,7 +163,15 @@ class FakeSlack:
             return {"url": self.url.replace("http://", "ws://") + "link"}
         if method == "users.info":
             user = str(params.get("user", ""))
-            return {"user": {"id": user, "is_admin": user in self.admins}}
+            name = user.removeprefix("U").title()  # UDANA → Dana
+            return {
+                "user": {
+                    "id": user,
+                    "is_admin": user in self.admins,
+                    "name": name.lower(),
+                    "profile": {"display_name": name},
+                }
+            }
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(_ids)}"
             return {"upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}

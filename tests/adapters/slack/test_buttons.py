@@ -114,6 +114,9 @@ async def test_a_form_button_opens_a_modal_and_field_errors_come_back_inline(
     assert update.params["ts"] == "9.9"
     await slack.worker.drain()
     assert any(c.params["users"] == "UDANA" for c in slack.fake.of("conversations.open"))
+    # Named (from users.info) before Dana first acts, not by her id.
+    thanks = [c for c in slack.fake.of("chat.postMessage") if c.params["channel"] == "UPRIYA"]
+    assert any("We'll ask Dana" in str(c.params["text"]) for c in thanks)
 
 
 async def test_request_modal_submit_with_bad_fields_gets_errors(slack: Slack) -> None:

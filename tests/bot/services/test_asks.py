@@ -116,6 +116,19 @@ async def test_suggest_a_colleague_who_must_consent(world: World) -> None:
     assert set(destination.user_ids) == {"sam", "dana"}
 
 
+async def test_a_colleague_picked_from_the_member_list_is_named_until_they_act(
+    world: World,
+) -> None:
+    await ask_priya(world)
+    ask = world.last_with_buttons("priya")
+    reply = await world.press(
+        "priya", button(ask, "Suggest"), colleague="U0DANA", colleague_name="Dana\x00 <!here>"
+    )
+    assert reply.ok and "We'll ask Dana" in reply.messages[0].text
+    assert "<!here>" not in reply.messages[0].text  # a name is text like any other
+    assert await count(world, "members", user_id="U0DANA", display_name="U0DANA") == 0
+
+
 async def test_capacity_counts_per_calendar_month(world: World) -> None:
     await join_all(world, ("priya",))
     await world.say("priya", "/infochat volunteer edit capacity=1")
