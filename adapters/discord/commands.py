@@ -16,11 +16,12 @@ from adapters.discord.autocomplete import timezone_choices, topic_choices
 from adapters.discord.interactions import respond
 from adapters.discord.replies import actor_of, host, key_of
 from bot.domain.models import FORMATS
+from bot.services.form_views import MINUTE_OPTIONS
 
 FIELDS_HELP = 'more key=value pairs, e.g. topic="data engineering" minutes=15'
 Choice = app_commands.Choice
 FORMAT_CHOICES = [Choice(name=f, value=f) for f in FORMATS]
-MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in (10, 15, 20, 30, 45, 60)]
+MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in MINUTE_OPTIONS]
 ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
 
 

@@ -4,7 +4,7 @@ external selects. Driven by `FormField` alone: a new form needs no code here.
 - choice → static select (multi select when `multiple`);
 - timezone, and the topic fields the core can suggest for → external select, whose options
   come from `Infochat.suggest` (topics also offer what was typed: any topic may be asked for);
-- number with known choices (minutes, chats per month) → static select;
+- any field with choices (format, minutes, chats per month) → static select;
 - member → user picker; date → date picker; everything else → a text input.
 """
 
@@ -21,11 +21,6 @@ from bot.views import Form, FormField
 FORM_CALLBACK = "infochat_form"
 VALUE_ACTION = "value"
 MULTIPLE_HINT = " (one per line)"
-# Choices offered for number fields, by field name; the core still validates the range.
-NUMBER_CHOICES: dict[str, tuple[int, ...]] = {
-    "minutes": (10, 15, 20, 30, 45, 60),
-    "monthly_capacity": (1, 2, 3, 4, 5, 6, 8, 10),
-}
 SUGGESTED_FIELDS = TIMEZONE_FIELDS | TOPIC_FIELDS
 MAX_OPTIONS = 100
 Values = dict[str, str | tuple[str, ...]]
@@ -77,22 +72,9 @@ def _select(f: FormField, choices: tuple[str, ...] | None) -> Block:
     return element
 
 
-def _number_choices(f: FormField) -> tuple[str, ...] | None:
-    offered = NUMBER_CHOICES.get(f.name)
-    if f.kind != "number" or offered is None:
-        return None
-    numbers = set(offered)
-    if f.default and f.default.isdigit():
-        numbers.add(int(f.default))  # a current value is always among the choices
-    return tuple(str(n) for n in sorted(numbers))
-
-
 def _element(f: FormField) -> Block:
-    numbers = _number_choices(f)
-    if f.kind == "choice" and f.choices:
+    if f.choices:
         return _select(f, f.choices)
-    if numbers is not None:
-        return _select(f, numbers)
     if f.kind == "timezone" or (f.name in TOPIC_FIELDS and f.kind in ("text", "list")):
         return _select(f, None)
     if f.kind == "member":

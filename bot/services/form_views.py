@@ -9,6 +9,18 @@ from bot.domain.models import FORMATS, VolunteerProfile
 from bot.services.forms import MAX_LONG, MAX_QUESTION, MAX_SHORT
 from bot.views import Form, FormField
 
+# What forms offer to pick from for numbers (the parsers still accept any value in range).
+MINUTE_OPTIONS = (10, 15, 20, 30, 45, 60)
+CAPACITY_OPTIONS = (1, 2, 3, 4, 5, 6, 8, 10)
+
+
+def number_choices(options: tuple[int, ...], current: object, highest: int) -> tuple[str, ...]:
+    """The options up to `highest`, and the current value always among them."""
+    numbers = {n for n in options if n <= highest}
+    if str(current).isdigit():
+        numbers.add(int(str(current)))
+    return tuple(str(n) for n in sorted(numbers))
+
 
 def request_form(settings: CommunitySettings) -> Form:
     return Form(
@@ -40,6 +52,9 @@ def request_form(settings: CommunitySettings) -> Form:
                 label="How many minutes?",
                 kind="number",
                 default=str(settings.default_minutes),
+                choices=number_choices(
+                    MINUTE_OPTIONS, settings.default_minutes, settings.max_minutes
+                ),
                 required=False,
             ),
             FormField(
@@ -144,6 +159,7 @@ def volunteer_form(profile: VolunteerProfile | None) -> Form:
                 kind="number",
                 required=False,
                 default=value(p.minutes if p else None),
+                choices=number_choices(MINUTE_OPTIONS, p.minutes if p else None, 120),
             ),
             FormField(
                 name="monthly_capacity",
@@ -151,6 +167,7 @@ def volunteer_form(profile: VolunteerProfile | None) -> Form:
                 kind="number",
                 required=False,
                 default=value(p.monthly_capacity if p else None),
+                choices=number_choices(CAPACITY_OPTIONS, p.monthly_capacity if p else None, 20),
             ),
             FormField(
                 name="windows",

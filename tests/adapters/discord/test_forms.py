@@ -57,8 +57,11 @@ async def test_a_request_with_no_options_opens_page_one_of_the_form(bot: Bot) ->
     inputs = inputs_of(modal)
     assert [i["custom_id"] for i in inputs] == ["topic", "why", "questions", "minutes", "format"]
     assert all(i["required"] for i in inputs[:3])  # the required fields come first
-    (fmt,) = [i for i in inputs if i["type"] == 3]  # a choice is a select in a label
+    minutes, fmt = [i for i in inputs if i["type"] == 3]  # choices are selects in labels
     assert [o["value"] for o in fmt["options"] if o["default"]] == ["video"]
+    # Minutes offered stop at the community's maximum (30 by default); the default is chosen.
+    assert [o["value"] for o in minutes["options"]] == ["10", "15", "20", "30"]
+    assert [o["value"] for o in minutes["options"] if o["default"]] == ["15"]
     assert len(modal["components"]) <= 5
 
 
