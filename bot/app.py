@@ -135,7 +135,7 @@ class Infochat:
         try:
             if field not in TOPIC_FIELDS:
                 return rank_timezones(field, typed)
-            async with self.db.transaction() as conn:
+            async with self.db.read() as conn:
                 return await suggestions(conn, actor.community, field, typed)
         except Exception:
             log.exception("suggestions for %s failed", field)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "infochat_read_only"
 
 
 def sqlite_url(path: Path) -> str:
@@ -47,6 +48,13 @@ class Database:
         async with self._lock, self.engine.begin() as conn:
             yield conn
 
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only snapshot that neither waits for nor holds up writers (WAL readers run
+        beside the writer), e.g. for suggestions while a member types."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(**{READ_ONLY: True})
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (Alembic), idempotently."""
         from bot.storage.migrate import upgrade  # Alembic is only loaded when migrating
@@ -74,4 +82,5 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from bot.storage.schema import members
 from tests.bot.services.test_asks import ask_priya
 from tests.support import World, text_of
 
@@ -48,3 +52,12 @@ async def test_suggestions_for_topics_and_time_zones(world: World) -> None:
     assert "data engineering" in topics[:2]
     assert await world.app.suggest(actor, "why", "x") == ()
     assert await world.app.suggest(actor, "topic", "\x00" * 500) == ()
+
+
+async def test_suggestions_read_beside_a_writer_without_waiting_for_it(world: World) -> None:
+    await ask_priya(world)
+    actor = world.actor("sam")
+    async with world.db.transaction() as conn:  # a command is writing right now
+        await conn.execute(sa.update(members).values(public_recognition=True))
+        topics = await asyncio.wait_for(world.app.suggest(actor, "topic", "data"), timeout=5)
+    assert "data engineering" in topics
