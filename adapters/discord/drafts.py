@@ -55,9 +55,6 @@ class Draft:
     errors: dict[str, str] = field(default_factory=dict)
     state: str = "open"  # "sending" while the core has it, "sent" after: one send only
     resend: bool = False  # reopened to edit and resend: its page's submit sends it
-    # A draft the core kept and offers to discard (`action`, `target`): an edited resend
-    # replaces it, as if the member had pressed its Discard.
-    replaces: tuple[str, str] | None = None
     # The (channel, message) whose button opened the form, updated once the form is sent.
     origin: tuple[int, int] | None = None
 

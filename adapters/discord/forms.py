@@ -117,15 +117,9 @@ async def send_draft(
     )
     command = Command(actor, draft.form.action, key, draft.form.target, draft.args())
 
-    async def run() -> Reply:
-        if draft.replaces is not None:
-            action, target = draft.replaces
-            await core.dispatch(Command(actor, action, f"{key}:replaces", target, {}))
-        return await core.dispatch(command)
-
-    reply = await run_core(interaction, run, component=updates)
-    draft.resend, draft.replaces = False, _kept(reply)
-    if reply.field_errors or draft.replaces is not None:
+    reply = await run_core(interaction, lambda: core.dispatch(command), component=updates)
+    draft.resend = False
+    if reply.field_errors or _kept(reply):
         draft.state = "open"
         draft.errors = dict(reply.field_errors)
         host(interaction).drafts.touch(draft)
@@ -161,14 +155,10 @@ async def _update_origin(
         log.warning("discord: could not update message %s after its form: %s", message_id, exc)
 
 
-def _kept(reply: Reply) -> tuple[str, str] | None:
-    """The core kept the submission as a draft and offers to discard it (e.g. the coach's
-    suggestions): that button's action and target."""
-    for message in reply.messages:
-        for button in message.buttons:
-            if button.action.endswith(".discard"):
-                return button.action, button.target
-    return None
+def _kept(reply: Reply) -> bool:
+    """The core kept the submission as a draft it offers to discard (the coach's
+    suggestions): the member may edit and resend it (the core replaces the draft)."""
+    return any(b.action.endswith(".discard") for m in reply.messages for b in m.buttons)
 
 
 def _labelled(reply: Reply, form: Form) -> Reply:

@@ -84,6 +84,8 @@ async def create(ctx: Context) -> Reply:
             render.blocking_text(findings), fields={f.field: f.message for f in findings}
         )
     override = str(args.get("override", "")).lower() in ("1", "yes", "true")
+    # An edited request sent again replaces the draft the coach kept (its buttons go stale).
+    await store.discard_drafts(ctx.conn, ctx.actor.id, ctx.now)
     if findings and not override:
         request_id = await store.insert_request(
             ctx.conn, ctx.community.id, ctx.actor.id, fields, target_member_id,

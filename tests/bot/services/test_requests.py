@@ -54,6 +54,17 @@ async def test_warnings_make_a_draft_that_can_be_sent_anyway(world: World) -> No
     assert not again.ok and "already sent" in again.messages[0].text
 
 
+async def test_an_edited_request_replaces_the_unsent_draft(world: World) -> None:
+    await join_all(world)
+    draft = (await world.say("sam", VAGUE)).messages[0]
+    assert (await world.say("sam", GOOD_REQUEST)).ok  # edited and sent again
+    assert await count(world, "requests", status="draft") == 0
+    assert await count(world, "requests", status="closed", close_reason="discarded") == 1
+    assert await count(world, "requests", status="open") == 1
+    late = await world.press("sam", button(draft, "Send anyway"))
+    assert not late.ok and late.stale  # the old draft's buttons go
+
+
 async def test_override_sends_directly_and_discard_closes_a_draft(world: World) -> None:
     await join_all(world)
     assert (await world.say("sam", VAGUE + " override=yes")).ok
