@@ -55,6 +55,7 @@ class Draft:
     errors: dict[str, str] = field(default_factory=dict)
     state: str = "open"  # "sending" while the core has it, "sent" after: one send only
     resend: bool = False  # reopened to edit and resend: its page's submit sends it
+    replaces: str = ""  # the draft the core kept; an edited resend replaces it
     # The (channel, message) whose button opened the form, updated once the form is sent.
     origin: tuple[int, int] | None = None
 

@@ -115,11 +115,14 @@ async def send_draft(
         key_of(interaction),
         host(interaction).core,
     )
-    command = Command(actor, draft.form.action, key, draft.form.target, draft.args())
+    args = dict(draft.args())
+    if draft.replaces:  # the core closes the draft it kept, in the same transaction
+        args["replaces"] = draft.replaces
+    command = Command(actor, draft.form.action, key, draft.form.target, args)
 
     reply = await run_core(interaction, lambda: core.dispatch(command), component=updates)
-    draft.resend = False
-    if reply.field_errors or _kept(reply):
+    draft.resend, draft.replaces = False, _kept(reply)
+    if reply.field_errors or draft.replaces:
         draft.state = "open"
         draft.errors = dict(reply.field_errors)
         host(interaction).drafts.touch(draft)
@@ -155,10 +158,11 @@ async def _update_origin(
         log.warning("discord: could not update message %s after its form: %s", message_id, exc)
 
 
-def _kept(reply: Reply) -> bool:
-    """The core kept the submission as a draft it offers to discard (the coach's
-    suggestions): the member may edit and resend it (the core replaces the draft)."""
-    return any(b.action.endswith(".discard") for m in reply.messages for b in m.buttons)
+def _kept(reply: Reply) -> str:
+    """The draft the core kept and offers to discard (the coach's suggestions), if any: an
+    edited resend names it in `replaces`."""
+    kept = (b.target for m in reply.messages for b in m.buttons if b.action.endswith(".discard"))
+    return next(kept, "")
 
 
 def _labelled(reply: Reply, form: Form) -> Reply:

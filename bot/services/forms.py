@@ -45,6 +45,7 @@ REQUEST_KEYS = frozenset(
         "timezone",
         "windows",
         "override",
+        "replaces",
     }
 )
 VOLUNTEER_KEYS = frozenset(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.commands import arg_str
 from bot.domain import coach
 from bot.domain.models import RequestStatus, Severity
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
@@ -84,8 +85,7 @@ async def create(ctx: Context) -> Reply:
             render.blocking_text(findings), fields={f.field: f.message for f in findings}
         )
     override = str(args.get("override", "")).lower() in ("1", "yes", "true")
-    # An edited request sent again replaces the draft the coach kept (its buttons go stale).
-    await store.discard_drafts(ctx.conn, ctx.actor.id, ctx.now)
+    await replace_draft(ctx, arg_str(args, "replaces"))
     if findings and not override:
         request_id = await store.insert_request(
             ctx.conn, ctx.community.id, ctx.actor.id, fields, target_member_id,
@@ -97,6 +97,18 @@ async def create(ctx: Context) -> Reply:
         RequestStatus.OPEN, findings, ctx.now,
     )  # fmt: skip
     return await start_matching(ctx, request_id)
+
+
+async def replace_draft(ctx: Context, target: str) -> None:
+    """`replaces=<draft>`: an edited request sent again closes the draft the coach kept, in
+    the same transaction (its buttons go stale)."""
+    if not target:
+        return
+    draft = await own_request(ctx, target)
+    if not await store.set_request_status(
+        ctx.conn, draft.id, (RequestStatus.DRAFT,), RequestStatus.CLOSED, ctx.now, "discarded"
+    ):
+        raise AlreadyDone(f"Request #{draft.id} was already sent or discarded.")
 
 
 async def check_open_limit(ctx: Context) -> None:

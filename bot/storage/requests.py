@@ -122,16 +122,6 @@ async def unfinished_of(conn: AsyncConnection, seeker_id: int) -> list[StoredReq
     return [_request(r) for r in rows]
 
 
-async def discard_drafts(conn: AsyncConnection, seeker_id: int, now: datetime) -> int:
-    """Close the seeker's unsent drafts (a new request replaces them); how many."""
-    result = await conn.execute(
-        sa.update(requests)
-        .where(requests.c.seeker_id == seeker_id, requests.c.status == RequestStatus.DRAFT.value)
-        .values(status=RequestStatus.CLOSED.value, closed_at=now, close_reason="discarded")
-    )
-    return int(result.rowcount or 0)
-
-
 async def count_open(conn: AsyncConnection, seeker_id: int) -> int:
     result = await conn.execute(
         sa.select(sa.func.count()).where(

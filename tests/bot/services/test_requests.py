@@ -57,7 +57,12 @@ async def test_warnings_make_a_draft_that_can_be_sent_anyway(world: World) -> No
 async def test_an_edited_request_replaces_the_unsent_draft(world: World) -> None:
     await join_all(world)
     draft = (await world.say("sam", VAGUE)).messages[0]
-    assert (await world.say("sam", GOOD_REQUEST)).ok  # edited and sent again
+    kept = button(draft, "Discard").target
+    assert (await world.say("sam", VAGUE)).ok  # another draft: both are kept
+    assert await count(world, "requests", status="draft") == 2
+    await world.say("sam", "/infochat cancel 2")
+    assert not (await world.say("sam", f"{GOOD_REQUEST} replaces=99")).ok  # not theirs
+    assert (await world.say("sam", f"{GOOD_REQUEST} replaces={kept}")).ok  # edited, sent again
     assert await count(world, "requests", status="draft") == 0
     assert await count(world, "requests", status="closed", close_reason="discarded") == 1
     assert await count(world, "requests", status="open") == 1
