@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -16,6 +15,7 @@ from adapters.slack.modals import metadata, options, picked_members, submitted
 from adapters.slack.moderators import Moderators
 from adapters.slack.render import clicked
 from adapters.slack.replies import Replies, Respond
+from adapters.slack.seen import Seen
 from bot.app import Infochat
 from bot.commands import Actor, Command, CommunityRef
 from bot.views import Reply
@@ -23,22 +23,6 @@ from bot.views import Reply
 Body = dict[str, Any]
 GENERIC = "Sorry, that didn't work. Please try again."
 HOME = "home"
-
-
-class Seen:
-    """Event ids seen lately: a retried Events API delivery is handled once."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, event_id: str) -> bool:
-        if not event_id or event_id in self._ids:
-            return not event_id
-        self._ids[event_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
 
 
 class Handlers:

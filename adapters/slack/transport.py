@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.channels import Channels
 from adapters.slack.render import blocks, escape, fallback_text
+from adapters.slack.seen import Seen
 from bot.commands import CommunityRef
 from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.views import Attachment, Destination, Message
@@ -38,12 +39,12 @@ class SlackTransport:
     def __init__(self, client: AsyncWebClient, channels: Channels | None = None) -> None:
         self.client = client
         self.channels = channels or Channels(client)
-        self._delivered: set[int] = set()
+        self._delivered = Seen()
 
     async def deliver(
         self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
     ) -> None:
-        if delivery_id in self._delivered:  # redelivered after a lapsed claim: sent once
+        if self._delivered.seen(str(delivery_id)):  # redelivered after a lapsed claim
             return
         try:
             try:
@@ -62,7 +63,7 @@ class SlackTransport:
                 raise problem from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from exc
-        self._delivered.add(delivery_id)
+        self._delivered.first_time(str(delivery_id))
 
     async def _send(self, destination: Destination, message: Message) -> None:
         await self._post(await self._channel(destination), message)
