@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     # Discord's REST API (a REST proxy or a local fake in tests may stand in for it).
     discord_api_base: str = "https://discord.com/api/v10"
+    # The gateway's address. Unset: asked of `GET /gateway/bot` on `discord_api_base` at every
+    # connect, so a REST and gateway proxy (or a local fake) is followed for both.
+    discord_gateway_url: str | None = None
     # Sync the slash commands to this guild only (instant; for development). None: globally.
     discord_guild_id: int | None = None
     # Members with this role (or Manage Server) are moderators; the core checks every action.

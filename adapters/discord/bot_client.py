@@ -11,12 +11,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
-from discord import app_commands
+import yarl
 
-from adapters.discord.commands import build_group, build_mod_group
+from adapters.discord.commands import InfochatTree, build_group, build_mod_group
 from adapters.discord.drafts import Drafts
 from adapters.discord.forms import DraftButton, on_page_submit
 from adapters.discord.interactions import CoreProtocol, PayloadButton, on_unknown_button
+from adapters.discord.replies import answered_once
 from adapters.discord.transport import DiscordTransport
 from bot.app import Infochat
 from bot.clock import Clock, SystemClock
@@ -78,6 +79,7 @@ class InfochatClient(discord.Client):
         *,
         moderator_role: str = "Moderator",
         guild_id: int | None = None,
+        gateway_url: str | None = None,
         sync_commands: bool = True,
         background: Sequence[Callable[[], Awaitable[None]]] = (),
         clock: Clock | None = None,
@@ -88,10 +90,11 @@ class InfochatClient(discord.Client):
         self.moderator_role = moderator_role
         self.drafts = Drafts(clock or SystemClock())
         self.guild_id = guild_id
+        self.gateway_url = gateway_url
         self.sync_commands = sync_commands
         self.background = background
         self._tasks: list[asyncio.Task[None]] = []
-        self.tree = app_commands.CommandTree(self)
+        self.tree = InfochatTree(self)
         self.tree.add_command(build_group())
         self.tree.add_command(build_mod_group())
 
@@ -110,11 +113,29 @@ class InfochatClient(discord.Client):
             log.info("discord: %s application commands synced", len(synced))
         self._tasks = [asyncio.create_task(_forever(job)) for job in self.background]
 
+    async def connect(self, *, reconnect: bool = True) -> None:
+        await self.use_gateway()
+        await super().connect(reconnect=reconnect)
+
+    async def use_gateway(self) -> None:
+        """Dial the gateway of the configured API (`GET /gateway/bot`), or `gateway_url`.
+
+        discord.py dials its built-in address (Discord's own gateway) for an unsharded first
+        connect, for a session Discord invalidated and for shards of a fixed count; behind a
+        REST and gateway proxy, or in a test against a local fake, that address is wrong. The
+        READY event's `resume_gateway_url` is still used for resuming, as Discord asks."""
+        url = self.gateway_url
+        if url is None:
+            _, url, _ = await self.http.get_bot_gateway()
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        log.info("discord: gateway %s", url)
+
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Modal pages are answered here, so a submit after a restart still gets a reply;
         so is a click on a button that is none of ours."""
-        await on_page_submit(interaction)
-        await on_unknown_button(interaction)
+        with answered_once(interaction):
+            await on_page_submit(interaction)
+            await on_unknown_button(interaction)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -140,6 +161,7 @@ def make_client(
         core,
         moderator_role=settings.discord_moderator_role,
         guild_id=settings.discord_guild_id,
+        gateway_url=settings.discord_gateway_url,
         clock=clock,
         **options,
     )

@@ -14,7 +14,15 @@ from discord import app_commands
 
 from adapters.discord.autocomplete import timezone_choices, topic_choices
 from adapters.discord.interactions import respond
-from adapters.discord.replies import actor_of, host, key_of
+from adapters.discord.replies import (
+    SERVER_ONLY,
+    actor_of,
+    answered_once,
+    guild_of,
+    host,
+    key_of,
+    say,
+)
 from bot.domain.models import FORMATS
 from bot.services.form_views import MINUTE_OPTIONS
 
@@ -23,6 +31,22 @@ Choice = app_commands.Choice
 FORMAT_CHOICES = [Choice(name=f, value=f) for f in FORMATS]
 MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in MINUTE_OPTIONS]
 ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
+
+
+class InfochatTree(app_commands.CommandTree[Any]):
+    """The command tree, which answers only inside a server. Discord hides server-only
+    commands in DMs, but a payload from a DM (no guild) still arrives: it is refused
+    privately and nothing is stored, since a community is a server."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if guild_of(interaction) is not None:
+            return True
+        with answered_once(interaction):
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await say(interaction, content=SERVER_ONLY)
+        return False
 
 
 async def run_text(
@@ -46,9 +70,10 @@ async def run_text(
     core = host(interaction).core
     key = key_of(interaction)
     text = " ".join(parts)
-    await respond(
-        interaction, lambda: core.dispatch_text(actor, text, key), actor.community.external_id
-    )
+    with answered_once(interaction):
+        await respond(
+            interaction, lambda: core.dispatch_text(actor, text, key), actor.community.external_id
+        )
 
 
 def _plain(group: app_commands.Group, name: str, words: str, description: str) -> None:

@@ -20,6 +20,7 @@ from adapters.discord.drafts import LOST, SENDING, SENT, Draft, DraftKey
 from adapters.discord.modals import PAGE_ID, page_modal, submitted
 from adapters.discord.replies import (
     actor_of,
+    answered_once,
     host,
     key_of,
     run_core,
@@ -202,6 +203,10 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DRAFT
         return cls(button, match["token"], match["step"], int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        with answered_once(interaction):
+            await self._click(interaction)
+
+    async def _click(self, interaction: discord.Interaction[Any]) -> None:
         draft = _draft(interaction, self.token)
         if draft is None:
             await say(interaction, content=LOST)

@@ -19,6 +19,8 @@ from adapters.discord.replies import (
     CoreProtocol,
     InfochatHost,
     actor_of,
+    answered_once,
+    guild_of,
     host,
     key_of,
     run_core,
@@ -100,6 +102,13 @@ class PayloadButton(
         return cls(button, match["guild"], match["action"], match["target"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        with answered_once(interaction):
+            await self._click(interaction)
+
+    async def _click(self, interaction: discord.Interaction[Any]) -> None:
+        if guild_of(interaction, self.guild_id) is None:
+            await say(interaction, content=UNKNOWN_BUTTON)
+            return
         form = render.FORMS.get(self.item.custom_id or "")
         if form is not None:
             await open_form(interaction, form, self.guild_id, from_button=True)

@@ -7,7 +7,9 @@ An interaction's id is the idempotency key, so a repeated delivery has one effec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
@@ -20,8 +22,15 @@ from bot.views import Message, Reply
 if TYPE_CHECKING:
     from adapters.discord.drafts import Drafts
 
+log = logging.getLogger(__name__)
 # Answer directly when the core is this fast; otherwise defer first, then follow up.
 DEFER_AFTER = 1.5
+# Discord's answer to a second response to one interaction (a repeated delivery).
+ALREADY_ACKNOWLEDGED = 40060
+SERVER_ONLY = (
+    "infochat belongs to a server's community: use `/infochat` in that server. "
+    "(Buttons on the messages it sends you here keep working.)"
+)
 
 
 class CoreProtocol(Protocol):
@@ -61,9 +70,19 @@ def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     )
 
 
+def guild_of(interaction: discord.Interaction[Any], guild_id: str | None = None) -> str | None:
+    """The server an interaction belongs to: where it happened, else (a click in DMs) the
+    server its button names; None when neither is a real server id."""
+    gid = str(interaction.guild_id or guild_id or "")
+    return gid if gid.isdigit() and int(gid) > 0 else None
+
+
 def actor_of(interaction: discord.Interaction[Any], guild_id: str | None = None) -> Actor:
-    """The member behind an interaction; `guild_id` for clicks in DMs (from the button)."""
-    gid = str(interaction.guild_id) if interaction.guild_id else (guild_id or "0")
+    """The member behind an interaction; `guild_id` for clicks in DMs (from the button).
+    Callers make sure there is a server (`guild_of`): a community is a server."""
+    gid = guild_of(interaction, guild_id)
+    if gid is None:
+        raise ValueError("an interaction outside any server has no community")
     guild = interaction.guild
     user = interaction.user
     return Actor(
@@ -72,6 +91,18 @@ def actor_of(interaction: discord.Interaction[Any], guild_id: str | None = None)
         user.display_name,
         is_moderator=is_moderator(interaction),
     )
+
+
+@contextlib.contextmanager
+def answered_once(interaction: discord.Interaction[Any]) -> Iterator[None]:
+    """A repeated delivery of an interaction that was answered already: Discord refuses a
+    second answer (40060). That is expected, and the core did nothing twice."""
+    try:
+        yield
+    except discord.HTTPException as exc:
+        if exc.code != ALREADY_ACKNOWLEDGED:
+            raise
+        log.debug("discord: interaction %s was answered already (a repeat)", interaction.id)
 
 
 async def run_core(

@@ -2,7 +2,8 @@
 
 HELLO → (the client) IDENTIFY → READY and GUILD_CREATE (with the guild's roles and
 channels), heartbeats acknowledged, then `push()` sends dispatch events such as
-INTERACTION_CREATE. discord.py finds it through `DiscordWebSocket.DEFAULT_GATEWAY`.
+INTERACTION_CREATE. The bot finds it as a real deployment would: the fake REST API's
+`GET /gateway/bot` names it (set `FakeDiscord.gateway_url`), nothing in discord.py is patched.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import asyncio
 import json
 from typing import Any
 
-import discord  # noqa: TID251 - the gateway's address is a discord.py constant
-import yarl
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
@@ -74,10 +73,10 @@ class FakeGateway:
     def __init__(self) -> None:
         self.identify: list[dict[str, Any]] = []
         self.heartbeats = 0
+        self.invalidate = 0  # answer this many IDENTIFYs with INVALID_SESSION (not resumable)
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._ready = asyncio.Event()
-        self._old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
         app = web.Application()
         app.router.add_get("/", self._connect)
         self.server = TestServer(app, host="127.0.0.1")
@@ -88,10 +87,8 @@ class FakeGateway:
 
     async def start(self) -> None:
         await self.server.start_server()
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.url)
 
     async def close(self) -> None:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._old_gateway
         for socket in self._sockets:
             await socket.close()
         await self.server.close()
@@ -102,7 +99,8 @@ class FakeGateway:
     async def push(self, event: str, data: dict[str, Any]) -> None:
         """A dispatch event (op 0) to every connected client."""
         for socket in self._sockets:
-            await self._dispatch(socket, event, data)
+            if not socket.closed:
+                await self._dispatch(socket, event, data)
 
     async def _dispatch(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
@@ -122,6 +120,10 @@ class FakeGateway:
                 await socket.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:  # identify
                 self.identify.append(payload["d"])
+                if self.invalidate > 0:
+                    self.invalidate -= 1
+                    await socket.send_str(json.dumps({"op": 9, "d": False}))
+                    continue
                 shard = payload["d"].get("shard", [0, 1])
                 await self._dispatch(socket, "READY", self._ready_payload(shard))
                 await self._dispatch(socket, "GUILD_CREATE", guild_create())

@@ -71,6 +71,7 @@ class FakeDiscord:
         self.failures: list[Failure] = []
         self.dm_channels: dict[str, str] = {}  # user id → DM channel id
         self.gateway_url = "ws://127.0.0.1:9/"  # set by a fake gateway (gateway.py)
+        self.answered: set[str] = set()  # interactions that had their one initial response
         self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
@@ -159,6 +160,10 @@ class FakeDiscord:
                 [{**c, "id": snowflake(), "application_id": APP_ID, "version": "1"} for c in body]
             )
         if m := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
+            if m[1] in self.answered:  # Discord takes one initial response per interaction
+                refused = {"message": "Interaction has already been acknowledged.", "code": 40060}
+                return json_response(refused, 400)
+            self.answered.add(m[1])
             return json_response({"interaction": {"id": m[1], "type": 2}})
         if re.fullmatch(rf"/webhooks/{APP_ID}/[^/]+(/messages/@original)?", path):
             return json_response(message_payload(CHANNELS["introductions"], body or {}))

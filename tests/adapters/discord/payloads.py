@@ -106,10 +106,11 @@ def slash(
     *path: str,
     permissions: str = "0",
     roles: tuple[str, ...] = (),
+    in_dm: bool = False,
     **options: str | int,
 ) -> dict[str, Any]:
     """`/infochat <path…> option=value`, e.g. slash(u, "sam", "volunteer", "pause", until="…");
-    `("mod", "queue")` is `/infochat-mod queue`."""
+    `("mod", "queue")` is `/infochat-mod queue`. `in_dm`: sent from a DM (no guild)."""
     command = "infochat"
     if path[0] == "mod":
         command, path = "infochat-mod", path[1:]
@@ -123,14 +124,10 @@ def slash(
     }
     for group in reversed(path[:-1]):
         leaf = {"name": group, "type": 2, "options": [leaf]}
-    payload = _base(2, user_id, name, guild=True, permissions=permissions, roles=list(roles))
-    payload["data"] = {
-        "id": "1",
-        "name": command,
-        "type": 1,
-        "guild_id": GUILD_ID,
-        "options": [leaf],
-    }
+    payload = _base(2, user_id, name, guild=not in_dm, permissions=permissions, roles=list(roles))
+    payload["data"] = {"id": "1", "name": command, "type": 1, "options": [leaf]}
+    if not in_dm:
+        payload["data"]["guild_id"] = GUILD_ID
     return payload
 
 
@@ -167,10 +164,16 @@ def click(
 
 
 def autocomplete(
-    user_id: str, name: str, path: tuple[str, ...], focused: str, typed: str
+    user_id: str,
+    name: str,
+    path: tuple[str, ...],
+    focused: str,
+    typed: str,
+    *,
+    in_dm: bool = False,
 ) -> dict[str, Any]:
     """The member is typing `typed` into option `focused` of `/infochat <path…>`."""
-    payload = slash(user_id, name, *path, **{focused: typed})
+    payload = slash(user_id, name, *path, in_dm=in_dm, **{focused: typed})
     payload["type"] = 4
     leaf = payload["data"]
     while leaf.get("options") and leaf["options"][0]["type"] in (1, 2):

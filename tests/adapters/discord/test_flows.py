@@ -33,9 +33,7 @@ async def test_the_same_interaction_twice_has_one_effect(bot: Bot) -> None:
     first = click(USERS[volunteer], volunteer, buttons_of(ask)["Accept"])
     await bot.send(first)
     await bot.followup(first)
-    again = {**first, "token": "another-token"}
-    await bot.send(again)
-    await bot.followup(again)
+    await bot.send(first)  # Discord delivers it again; its second answer is refused (40060)
     assert len(bot.fake.find("POST", r"/channels/\d+/threads")) == 1
     assert await count(bot.world, "introductions") == 1
 

@@ -124,3 +124,36 @@ async def test_run_discord_connects_and_answers_until_stopped(
         running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(running, 5)
+
+
+async def test_a_session_discord_invalidates_reconnects_to_the_configured_gateway(
+    fake: FakeDiscord,
+    gateway: FakeGateway,
+    online: Online,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """discord.py falls back to its built-in address (Discord's own gateway) after an
+    INVALID_SESSION; the bot must stay on the gateway its API named."""
+
+    async def at_once(self: InfochatClient, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py's documented hook waits 5 s before identifying again."""
+
+    monkeypatch.setattr(InfochatClient, "before_identify_hook", at_once)
+    gateway.invalidate = 1
+    configured = load_settings(discord_guild_id=int(GUILD_ID), discord_shard_count=1)
+    await online(make_client(world.app, configured, world.clock, guild_ready_timeout=0.05))
+    assert len(gateway.identify) == 2  # the second IDENTIFY reached this same fake
+    body = await answer(fake, gateway, slash(USERS["sam"], "sam", "help"))
+    assert body["type"] == 4
+
+
+async def test_a_configured_gateway_url_is_dialled_without_asking_the_api(
+    fake: FakeDiscord, gateway: FakeGateway, online: Online, world: World
+) -> None:
+    own = gateway.url
+    fake.gateway_url = "ws://127.0.0.1:9/"  # what the API would name: not to be used
+    configured = load_settings(discord_guild_id=int(GUILD_ID), discord_gateway_url=own)
+    await online(make_client(world.app, configured, world.clock, guild_ready_timeout=0.05))
+    assert len(gateway.identify) == 1
+    assert not fake.find("GET", "/gateway/bot")
