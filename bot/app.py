@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.commands import Actor, Command, parse_text
+from bot.commands import Actor, Command, checked, checked_actor, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
@@ -97,6 +97,10 @@ class Infochat:
         )
 
     async def dispatch(self, command: Command) -> Reply:
+        try:
+            command = checked(command)  # ids readable, names clean: or nothing happens
+        except UserError as exc:
+            return _refusal(exc)
         handler = HANDLERS.get(command.action)
         if handler is None:
             return _refusal(UserError("I don't know that action. Try `/infochat help`."))
@@ -135,8 +139,11 @@ class Infochat:
         try:
             if field not in TOPIC_FIELDS:
                 return rank_timezones(field, typed)
+            actor = checked_actor(actor)
             async with self.db.read() as conn:
                 return await suggestions(conn, actor.community, field, typed)
+        except UserError:
+            return ()
         except Exception:
             log.exception("suggestions for %s failed", field)
             return ()
