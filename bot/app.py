@@ -36,6 +36,7 @@ from bot.services import (
     volunteers,
 )
 from bot.services.context import Context, Handler
+from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
 from bot.storage.database import Database
@@ -158,7 +159,8 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            reply = await handler(Context(conn, now, community, self.profiles, actor, command))
+            context = Context(conn, now, community, self.profiles, actor, command)
+            reply = await with_moderator_note(handler, context)
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 
