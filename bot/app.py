@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
-from bot.commands import Actor, Command, parse_text
+from bot.commands import Actor, Command, checked, checked_actor, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
@@ -36,6 +36,7 @@ from bot.services import (
     volunteers,
 )
 from bot.services.context import Context, Handler
+from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
 from bot.storage.database import Database
@@ -97,6 +98,10 @@ class Infochat:
         )
 
     async def dispatch(self, command: Command) -> Reply:
+        try:
+            command = checked(command)  # ids readable, names clean: or nothing happens
+        except UserError as exc:
+            return _refusal(exc)
         handler = HANDLERS.get(command.action)
         if handler is None:
             return _refusal(UserError("I don't know that action. Try `/infochat help`."))
@@ -135,8 +140,11 @@ class Infochat:
         try:
             if field not in TOPIC_FIELDS:
                 return rank_timezones(field, typed)
+            actor = checked_actor(actor)
             async with self.db.read() as conn:
                 return await suggestions(conn, actor.community, field, typed)
+        except UserError:
+            return ()
         except Exception:
             log.exception("suggestions for %s failed", field)
             return ()
@@ -151,7 +159,8 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            reply = await handler(Context(conn, now, community, self.profiles, actor, command))
+            context = Context(conn, now, community, self.profiles, actor, command)
+            reply = await with_moderator_note(handler, context)
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 

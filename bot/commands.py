@@ -7,11 +7,14 @@ trusted: the core re-checks that the actor may do what it says.
 
 from __future__ import annotations
 
+import re
 import shlex
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.errors import InvalidInput
+from bot.text import clean
 
 ArgValue = str | tuple[str, ...]
 Args = Mapping[str, ArgValue]
@@ -174,3 +177,68 @@ def arg_list(args: Args, key: str) -> tuple[str, ...]:
     if isinstance(value, tuple):
         return value
     return (value,)
+
+
+# What the storage holds (see storage/schema.py): longer ids are not ids.
+MAX_PLATFORM = 20
+MAX_ID = 100
+MAX_NAME = 200
+MAX_TARGET = 200
+MAX_KEY = 200
+_ARG_NAME = re.compile(r"\w{1,40}")
+# Lone surrogates can't be stored by any engine, and NUL not by PostgreSQL; other control
+# characters are dropped from values too (newlines and tabs stay: multi-line fields).
+_UNSTORABLE = {"Cs", "Cc"}
+_KEPT_CONTROL = {"\n", "\r", "\t"}
+BAD_ID = "That command came with an id I can't read, so nothing was done. Please try again."
+
+
+def checked(command: Command) -> Command:
+    """The command as the core may take it: ids, target and key are plain text (refused
+    otherwise, never altered: an id names someone), names are cleaned like any text field,
+    and argument values lose what no storage can hold (lone surrogates, control characters).
+    """
+    target = _plain_id(command.target, MAX_TARGET, spaces_ok=True)
+    args: dict[str, ArgValue] = {}
+    for name, value in command.args.items():
+        if not _ARG_NAME.fullmatch(name):
+            raise InvalidInput("That command had a field name I can't read, so nothing was done.")
+        args[name] = _storable(value) if isinstance(value, str) else tuple(map(_storable, value))
+    return replace(
+        command,
+        actor=checked_actor(command.actor),
+        key=_plain_id(command.key, MAX_KEY),
+        target=target,
+        args=args,
+    )
+
+
+def checked_actor(actor: Actor) -> Actor:
+    """The actor and their community with readable ids and clean names (see `checked`)."""
+    ref = actor.community
+    community = CommunityRef(
+        platform=_plain_id(ref.platform, MAX_PLATFORM),
+        external_id=_plain_id(ref.external_id, MAX_ID),
+        name=clean(ref.name)[:MAX_NAME],
+    )
+    user_id = _plain_id(actor.user_id, MAX_ID)
+    name = clean(actor.display_name)[:MAX_NAME] or user_id
+    return replace(actor, community=community, user_id=user_id, display_name=name)
+
+
+def _plain_id(value: str, limit: int, *, spaces_ok: bool = False) -> str:
+    """An id as given, if it is one: not empty (a target may be), not padded with spaces,
+    and without control, invisible or surrogate characters."""
+    if not (value or spaces_ok) or len(value) > limit:
+        raise InvalidInput(BAD_ID)
+    if not spaces_ok and value != value.strip():
+        raise InvalidInput(BAD_ID)
+    if any(unicodedata.category(ch)[0] == "C" for ch in value):
+        raise InvalidInput(BAD_ID)
+    return value
+
+
+def _storable(value: str) -> str:
+    return "".join(
+        ch for ch in value if ch in _KEPT_CONTROL or unicodedata.category(ch) not in _UNSTORABLE
+    )

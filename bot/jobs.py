@@ -97,7 +97,7 @@ class JobRunner:
                 community = Community(
                     row.id,
                     CommunityRef(row.platform, row.external_id, row.name),
-                    CommunitySettings.model_validate(row.settings),
+                    CommunitySettings.stored(row.settings),
                 )
                 await handler(Scope(conn, now, community, self.profiles), job)
         except Exception as exc:

@@ -8,7 +8,9 @@ import unicodedata
 # Everything in Unicode category C (control, format, unassigned, private use) except the
 # whitespace a person may legitimately type.
 _ALLOWED_CONTROL = {"\n", "\t"}
-_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+# Discord pings for `@everyone` and `@here` anywhere in a message, whatever follows
+# (`@everyoneX`, `@here_team`), so no word boundary: every occurrence is defused.
+_MASS_MENTION = re.compile(r"@(?=everyone|here|channel)", re.IGNORECASE)
 _ZWSP = "\u200b"
 
 
@@ -33,11 +35,12 @@ def clean(text: str, *, multiline: bool = False) -> str:
 def neutralize(text: str) -> str:
     """Defuse every mass or targeted mention syntax Slack and Discord know.
 
-    `@everyone`, `@here`, `@channel`, `<!channel>`, `<!subteam^…>`, `<@U…>` and `<@&role>`
-    all get a zero-width space after their trigger character, so they render as typed
-    but notify nobody.
+    `@everyone`, `@here`, `@channel` (also inside a longer word), Slack's `<!channel>`,
+    `<!here>`, `<!everyone>`, `<!subteam^…>` and `<@U…>`, and Discord's `<@id>` and
+    `<@&role>` all get a zero-width space after their trigger character, so they render as
+    typed but notify nobody. Idempotent: defused text is left as it is.
     """
-    text = _MASS_MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), text)
+    text = _MASS_MENTION.sub("@" + _ZWSP, text)
     return text.replace("<!", "<" + _ZWSP + "!").replace("<@", "<" + _ZWSP + "@")
 
 

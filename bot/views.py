@@ -26,9 +26,9 @@ class FormField(_View):
     label: SafeText
     kind: FieldKind = "text"
     required: bool = True
-    default: str | None = None
+    default: SafeText | None = None
     placeholder: SafeText | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[SafeText, ...] = ()
     max_length: int | None = None
     multiple: bool = False  # several values, e.g. the 2–3 questions of a request
 
@@ -90,7 +90,7 @@ class Reply(_View):
     # The clicked button is out of date (already answered, approved, picked): keep the
     # message as it is but take its buttons away, so nobody clicks it again.
     stale: bool = False
-    field_errors: dict[str, str] = Field(default_factory=dict)
+    field_errors: dict[SafeText, SafeText] = Field(default_factory=dict)
 
     @classmethod
     def say(cls, text: str, **kwargs: object) -> Reply:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.commands import arg_str
 from bot.domain.models import AskStatus, RequestStatus
-from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
+from bot.errors import AlreadyDone, InvalidInput, NotFound
 from bot.services import flow, followups, render, scheduling
 from bot.services.context import Context, Handler
 from bot.services.forms import pause_until
@@ -14,6 +14,7 @@ from bot.services.requests import member_reference, parse_id
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
+from bot.storage.members import Member
 from bot.storage.requests import StoredAsk, StoredRequest
 from bot.text import clean
 from bot.views import Message, Reply
@@ -30,6 +31,10 @@ ANSWERED = {
 }
 
 ANSWERED_FALLBACK = "This ask was already answered."
+SUGGESTION_PASSED_ON = (
+    "Thank you for the suggestion! We can't ask them for this request this time, so "
+    "infochat will find someone else. Nothing more is needed from you."
+)
 MAX_NAME = 100
 
 
@@ -137,28 +142,15 @@ async def suggest(ctx: Context) -> Reply:
             "Suggest someone other than yourself or the seeker.",
             fields={"colleague": "Someone else."},
         )
+    known = await member_store.find_member(ctx.conn, ctx.community.id, user_id)
+    if known is not None and not await can_be_asked(ctx, known, request):
+        return await suggestion_passed_on(ctx, ask, request)
     # Adapters that picked the colleague from the platform's member list add their name, so
     # messages name them before they first act (their own name replaces it then).
     name = clean(arg_str(ctx.command.args, "colleague_name", ""))[:MAX_NAME] or user_id
-    colleague = await member_store.ensure_member(ctx.conn, ctx.community.id, user_id, name, ctx.now)
-    asked_before = {a.volunteer_id for a in await store.asks_for(ctx.conn, request.id)}
-    if colleague.id in asked_before:
-        raise UserError(
-            f"{colleague.display_name} has already been asked for this request. Suggest someone else?"
-        )
-    if await store.declined_recently(
-        ctx.conn,
-        colleague.id,
-        seeker.id,
-        ctx.now - timedelta(days=ctx.settings.decline_cooldown_days),
-    ):
-        raise UserError(
-            f"{colleague.display_name} can't be asked for this seeker right now. Suggest someone else?"
-        )
-    if not await flow.has_room(ctx, colleague.id):
-        raise UserError(
-            f"{colleague.display_name} is paused or has no room this month. Suggest someone else?"
-        )
+    colleague = known or await member_store.ensure_member(
+        ctx.conn, ctx.community.id, user_id, name, ctx.now
+    )
     await answer(ctx, ask, AskStatus.SUGGESTED)
     await flow.propose(
         ctx, request, colleague, (f"suggested by {ctx.actor.display_name}",),
@@ -171,6 +163,28 @@ async def suggest(ctx: Context) -> Reply:
             ),
         ),
         update=render.done(f"↪ You suggested {colleague.display_name}."),
+    )
+
+
+async def can_be_asked(ctx: Context, colleague: Member, request: StoredRequest) -> bool:
+    """May this member be asked for this request now? Never says why not (R2)."""
+    asked_before = {a.volunteer_id for a in await store.asks_for(ctx.conn, request.id)}
+    if colleague.id in asked_before:
+        return False
+    since = ctx.now - timedelta(days=ctx.settings.decline_cooldown_days)
+    if await store.declined_recently(ctx.conn, colleague.id, request.seeker_id, since):
+        return False
+    return await flow.has_room(ctx, colleague.id)
+
+
+async def suggestion_passed_on(ctx: Context, ask: StoredAsk, request: StoredRequest) -> Reply:
+    """A colleague who can't be asked: the suggester hears the same whatever the reason
+    (declined this seeker, already asked, paused, full, left), and the request moves on."""
+    await answer(ctx, ask, AskStatus.SUGGESTED)
+    await flow.move_on(ctx, request.id)
+    return Reply(
+        messages=(Message(text=SUGGESTION_PASSED_ON),),
+        update=render.done("↪ You suggested a colleague. Thank you!"),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.commands import arg_str
-from bot.domain.community import CommunitySettings
+from bot.domain.community import CommunitySettings, problems
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, Forbidden, InvalidInput, NotFound
 from bot.services import flow, render
@@ -69,7 +69,11 @@ async def approve(ctx: Context) -> Reply:
     if not await flow.has_room(ctx, volunteer.id, already_counted=1):
         await store.transition_ask(ctx.conn, ask.id, AskStatus.WITHDRAWN, ctx.now)
         await flow.move_on(ctx, request.id)
-        text = f"{volunteer.display_name} is paused, left or full this month, so request #{request.id} moved on."
+        # The same words whatever the reason (paused, left, full): a volunteer's answers to
+        # other asks are nobody else's business (R2).
+        text = (
+            f"{volunteer.display_name} can't be asked right now, so request #{request.id} moved on."
+        )
         return Reply(messages=(Message(text=text),), update=render.done(f"Ask #{ask.id}: {text}"))
     if not await store.transition_ask(
         ctx.conn, ask.id, AskStatus.ASKED, ctx.now, approved_by=ctx.actor.id
@@ -138,11 +142,13 @@ async def settings(ctx: Context) -> Reply:
     current = ctx.settings
     if not ctx.command.args:
         lines = tuple(Line(label=k, value=str(v)) for k, v in current.model_dump().items())
-        return Reply(
-            messages=(
-                Message(title="Community settings", text="Change with key=value.", lines=lines),
+        text = "Change with key=value."
+        found = problems(current)
+        if found:
+            text += " These settings contradict each other; change them: " + "; ".join(
+                dict.fromkeys(found.values())
             )
-        )
+        return Reply(messages=(Message(title="Community settings", text=text, lines=lines),))
     changes: dict[str, Any] = {}
     for key in ctx.command.args:
         if key not in CommunitySettings.model_fields:
@@ -153,11 +159,11 @@ async def settings(ctx: Context) -> Reply:
     try:
         updated = CommunitySettings.model_validate({**current.model_dump(), **changes})
     except ValidationError as exc:
-        problems = {str(e["loc"][0]): e["msg"] for e in exc.errors()}
-        text = "; ".join(f"{k}: {v}" for k, v in problems.items())
-        raise InvalidInput(f"Those settings aren't valid: {text}", fields=problems) from None
-    if updated.max_minutes < updated.default_minutes:
-        raise InvalidInput("max_minutes can't be below default_minutes.")
+        found = _problems(exc)
+        text = "; ".join(dict.fromkeys(found.values()))
+        raise InvalidInput(
+            f"Those settings aren't valid, so nothing was changed: {text}", fields=found
+        ) from None
     before = {k: v for k, v in current.model_dump().items() if k in changes}
     after = {k: v for k, v in updated.model_dump().items() if k in changes}
     await save_settings(ctx.conn, ctx.community.id, updated)
@@ -171,6 +177,17 @@ async def settings(ctx: Context) -> Reply:
         ctx.now,
     )
     return Reply.say("Settings updated: " + ", ".join(f"{k}={v}" for k, v in after.items()))
+
+
+def _problems(exc: ValidationError) -> dict[str, str]:
+    """Each setting that must change → why: a value on its own, or the settings as a whole."""
+    found: dict[str, str] = {}
+    for error in exc.errors():
+        if error["loc"]:
+            found[str(error["loc"][0])] = f"{error['loc'][0]}: {error['msg']}"
+        else:
+            found.update(error.get("ctx", {}).get("problems", {}))
+    return found
 
 
 HANDLERS: dict[str, Handler] = {

@@ -35,7 +35,7 @@ async def all_communities(conn: AsyncConnection) -> list[Community]:
         Community(
             r.id,
             CommunityRef(r.platform, r.external_id, r.name),
-            CommunitySettings.model_validate(r.settings),
+            CommunitySettings.stored(r.settings),
         )
         for r in rows
     ]

@@ -46,7 +46,7 @@ async def get_or_create_community(
         )
         row = await _community_row(conn, ref)
     assert row is not None
-    return Community(row.id, ref, CommunitySettings.model_validate(row.settings))
+    return Community(row.id, ref, CommunitySettings.stored(row.settings))
 
 
 async def _community_row(conn: AsyncConnection, ref: CommunityRef) -> Any:

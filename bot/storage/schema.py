@@ -257,3 +257,12 @@ thanks = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     _created(),
 )
+
+# Notes the bot shows a member once (e.g. how approval works, in a moderator's first reply).
+notices = sa.Table(
+    "notices",
+    metadata,
+    sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
+    sa.Column("kind", sa.String(40), primary_key=True),
+    _created(),
+)

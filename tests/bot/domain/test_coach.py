@@ -114,7 +114,7 @@ def test_minutes_above_the_community_maximum() -> None:
 
 
 def test_minutes_maximum_follows_the_settings() -> None:
-    strict = CommunitySettings(max_minutes=10)
+    strict = CommunitySettings(max_minutes=10, default_minutes=10)
     assert [f.code for f in review(replace(GOOD, minutes=15), strict)] == ["minutes_too_long"]
     assert review(replace(GOOD, minutes=10), strict) == ()
 

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from tests.support import GOOD_REQUEST, World, button, count, join_all, text_of
+from bot.views import Reply
+from tests.support import (
+    GOOD_REQUEST,
+    World,
+    button,
+    count,
+    join_all,
+    make_world,
+    text_of,
+)
 
 
 async def ask_priya(world: World) -> None:
@@ -141,3 +151,56 @@ async def test_capacity_counts_per_calendar_month(world: World) -> None:
     world.clock.advance(timedelta(days=3))  # February in Berlin
     reply = await world.say("ana", GOOD_REQUEST)
     assert "Priya" in text_of(reply.messages[0])
+
+
+async def suggest_who_cant_be_asked(world: World, reason: str) -> tuple[Reply, str]:
+    """sam's request reaches a volunteer who suggests a colleague that can't be asked now,
+    for `reason`; the suggester's reply, and who was suggested."""
+    await join_all(world)
+    if reason == "declined this seeker before":
+        first = (await world.say("sam", GOOD_REQUEST)).messages[0]
+        await world.press("sam", button(first, "Ask Priya"))
+        await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
+        await world.say("sam", "/infochat cancel 1")
+    elif reason == "paused":
+        await world.say("priya", "/infochat volunteer pause")
+    elif reason == "left":
+        await world.say("priya", "/infochat volunteer leave")
+    elif reason == "full this month":
+        await world.say("priya", "/infochat volunteer edit capacity=1")
+        first = (await world.say("ana", GOOD_REQUEST)).messages[0]
+        await world.press("ana", button(first, "Ask Priya"))
+        await world.press("priya", button(world.last_with_buttons("priya"), "Accept"))
+    assert (await world.say("sam", GOOD_REQUEST + " person=bob")).ok
+    suggest = button(world.last_with_buttons("bob"), "Suggest")
+    if reason != "already asked":
+        return await world.press("bob", suggest, colleague="priya"), "priya"
+    # bob suggests dana, and dana suggests bob back: bob was already asked on this request.
+    assert (await world.press("bob", suggest, colleague="dana")).ok
+    suggest = button(world.last_with_buttons("dana"), "Suggest")
+    return await world.press("dana", suggest, colleague="bob"), "bob"
+
+
+REASONS = ("declined this seeker before", "already asked", "paused", "left", "full this month")
+
+
+async def test_a_colleague_who_cant_be_asked_reads_the_same_whatever_the_reason(
+    tmp_path: Path,
+) -> None:
+    seen = set()
+    for number, reason in enumerate(REASONS):
+        world = await make_world(tmp_path / f"{number}.db")
+        try:
+            reply, colleague = await suggest_who_cant_be_asked(world, reason)
+            assert reply.ok, (reason, reply.messages)
+            assert reply.update is not None
+            seen.add((tuple(m.text for m in reply.messages), reply.update.text))
+            # Nobody is asked who can't be, and sam's request moves on (here: nobody is left).
+            assert not any("thought you'd be" in m.text for m in world.inbox(colleague))
+            assert "it's not about you" in world.inbox("sam")[-1].text
+        finally:
+            await world.db.dispose()
+    ((texts, update),) = seen
+    assert "someone else" in texts[0] and "Thank you" in texts[0]
+    for name in ("Priya", "Bob", "declin", "paus", "full", "already"):
+        assert name not in texts[0] + update

@@ -108,3 +108,57 @@ async def test_approval_of_a_volunteer_who_paused_meanwhile_moves_on(modworld: W
     assert not stale.ok
     fresh = modworld.channel("moderators")[-1]
     assert "Priya" not in (fresh.title or "")
+
+
+async def settings_now(world: World) -> str:
+    return text_of((await world.say("mo", "/infochat mod settings")).messages[0])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("introductions_channel=digest", "must be different channels"),
+        ("moderators_channel=digest", "must be different channels"),
+        ("reminder_after_days=7", "must be shorter than ask_expiry_days"),
+        ("reminder_after_days=5 ask_expiry_days=4", "must be shorter than ask_expiry_days"),
+        ("ask_expiry_days=40", "must be shorter than request_expiry_days"),
+        ("default_minutes=45", "can't be more than max_minutes"),
+        ("max_minutes=10", "can't be more than max_minutes"),
+        ("moderators_channel=@everyone", "means everyone"),
+        ("digest_channel=here", "means everyone"),
+        ("digest_channel=channel", "means everyone"),
+        ('introductions_channel="#intros"', "without #"),
+        ('introductions_channel="new intros"', "without #"),
+        ('digest_channel="<!subteam^S1>"', "without #"),
+        ("digest_channel=<@&42>", "without #"),
+    ],
+)
+async def test_contradictory_settings_are_refused_with_the_reason(
+    modworld: World, change: str, reason: str
+) -> None:
+    before = await settings_now(modworld)
+    reply = await modworld.say("mo", f"/infochat mod settings {change}")
+    assert not reply.ok
+    assert reason in reply.messages[0].text and "nothing was changed" in reply.messages[0].text
+    assert set(reply.field_errors) & {key.split("=")[0] for key in change.split()}
+    assert await settings_now(modworld) == before
+    assert await count(modworld, "audit_log") == 0
+
+
+async def test_saved_contradictions_still_work_and_are_shown_until_fixed(modworld: World) -> None:
+    import sqlalchemy as sa
+
+    from bot.storage.schema import communities
+
+    await modworld.say("mo", "/infochat mod settings")
+    async with modworld.db.transaction() as conn:
+        stored = (await conn.execute(sa.select(communities.c.settings))).scalar_one()
+        older = {**stored, "digest_channel": "introductions"}  # saved before it was checked
+        await conn.execute(sa.update(communities).values(settings=older))
+    await propose(modworld)  # the community works as before
+    assert "must be different channels" in await settings_now(modworld)
+    refused = await modworld.say("mo", "/infochat mod settings max_open_requests=5")
+    assert not refused.ok and "digest_channel" in refused.messages[0].text
+    fixed = await modworld.say("mo", "/infochat mod settings digest_channel=weekly")
+    assert fixed.ok
+    assert "contradict" not in await settings_now(modworld)

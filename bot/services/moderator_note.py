@@ -1,0 +1,38 @@
+"""How moderator approval works, told to each moderator once: in the first answer they get
+to a moderator command (or to help), so nobody has to find it in the README."""
+
+from __future__ import annotations
+
+from bot.services.context import Context, Handler
+from bot.storage import notices
+from bot.views import Message, Reply
+
+KIND = "approval_howto"
+APPROVAL_NOTE = (
+    "How moderator approval works: it is off unless a moderator turns it on; then every "
+    "introduction waits for a moderator's Approve before the volunteer is asked. Turn it on "
+    "with `/infochat mod settings approval_required=true` (off again with `=false`); "
+    "`/infochat mod settings` shows every setting. The bot's "
+    "`INFOCHAT_COMMUNITY__APPROVAL_REQUIRED=true` only sets the default for a community it "
+    "meets for the first time."
+)
+
+
+def for_moderators(action: str) -> bool:
+    return action.startswith("mod.") or action == "help"
+
+
+async def with_moderator_note(handler: Handler, ctx: Context) -> Reply:
+    """The handler's reply; the first one a moderator gets as a moderator also says how
+    approval works (in its first message, so it reads as one answer)."""
+    reply = await handler(ctx)
+    if not (ctx.actor.is_moderator and reply.ok and reply.messages):
+        return reply
+    if not for_moderators(ctx.command.action):
+        return reply
+    if not await notices.first_time(ctx.conn, ctx.actor.id, KIND, ctx.now):
+        return reply
+    first, *rest = reply.messages
+    text = f"{first.text}\n\n{APPROVAL_NOTE}" if first.text else APPROVAL_NOTE
+    noted = Message.model_validate({**first.model_dump(), "text": text})
+    return reply.model_copy(update={"messages": (noted, *rest)})
