@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.commands import Actor, CommunityRef
+from bot.commands import Actor, Command, CommunityRef
 from tests.support import VOLUNTEERS, World, count
 
 KEY = "shared-key"
@@ -51,3 +51,14 @@ async def test_concurrent_deliveries_of_one_key_by_several_members_each_run_once
         assert all(r == mine[0] for r in mine), member
     assert await count(world, "volunteers") == len(members)
     assert await count(world, "processed_commands") == len(members)
+
+
+async def test_deleting_ones_data_in_one_community_keeps_ones_replies_in_another(
+    world: World,
+) -> None:
+    first = await world.app.dispatch_text(actor(ONE, "U1"), "/infochat status", KEY)
+    assert (await world.app.dispatch_text(actor(TWO, "U1"), JOIN, "join")).ok
+    delete = Command(actor(TWO, "U1"), "member.delete", "delete", "confirm")
+    assert (await world.app.dispatch(delete)).ok
+    assert await world.app.dispatch_text(actor(ONE, "U1"), JOIN, KEY) == first
+    assert await count(world, "volunteers") == 0
