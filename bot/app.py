@@ -115,7 +115,7 @@ class Infochat:
             # A concurrent delivery of the same key committed first (engines without
             # serialised writers): its outcome is the outcome.
             async with self.db.transaction() as conn:
-                prior = await idempotency.lookup(conn, command.key)
+                prior = await idempotency.lookup(conn, command)
             if prior is not None:
                 return prior
             log.exception("integrity error in %s by %s", command.action, command.actor.user_id)
@@ -151,7 +151,7 @@ class Infochat:
 
     async def _run(self, handler: Handler, command: Command) -> Reply:
         async with self.db.transaction() as conn:
-            prior = await idempotency.lookup(conn, command.key)
+            prior = await idempotency.lookup(conn, command)
             if prior is not None:
                 return prior
             now = self.clock.now()
@@ -169,7 +169,7 @@ class Infochat:
         key gets this same answer even after the state has moved on, and changes nothing."""
         try:
             async with self.db.transaction() as conn:
-                prior = await idempotency.lookup(conn, command.key)
+                prior = await idempotency.lookup(conn, command)
                 if prior is not None:  # a concurrent delivery of the key got there first
                     return prior
                 now = self.clock.now()
@@ -179,7 +179,7 @@ class Infochat:
                 await idempotency.record(conn, command, community.id, refusal, now)
         except IntegrityError:  # the same key committed concurrently: its outcome stands
             async with self.db.transaction() as conn:
-                return await idempotency.lookup(conn, command.key) or refusal
+                return await idempotency.lookup(conn, command) or refusal
         return refusal
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,8 +45,22 @@ class ConsoleTransport:
         try:
             data = base64.b64decode(attachment.data, validate=True)
             self.attachments_dir.mkdir(parents=True, exist_ok=True)
-            path = self.attachments_dir / name
-            path.write_bytes(data)
+            path = _write_new(self.attachments_dir, name, data)
         except (OSError, binascii.Error) as exc:
             return f"{safe(name)} could not be saved ({exc.__class__.__name__})"
         return f"saved {safe(str(path))}"
+
+
+def _write_new(directory: Path, name: str, data: bytes) -> Path:
+    """Write a new file named `name`, or `name` numbered (`x-2.json`, …) when that exists:
+    a file written earlier, for this member or another, is never overwritten."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for number in itertools.count(1):
+        path = directory / (name if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            with path.open("xb") as file:
+                file.write(data)
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")

@@ -49,7 +49,7 @@ class Handlers:
         team = {"id": body.get("team_id", ""), "domain": body.get("team_domain", "")}
         actor = await self.actor(team, {"id": body.get("user_id"), "name": body.get("user_name")})
         trigger_id = str(body.get("trigger_id", ""))
-        key = f"slack:{team['id']}:{trigger_id}"
+        key = _key(actor, trigger_id)
         reply = await self.core.dispatch_text(actor, str(body.get("text", "")), key)
         await self._show(actor, reply, respond, trigger_id)
 
@@ -66,7 +66,7 @@ class Handlers:
             return
         actor = await self.actor(body.get("team") or {}, body.get("user") or {})
         stamp = clicked_action.get("action_ts") or trigger_id
-        key = f"slack:{stamp}:{clicked_action.get('action_id', '')}"
+        key = _key(actor, str(stamp), str(clicked_action.get("action_id", "")))
         reply = await self.core.dispatch(Command(actor, action, key, target, {}))
         if reply.update is not None and origin.get("ts"):
             await self.replies.replace(origin["channel"], origin["ts"], reply.update)
@@ -86,7 +86,7 @@ class Handlers:
             values[f"{field}_name"] = await self.moderators.name_of(user_id)
         actor = await self.actor(body.get("team") or {}, body.get("user") or {})
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
-        key = f"slack:view:{view.get('id', '')}:{digest}"
+        key = _key(actor, "view", str(view.get("id", "")), digest)
         reply = await self.core.dispatch(Command(actor, action, key, target, values))
         if not reply.ok:
             await ack(response_action="errors", errors=_errors(reply, view))
@@ -116,7 +116,7 @@ class Handlers:
         await self.publish_home(actor, str(body.get("event_id", "")))
 
     async def publish_home(self, actor: Actor, stamp: str) -> None:
-        command = Command(actor, "member.home", f"slack:home:{stamp}")
+        command = Command(actor, "member.home", _key(actor, "home", stamp))
         reply = await self.core.dispatch(command)
         await self.replies.home(actor.user_id, reply.messages)
 
@@ -132,6 +132,12 @@ class Handlers:
             await self.replies.open_form(trigger_id, reply.form, origin)
         for message in reply.messages:
             await self.replies.private(actor.user_id, message, respond)
+
+
+def _key(actor: Actor, *ids: str) -> str:
+    """An idempotency key unique by construction: the workspace and member, then Slack's ids
+    of what they did (Slack's ids are unique only within a workspace, or not at all)."""
+    return ":".join(("slack", actor.community.external_id, actor.user_id, *ids))
 
 
 def _origin(body: Body) -> dict[str, str]:

@@ -181,7 +181,8 @@ async def didnt_happen(ctx: Context) -> Reply:
         raise AlreadyDone("You already confirmed this chat happened.")
     if await _already_said_it_didnt_happen(ctx, intro):
         raise AlreadyDone("You already told us this chat didn't happen.")
-    await store.report_no_show(ctx.conn, intro, ctx.actor.id, ctx.now)
+    if not await store.report_no_show(ctx.conn, intro, ctx.actor.id, ctx.now):
+        raise AlreadyDone("You already told us this chat didn't happen.")
     await store.mark_not_happened(ctx.conn, intro.id)
     text = (
         "Thanks for letting us know, and sorry it didn't work out. This stays private: "

@@ -35,7 +35,7 @@ async def export(ctx: Context) -> Reply:
             "file. `/infochat me delete` erases it.",
             attachments=(
                 Attachment(
-                    filename="infochat-my-data.json",
+                    filename=export_filename(ctx),
                     content_type="application/json",
                     data=base64.b64encode(raw).decode(),
                 ),
@@ -43,6 +43,12 @@ async def export(ctx: Context) -> Reply:
         ),
     )
     return Reply.say("Your data is on its way to your direct messages, as a JSON file.")
+
+
+def export_filename(ctx: Context) -> str:
+    """Named for the member and the moment, so no export replaces another member's (or an
+    earlier one) wherever the platform keeps files."""
+    return f"infochat-my-data-{ctx.actor.id}-{ctx.now:%Y%m%d-%H%M%S}.json"
 
 
 async def delete(ctx: Context) -> Reply:

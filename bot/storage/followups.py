@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
+from bot.storage.inserts import insert_missing
 from bot.storage.schema import introductions, no_shows
 
 
@@ -95,16 +96,16 @@ async def reporters(conn: AsyncConnection, introduction_id: int) -> set[int]:
 
 async def report_no_show(
     conn: AsyncConnection, intro: Introduction, reporter_id: int, now: datetime
-) -> None:
-    """A private record that the other member didn't turn up (never shown publicly)."""
-    await conn.execute(
-        sa.insert(no_shows).values(
-            introduction_id=intro.id,
-            reporter_id=reporter_id,
-            member_id=intro.other(reporter_id),
-            created_at=now,
-        )
-    )
+) -> bool:
+    """A private record that the other member didn't turn up (never shown publicly); False
+    if this reporter made it already."""
+    values = {
+        "introduction_id": intro.id,
+        "reporter_id": reporter_id,
+        "member_id": intro.other(reporter_id),
+        "created_at": now,
+    }
+    return await insert_missing(conn, no_shows, values, ("introduction_id", "reporter_id"))
 
 
 async def withdraw_no_show(conn: AsyncConnection, introduction_id: int, reporter_id: int) -> None:

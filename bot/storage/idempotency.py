@@ -1,4 +1,8 @@
-"""Processed commands: a repeated idempotency key returns the first outcome, changing nothing."""
+"""Processed commands: a repeated idempotency key returns the first outcome, changing nothing.
+
+A key belongs to the community and member that sent it, so another community or member
+reusing it (by accident or on purpose) runs their own command and never sees this reply.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,25 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Command
-from bot.storage.schema import processed_commands
+from bot.storage.schema import communities, processed_commands
 from bot.views import Reply
 
 
-async def lookup(conn: AsyncConnection, key: str) -> Reply | None:
+async def lookup(conn: AsyncConnection, command: Command) -> Reply | None:
+    """The first reply to this command's key from its sender, if there was one."""
+    ref = command.actor.community
+    community_id = (
+        sa.select(communities.c.id)
+        .where(communities.c.platform == ref.platform, communities.c.external_id == ref.external_id)
+        .scalar_subquery()
+    )
     row = (
         await conn.execute(
-            sa.select(processed_commands.c.reply).where(processed_commands.c.key == key)
+            sa.select(processed_commands.c.reply).where(
+                processed_commands.c.community_id == community_id,
+                processed_commands.c.user_id == command.actor.user_id,
+                processed_commands.c.key == command.key,
+            )
         )
     ).first()
     return Reply.model_validate(row.reply) if row else None

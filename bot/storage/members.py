@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Actor, CommunityRef
 from bot.domain.community import CommunitySettings
+from bot.storage.inserts import insert_missing
 from bot.storage.schema import communities, members
 
 
@@ -35,15 +36,14 @@ async def get_or_create_community(
 ) -> Community:
     row = await _community_row(conn, ref)
     if row is None:
-        await conn.execute(
-            sa.insert(communities).values(
-                platform=ref.platform,
-                external_id=ref.external_id,
-                name=ref.name,
-                settings=defaults.model_dump(),
-                created_at=now,
-            )
-        )
+        values = {
+            "platform": ref.platform,
+            "external_id": ref.external_id,
+            "name": ref.name,
+            "settings": defaults.model_dump(),
+            "created_at": now,
+        }
+        await insert_missing(conn, communities, values, ("platform", "external_id"))
         row = await _community_row(conn, ref)
     assert row is not None
     return Community(row.id, ref, CommunitySettings.stored(row.settings))
@@ -72,46 +72,39 @@ async def upsert_actor(
     conn: AsyncConnection, community_id: int, actor: Actor, now: datetime
 ) -> Member:
     """The acting member, created on first contact; name and moderator flag kept current."""
-    member = await find_member(conn, community_id, actor.user_id)
-    if member is None:
-        await conn.execute(
-            sa.insert(members).values(
-                community_id=community_id,
-                user_id=actor.user_id,
-                display_name=actor.display_name,
-                is_moderator=actor.is_moderator,
-                created_at=now,
-            )
-        )
-    elif (member.display_name, member.is_moderator) != (actor.display_name, actor.is_moderator):
-        await conn.execute(
-            sa.update(members)
-            .where(members.c.id == member.id)
-            .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
-        )
-    else:
+    member = await ensure_member(
+        conn, community_id, actor.user_id, actor.display_name, now, actor.is_moderator
+    )
+    if (member.display_name, member.is_moderator) == (actor.display_name, actor.is_moderator):
         return member
-    found = await find_member(conn, community_id, actor.user_id)
-    assert found is not None
-    return found
+    await conn.execute(
+        sa.update(members)
+        .where(members.c.id == member.id)
+        .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
+    )
+    return replace(member, display_name=actor.display_name, is_moderator=actor.is_moderator)
 
 
 async def ensure_member(
-    conn: AsyncConnection, community_id: int, user_id: str, display_name: str, now: datetime
+    conn: AsyncConnection,
+    community_id: int,
+    user_id: str,
+    display_name: str,
+    now: datetime,
+    is_moderator: bool = False,
 ) -> Member:
-    """A member named by someone else (a suggested colleague), created if new."""
+    """The member, created if new (the actor on first contact, or a suggested colleague)."""
     member = await find_member(conn, community_id, user_id)
     if member is not None:
         return member
-    await conn.execute(
-        sa.insert(members).values(
-            community_id=community_id,
-            user_id=user_id,
-            display_name=display_name,
-            is_moderator=False,
-            created_at=now,
-        )
-    )
+    values = {
+        "community_id": community_id,
+        "user_id": user_id,
+        "display_name": display_name,
+        "is_moderator": is_moderator,
+        "created_at": now,
+    }
+    await insert_missing(conn, members, values, ("community_id", "user_id"))
     found = await find_member(conn, community_id, user_id)
     assert found is not None
     return found

@@ -136,7 +136,13 @@ async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> N
         sa.update(asks).where(asks.c.suggested_by_ask_id.in_(theirs)).values(note="")
     )
     await conn.execute(sa.update(thanks).where(thanks.c.from_id == member_id).values(text=""))
-    await conn.execute(sa.delete(processed_commands).where(processed_commands.c.user_id == user_id))
+    community_id = sa.select(members.c.community_id).where(members.c.id == member_id)
+    await conn.execute(
+        sa.delete(processed_commands).where(
+            processed_commands.c.community_id == community_id.scalar_subquery(),
+            processed_commands.c.user_id == user_id,
+        )
+    )
     await _forget_direct_messages(conn, user_id)
 
 

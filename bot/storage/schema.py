@@ -205,9 +205,10 @@ outbox = sa.Table(
 processed_commands = sa.Table(
     "processed_commands",
     metadata,
+    # A key is the sender's: another community or member reusing it is another command.
+    sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
+    sa.Column("user_id", sa.String(100), primary_key=True),
     sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
-    sa.Column("user_id", sa.String(100), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("reply", sa.JSON, nullable=False),
     _created(),

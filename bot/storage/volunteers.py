@@ -20,6 +20,7 @@ from bot.domain.models import (
     VolunteerStats,
     Window,
 )
+from bot.storage.inserts import insert_or_update
 from bot.storage.schema import (
     asks,
     communities,
@@ -119,21 +120,14 @@ async def save_profile(
         "active": profile.active,
         "updated_at": now,
     }
-    exists = (
-        await conn.execute(
-            sa.select(volunteers.c.member_id).where(volunteers.c.member_id == profile.member_id)
-        )
-    ).first()
-    if exists:
-        await conn.execute(
-            sa.update(volunteers)
-            .where(volunteers.c.member_id == profile.member_id)
-            .values(**values)
-        )
-    else:
-        await conn.execute(
-            sa.insert(volunteers).values(member_id=profile.member_id, joined_at=now, **values)
-        )
+    # One statement, so a concurrent save of the same member's profile can't fail on the key.
+    await insert_or_update(
+        conn,
+        volunteers,
+        {"member_id": profile.member_id, **values},
+        ("member_id",),
+        on_insert={"joined_at": now},
+    )
     await _bump(conn, community_id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 from icalendar import Calendar
@@ -48,3 +49,17 @@ async def test_an_attachment_without_a_directory_is_only_named(tmp_path: Path) -
     saving = ConsoleTransport(Transcript(), output.append, tmp_path / "files")
     await saving.deliver(community, destination, message, 1)
     assert (tmp_path / "files" / "x.ics").read_bytes() == b"BEGIN:VCALENDAR"  # no way out
+
+
+async def test_every_export_is_its_own_file_with_its_own_members_data(
+    make_console: MakeConsole, tmp_path: Path
+) -> None:
+    console = await make_console(strict=True)
+    script = "sam /infochat me export\nalex /infochat me export\nsam /infochat me export\n"
+    assert await console.play(script) == 0, console.text
+    files = sorted((tmp_path / "attachments").glob("*.json"))
+    assert len(files) == 3, files
+    owners = [json.loads(f.read_bytes())["member"]["display_name"] for f in files]
+    assert sorted(owners) == ["Alex", "Sam", "Sam"]
+    for path in files:
+        assert f"saved {path}" in console.text

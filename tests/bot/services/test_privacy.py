@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 from tests.bot.services.test_asks import ask_priya
 from tests.support import World, button, count, text_of
@@ -35,6 +36,19 @@ async def test_export_sends_everything_stored_about_the_member(world: World) -> 
     received = mine["asks_you_received"]
     assert isinstance(received, list) and len(received) == 1
     assert "data pipelines" not in json.dumps(mine)  # sam's words are sam's
+
+
+async def test_each_export_file_is_named_for_its_member_and_moment(world: World) -> None:
+    def filename(user: str) -> str:
+        return world.inbox(user)[-1].attachments[0].filename
+
+    names = []
+    for user in ("sam", "alex", "sam"):
+        await world.say(user, "/infochat me export")
+        names.append(filename(user))
+        world.clock.advance(timedelta(minutes=1))
+    assert len(set(names)) == 3, names
+    assert all(n.startswith("infochat-my-data-") and n.endswith(".json") for n in names)
 
 
 async def test_delete_asks_first_then_erases_and_passes_everything_on(world: World) -> None:
