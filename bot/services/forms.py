@@ -288,8 +288,9 @@ def pause_until(args: Args, timezone: str, now: datetime, default_days: int) -> 
     try:
         until = parse_date(raw, timezone)
     except ValueError:
+        example = default_pause(now, timezone, default_days).date().isoformat()
         raise InvalidInput(
-            "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", fields={"until": "Use YYYY-MM-DD."}
+            f"Give the date as YYYY-MM-DD, e.g. {example}.", fields={"until": "Use YYYY-MM-DD."}
         ) from None
     if until <= now or until > now + timedelta(days=MAX_PAUSE_DAYS):
         raise InvalidInput(
