@@ -91,9 +91,9 @@ class JobRunner:
                 due = await store.next_due_between(conn, clock.now(), until)
             if due is None:
                 break
-            clock.advance(due - clock.now())
+            clock.advance(max(due - clock.now(), timedelta(0)))  # real time moves on too
             ran += await self.run_due()
-        clock.advance(until - clock.now())
+        clock.advance(max(until - clock.now(), timedelta(0)))
         return ran + await self.run_due()
 
     async def _prepare(self) -> None:
