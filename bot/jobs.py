@@ -2,7 +2,11 @@
 
 Each job is claimed and carried out in one transaction: the claim, the state changes and
 the outbox messages commit together. Two processes on one database never both run a job,
-and after a restart whatever fell due while the bot was down runs once.
+and after a restart whatever fell due while the bot was down runs once, late (a job that
+would be stale by then, like an old week's digest, decides that for itself).
+
+A clock that can be moved (the demo's `wait`, tests) is moved by `advance`: every job that
+falls due on the way runs at its own due time, in order, as if the bot had been running.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.clock import Clock
+from bot.clock import AdjustableClock, Clock
 from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.services.context import Scope
@@ -67,6 +71,30 @@ class JobRunner:
                     progressed = True
             if not progressed:
                 return ran
+
+    async def advance(self, delta: timedelta) -> int:
+        """Move the clock forward by `delta`, stopping at each due time on the way to run what
+        falls due then (including jobs scheduled by earlier ones); returns how many ran.
+
+        Preparations run before the clock moves and at every stop, so jobs they schedule
+        inside the span (a weekly digest, the next daily round) happen at their time too.
+        """
+        clock = self.clock
+        if not isinstance(clock, AdjustableClock):
+            raise TypeError("only an adjustable clock can be moved forward")
+        if delta < timedelta(0):
+            raise ValueError("time only moves forward")
+        until = clock.now() + delta
+        ran = await self.run_due()
+        while True:
+            async with self.db.transaction() as conn:
+                due = await store.next_due_between(conn, clock.now(), until)
+            if due is None:
+                break
+            clock.advance(max(due - clock.now(), timedelta(0)))  # real time moves on too
+            ran += await self.run_due()
+        clock.advance(max(until - clock.now(), timedelta(0)))
+        return ran + await self.run_due()
 
     async def _prepare(self) -> None:
         if not self.prepare:

@@ -22,7 +22,7 @@ Each line names the member who acts, then what they type or press:
       a repeated key collects a list (q="…" q="…"). Leave the fields out to get a form.
   priya press Accept            press a button on priya's latest message that has it
   priya press 2                 …by its number on that message ([1] [2] …)
-  priya press "Not right now" until=2026-12-01
+  priya press "Not right now" until=YYYY-MM-DD
                                 fill the button's form inline; without values you are prompted
   mo press Approve on 12        press a button on console message (12)
   mo press Approve on #moderators

@@ -209,14 +209,14 @@ class ConsoleSession:
         return reply.messages[0].text if reply.messages else "refused"
 
     async def _wait(self, wait: Wait) -> str | None:
-        """Demo mode: move the clock forward, then run what fell due (reminders, expiries,
-        follow-ups, digests) and deliver what it sent."""
+        """Demo mode: move the clock forward; what falls due on the way (reminders, expiries,
+        follow-ups, digests) happens at its time, in order; then deliver what it sent."""
         clock = self.app.clock
         if not isinstance(clock, AdjustableClock):
             text = "`wait` only works in demo mode (`infochat run --demo`): real time can't be skipped."
             self.problem(text)
             return text
-        clock.advance(wait.delta)
+        await self.jobs.advance(wait.delta)
         self.write(f"… time passes: it is now {clock.now():%a %d %b %Y %H:%M} UTC.")
         for name in await self._drain():
             self.notes.setdefault(name, "")

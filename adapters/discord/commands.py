@@ -1,7 +1,7 @@
 """The `/infochat` slash-command group: options with descriptions, choices and autocomplete.
 
 Each subcommand builds the same text a console user would type (`volunteer pause
-2026-12-01`, `request topic="data" …`) and hands it to the core's shared grammar, so Discord
+YYYY-MM-DD`, `request topic="data" …`) and hands it to the core's shared grammar, so Discord
 adds no parsing rules of its own. The `fields` option takes that grammar directly (for power
 users); `/infochat request` or `volunteer join` with no options opens the form as modals.
 """

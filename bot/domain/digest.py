@@ -4,6 +4,7 @@ counts its chart shows. Chats and help chains are the ledger's (bot.domain.ledge
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,15 +101,18 @@ def waiting_by_topic(topics: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 def weekly_counts(
-    requested: Iterable[datetime], given: Iterable[datetime], end: datetime
+    requested: Iterable[datetime],
+    given: Iterable[datetime],
+    weeks: Sequence[tuple[datetime, datetime]],
 ) -> tuple[Week, ...]:
-    """Requests submitted and chats completed in each of the CHART_WEEKS 7-day weeks up to `end`
-    (the last one is the digest's own week)."""
-    first = end - CHART_WEEKS * WEEK
-    starts = [first + i * WEEK for i in range(CHART_WEEKS)]
+    """Requests submitted and chats completed in each [start, end) of `weeks`: consecutive,
+    oldest first, the last one the digest's own week."""
+    edges = [start for start, _ in weeks] + [weeks[-1][1]] if weeks else []
 
     def bucket(times: Iterable[datetime]) -> Counter[int]:
-        return Counter((t - first) // WEEK for t in times if first <= t < end)
+        return Counter(
+            bisect_right(edges, t) - 1 for t in times if edges and edges[0] <= t < edges[-1]
+        )
 
     asked, done = bucket(requested), bucket(given)
-    return tuple(Week(s, asked[i], done[i]) for i, s in enumerate(starts))
+    return tuple(Week(start, asked[i], done[i]) for i, (start, _) in enumerate(weeks))

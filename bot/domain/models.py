@@ -51,15 +51,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Window:
-    """A weekly availability window in its owner's time zone. end <= start crosses midnight."""
+    """A weekly availability window in its owner's time zone. end <= start crosses midnight
+    (end 00:00 is the end of the day)."""
 
     weekday: int  # 0 = Monday
     start: time
     end: time
 
     def __str__(self) -> str:
+        """As members write it (it reads back the same), a window past midnight marked so."""
         day = WEEKDAYS[self.weekday].capitalize()
-        return f"{day} {self.start:%H:%M}-{self.end:%H:%M}"
+        if self.end == time(0):
+            return f"{day} {self.start:%H:%M}-24:00"
+        overnight = " (overnight)" if self.end < self.start else ""
+        return f"{day} {self.start:%H:%M}-{self.end:%H:%M}{overnight}"
 
 
 @dataclass(frozen=True)

@@ -56,27 +56,55 @@ TIMEZONE_HELP = "Use an IANA time zone name such as Europe/Berlin, America/New_Y
 _WINDOW = re.compile(
     r"(?P<days>[a-z]{3}(?:[a-z]*)(?:\s*-\s*[a-z]{3}[a-z]*)?)\s+"
     r"(?P<start>\d{1,2}(?::\d{2})?)\s*-\s*(?P<end>\d{1,2}(?::\d{2})?)"
+    r"(?:\s*\(?overnight\)?)?"
 )
+WINDOWS_HELP = "Write e.g. “Mon 18:00-20:00; Tue-Thu 12-13”."
+MAX_OVERNIGHT = timedelta(hours=12)
 
 
 def parse_windows(raw: str) -> tuple[Window, ...]:
-    """`Mon 18:00-20:00; Tue-Thu 12-13; Fri 22:00-01:00` (the last one crosses midnight)."""
+    """`Mon 18:00-20:00; Tue-Thu 12-13; Fri 22:00-01:00` (the last one runs overnight).
+
+    A window that ends before it starts runs past midnight, up to MAX_OVERNIGHT: a late
+    evening into the small hours is a real window, while `Mon 18:00-17:00` is far more likely
+    a slip than 23 hours free, so it is refused with the reason. Errors are member-facing.
+    """
     windows: list[Window] = []
     for part in re.split(r"[;,\n]", raw.lower()):
         part = part.strip()
         if not part:
             continue
         match = _WINDOW.fullmatch(part)
+        unreadable = ValueError(f"I couldn't read “{part[:40]}”. {WINDOWS_HELP}")
         if not match:
-            raise ValueError(part)
-        days = _days(match.group("days"))
-        start, end = _clock(match.group("start")), _clock(match.group("end"))
-        if start == end:
-            raise ValueError(part)
+            raise unreadable
+        try:
+            days = _days(match.group("days"))
+            start, end = _clock(match.group("start")), _clock(match.group("end"))
+        except ValueError:
+            raise unreadable from None
+        _check_length(part, start, end)
         windows.extend(Window(d, start, end) for d in days)
     if len(windows) > 21:
-        raise ValueError("too many windows")
+        raise ValueError("That is more than 21 weekly windows; merge some of them.")
     return tuple(sorted(set(windows), key=lambda w: (w.weekday, w.start)))
+
+
+def _check_length(part: str, start: time, end: time) -> None:
+    if start == end:
+        raise ValueError(f"“{part[:40]}” starts and ends at the same time. {WINDOWS_HELP}")
+    if end == time(0) or end > start:
+        return  # ends at midnight (24:00) or later the same day
+    overnight = datetime.combine(date.min + timedelta(days=1), end) - datetime.combine(
+        date.min, start
+    )
+    if overnight > MAX_OVERNIGHT:
+        hours = round(overnight / timedelta(hours=1))
+        raise ValueError(
+            f"“{part[:40]}” ends before it starts: it would run {hours} hours overnight. "
+            f"Did you mean {end:%H:%M}-{start:%H:%M}? A window past midnight can be up to "
+            "12 hours, e.g. “Fri 22:00-01:00”."
+        )
 
 
 def _days(text: str) -> list[int]:

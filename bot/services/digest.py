@@ -4,21 +4,23 @@ preview for moderators; and a personal weekly DM for volunteers who asked for on
 A community's digest is the due job "digest.weekly" (target: the community, period: the ISO
 week of its due time), at its digest weekday and hour in its own time zone. Running it posts
 the digest, queues the personal DMs ("digest.personal", one per volunteer and week), and
-schedules the next digest from *now*: after downtime a missed digest runs once, late, and the
-next one is in the future. `ensure_digests`, which the job runner calls before each round,
-gives every community its first digest job (and a new one if one ever failed for good).
+schedules the next digest from *now*. After downtime, only the latest week whose digest time
+has passed gets a digest: a job whose week is older hands over to that week's job, so a
+community reads one current digest, never a burst of stale ones. `ensure_digests`, which the
+job runner calls before each round, gives every community its first digest job (and a new one
+if one ever failed for good).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.digest import (
     CHART_WEEKS,
-    WEEK,
     Digest,
     in_window,
     paid_forward_between,
@@ -26,7 +28,7 @@ from bot.domain.digest import (
     waiting_by_topic,
     weekly_counts,
 )
-from bot.domain.digest_time import iso_week, next_occurrence
+from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
 from bot.domain.ledger import longest_chain
 from bot.domain.topics import normalize_topic
 from bot.jobs import JobHandler
@@ -41,6 +43,8 @@ from bot.storage.digest import OpenRequest
 from bot.storage.jobs import Job
 from bot.storage.members import Community
 from bot.views import Line, Message, Reply
+
+log = logging.getLogger(__name__)
 
 WEEKLY = "digest.weekly"
 PERSONAL = "digest.personal"
@@ -70,17 +74,20 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
             await schedule_weekly(conn, community, now)
 
 
-async def gather(scope: Scope, end: datetime | None = None) -> Digest:
-    """The digest of the 7 days up to `end` (now, unless a late job reports its own week)."""
-    conn, community_id, end = scope.conn, scope.community.id, min(end or scope.now, scope.now)
-    start = end - WEEK
+async def gather(scope: Scope, at: datetime | None = None) -> Digest:
+    """The digest that goes out at `at` (now, unless a late job reports its own time): the
+    seven whole local days before that day, and the twelve weeks of its chart."""
+    conn, community_id = scope.conn, scope.community.id
+    at = min(at or scope.now, scope.now)
+    chart = weeks_before(at, scope.settings.timezone, CHART_WEEKS)
+    start, end = chart[-1]
     chats = [c for c in await ledger_store.completed_chats(conn, community_id) if c.at < end]
     givers = {c.giver for c in chats if in_window(c, start, end)}
     forward = paid_forward_between(chats, start, end)
     people = await store.people(conn, givers | forward)
     waiting = await store.open_requests(conn, community_id)
-    capacity, with_room = await store.capacity_left(conn, community_id, end)
-    requested = await store.submitted_since(conn, community_id, end - CHART_WEEKS * WEEK, end)
+    capacity, with_room = await store.capacity_left(conn, community_id, at)
+    requested = await store.submitted_since(conn, community_id, chart[0][0], end)
     return Digest(
         start=start,
         end=end,
@@ -92,13 +99,16 @@ async def gather(scope: Scope, end: datetime | None = None) -> Digest:
         waiting=waiting_by_topic(r.topic for r in waiting),
         capacity_left=capacity,
         volunteers_with_room=with_room,
-        weeks=weekly_counts(requested, (c.at for c in chats), end),
+        weeks=weekly_counts(requested, (c.at for c in chats), chart),
     )
 
 
-def _day(when: datetime, timezone: str) -> str:
-    local = when.astimezone(ZoneInfo(timezone))
-    return f"{local.day} {local:%b}"
+def span(start: datetime, end: datetime, timezone: str) -> str:
+    """A digest's days, first to last: [start, end) ends at the midnight after its last day."""
+    zone = ZoneInfo(timezone)
+    first = start.astimezone(zone).date()
+    last = end.astimezone(zone).date() - timedelta(days=1)
+    return f"{first.day} {first:%b} – {last.day} {last:%b}"
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -108,20 +118,20 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def digest_message(scope: Scope, digest: Digest) -> Message:
     zone = scope.settings.timezone
     name = scope.community.ref.name or "the community"
-    span = f"{_day(digest.start, zone)} – {_day(digest.end, zone)}"
+    days = span(digest.start, digest.end, zone)
     if digest.completed:
         text = (
-            f"{_plural(digest.completed, 'chat')} completed this week ({span}). Thank you to "
+            f"{_plural(digest.completed, 'chat')} completed this week ({days}). Thank you to "
             "everyone who gave their time! Givers are named only if they chose to be "
             "(`/infochat me recognition=on`)."
         )
     elif digest.waiting:
         text = (
-            f"No chats were completed this week ({span}). "
+            f"No chats were completed this week ({days}). "
             "The requests below are waiting for someone like you."
         )
     else:
-        text = f"A quiet week ({span}): no chats completed and no requests waiting."
+        text = f"A quiet week ({days}): no chats completed and no requests waiting."
     chain = digest.longest_chain
     lines = [
         Line(label="Chats completed", value=str(digest.completed)),
@@ -156,7 +166,14 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
 
 
 async def post_weekly(scope: Scope, job: Job) -> None:
-    digest = await gather(scope, job.due_at)  # run late after downtime, it still reports its week
+    s, cid = scope.settings, scope.community.id
+    latest = last_occurrence(scope.now, s.timezone, s.digest_weekday, s.digest_hour)
+    if latest > job.due_at and await jobs.schedule(
+        scope.conn, cid, WEEKLY, cid, latest, scope.now, iso_week(latest, s.timezone)
+    ):
+        log.info("digest: %s of community %s is stale; posting %s instead", job.period, cid, latest)
+        return  # the latest week's job is due now and runs in this round
+    digest = await gather(scope, job.due_at)  # a little late, it still reports its own week
     await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
     for member_id in await store.weekly_subscribers(scope.conn, scope.community.id):
         await jobs.schedule(

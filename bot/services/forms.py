@@ -196,9 +196,6 @@ def parse_request(args: Args, settings: CommunitySettings) -> tuple[RequestField
     return fields, person
 
 
-WINDOWS_HELP = "Write e.g. “Mon 18:00-20:00; Tue-Thu 12-13”."
-
-
 def availability(args: Args, errors: FieldErrors) -> tuple[str, tuple[Window, ...]]:
     """The seeker's optional time zone (UTC when not given) and weekly windows (R8)."""
     raw_zone = text_field(args, "timezone", errors, required=False, limit=64)
@@ -215,7 +212,7 @@ def availability(args: Args, errors: FieldErrors) -> tuple[str, tuple[Window, ..
     try:
         windows = parse_windows(raw_windows)
     except ValueError as exc:
-        errors.add("windows", f"I couldn't read “{str(exc)[:40]}”. {WINDOWS_HELP}")
+        errors.add("windows", str(exc))
     return timezone, windows
 
 
@@ -258,10 +255,7 @@ def parse_volunteer(
         try:
             changes["windows"] = parse_windows(arg_str(args, "windows", ""))
         except ValueError as exc:
-            errors.add(
-                "windows",
-                f"I couldn't read “{str(exc)[:40]}”. Write e.g. “Mon 18:00-20:00; Tue-Thu 12-13”.",
-            )
+            errors.add("windows", str(exc))
     try:
         weekly_digest_choice(args)  # stored on the member by the service, checked here
     except InvalidInput as exc:
@@ -294,8 +288,9 @@ def pause_until(args: Args, timezone: str, now: datetime, default_days: int) -> 
     try:
         until = parse_date(raw, timezone)
     except ValueError:
+        example = default_pause(now, timezone, default_days).date().isoformat()
         raise InvalidInput(
-            "Give the date as YYYY-MM-DD, e.g. 2026-12-01.", fields={"until": "Use YYYY-MM-DD."}
+            f"Give the date as YYYY-MM-DD, e.g. {example}.", fields={"until": "Use YYYY-MM-DD."}
         ) from None
     if until <= now or until > now + timedelta(days=MAX_PAUSE_DAYS):
         raise InvalidInput(

@@ -25,18 +25,22 @@ RETENTION = timedelta(days=30)
 DAY = timedelta(days=1)
 
 
+async def schedule_next(conn: AsyncConnection, community_id: int, now: datetime) -> None:
+    due = now + DAY
+    await jobs.schedule(conn, community_id, KIND, community_id, due, now, due.date().isoformat())
+
+
 async def ensure_housekeeping(conn: AsyncConnection, now: datetime) -> None:
     """Every community has its next daily round scheduled (idempotent)."""
     pending = await pending_targets(conn, KIND)
     for community in await all_communities(conn):
         if str(community.id) not in pending:
-            due = now + DAY
-            await jobs.schedule(
-                conn, community.id, KIND, community.id, due, now, due.date().isoformat()
-            )
+            await schedule_next(conn, community.id, now)
 
 
 async def run(scope: Scope, job: Job) -> None:
+    """Drop what has expired, then schedule tomorrow's round (from now: after downtime, one
+    round catches up)."""
     cutoff = scope.now - RETENTION
     cid = scope.community.id
     await scope.conn.execute(
@@ -51,6 +55,7 @@ async def run(scope: Scope, job: Job) -> None:
             outbox.c.created_at < cutoff,
         )
     )
+    await schedule_next(scope.conn, cid, scope.now)
 
 
 JOBS: dict[str, JobHandler] = {KIND: run}

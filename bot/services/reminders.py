@@ -7,6 +7,7 @@ from bot.domain.models import AskStatus, RequestStatus
 from bot.jobs import JobHandler
 from bot.services import flow, render
 from bot.services.context import Scope
+from bot.storage import jobs
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage.jobs import Job
@@ -17,6 +18,8 @@ async def remind(scope: Scope, job: Job) -> None:
     ask = await store.get_ask(scope.conn, int(job.target))
     if ask is None or ask.status is not AskStatus.ASKED:
         return  # answered meanwhile: nothing to remind
+    if await jobs.overdue(scope.conn, "ask.expire", ask.id, scope.now):
+        return  # run late after downtime: the ask lapses now, a reminder would only confuse
     request = await store.get_request(scope.conn, ask.request_id)
     assert request is not None
     if not await store.mark_reminded(scope.conn, ask.id, scope.now):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.schema import jobs
 
-__all__ = ["Job", "claim", "due", "jobs", "postpone", "schedule"]
+__all__ = ["Job", "claim", "due", "jobs", "next_due_between", "overdue", "postpone", "schedule"]
 
 
 _INSERT_OR_IGNORE: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
@@ -80,6 +80,35 @@ async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
         .limit(limit)
     )
     return [row.id for row in rows]
+
+
+async def next_due_between(
+    conn: AsyncConnection, after: datetime, until: datetime
+) -> datetime | None:
+    """The earliest due time of a pending job in (after, until], if any."""
+    return (
+        await conn.execute(
+            sa.select(jobs.c.due_at)
+            .where(jobs.c.status == "pending", jobs.c.due_at > after, jobs.c.due_at <= until)
+            .order_by(jobs.c.due_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def overdue(conn: AsyncConnection, kind: str, target: str | int, now: datetime) -> bool:
+    """Whether a pending job (kind, target) is already due at `now`."""
+    found = await conn.execute(
+        sa.select(jobs.c.id)
+        .where(
+            jobs.c.kind == kind,
+            jobs.c.target == str(target),
+            jobs.c.status == "pending",
+            jobs.c.due_at <= now,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def claim(conn: AsyncConnection, job_id: int, now: datetime) -> Job | None:

@@ -14,6 +14,7 @@ from bot.domain.digest import (
     waiting_by_topic,
     weekly_counts,
 )
+from bot.domain.digest_time import weeks_before
 from bot.domain.ledger import Chat
 
 A, B, C, D, E = 1, 2, 3, 4, 5
@@ -58,13 +59,14 @@ def test_waiting_requests_group_by_normalised_topic() -> None:
 
 
 def test_weekly_counts_bucket_twelve_weeks_up_to_the_end() -> None:
-    end = T + 84 * DAY
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    end = start + 84 * DAY
     weeks = weekly_counts(
         requested=[end - DAY, end - 2 * DAY, end - 8 * DAY, end - 84 * DAY, end - 85 * DAY, end],
         given=[end - timedelta(seconds=1), end - 83 * DAY],
-        end=end,
+        weeks=weeks_before(end + timedelta(hours=9), "UTC", CHART_WEEKS),
     )
     assert len(weeks) == CHART_WEEKS
-    assert weeks[0].start == T and weeks[-1].start == end - 7 * DAY
+    assert weeks[0].start == start and weeks[-1].start == end - 7 * DAY
     assert [w.requested for w in weeks] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]
     assert [w.given for w in weeks] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]

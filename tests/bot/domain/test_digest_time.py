@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.digest_time import iso_week, next_occurrence
+from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
 
 BERLIN = "Europe/Berlin"
 MONDAY = 0
@@ -55,3 +55,38 @@ def test_iso_week_is_the_local_week() -> None:
     assert iso_week(utc(2026, 2, 1, 23, 30), BERLIN) == "2026-W06"
     assert iso_week(utc(2026, 2, 1, 23, 30), "UTC") == "2026-W05"
     assert iso_week(utc(2027, 1, 1, 12), "UTC") == "2026-W53"
+
+
+def test_a_digest_reports_the_seven_whole_local_days_before_its_day() -> None:
+    # Monday 7 December 2026, 09:00 in Berlin: Monday 30 November 00:00 up to Monday 7
+    # December 00:00 local time (half-open), i.e. 30 Nov – 6 Dec.
+    ((start, end),) = weeks_before(utc(2026, 12, 7, 8), BERLIN)
+    assert (start, end) == (utc(2026, 11, 29, 23), utc(2026, 12, 6, 23))
+    # Consecutive digests share their edge: nothing is counted twice or missed.
+    ((after, _),) = weeks_before(utc(2026, 12, 14, 8), BERLIN)
+    assert after == end
+
+
+def test_weeks_follow_local_midnights_across_daylight_saving() -> None:
+    weeks = weeks_before(utc(2026, 4, 6, 7), BERLIN, 2)
+    assert weeks == (
+        (utc(2026, 3, 22, 23), utc(2026, 3, 29, 22)),  # 167 hours: the clocks went forward
+        (utc(2026, 3, 29, 22), utc(2026, 4, 5, 22)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (utc(2026, 1, 12, 9), utc(2026, 1, 12, 9)),  # at the digest time itself
+        (utc(2026, 1, 12, 8, 59), utc(2026, 1, 5, 9)),
+        (utc(2026, 2, 16, 14), utc(2026, 2, 16, 9)),
+    ],
+)
+def test_the_last_occurrence_is_at_or_before(at: datetime, expected: datetime) -> None:
+    assert last_occurrence(at, "UTC", MONDAY, 9) == expected
+
+
+def test_the_last_occurrence_after_a_spring_forward() -> None:
+    # Monday 30 March 09:00 in Berlin is 07:00 UTC, only 167 hours after the one before.
+    assert last_occurrence(utc(2026, 3, 30, 7, 30), BERLIN, MONDAY, 9) == utc(2026, 3, 30, 7)

@@ -16,6 +16,31 @@ def test_windows() -> None:
             parse_windows(bad)
 
 
+def test_a_window_that_ends_before_it_starts_is_refused_with_the_reason() -> None:
+    with pytest.raises(ValueError, match="ends before it starts") as refused:
+        parse_windows("Mon 18:00-17:00")
+    assert "23 hours" in str(refused.value) and "17:00-18:00" in str(refused.value)
+    with pytest.raises(ValueError, match="same time"):
+        parse_windows("Tue 9-9")
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Fri 22:00-01:00", "Fri 22:00-01:00 (overnight)"),  # late evening into the night
+        ("sat 18-6", "Sat 18:00-06:00 (overnight)"),  # 12 hours: the longest overnight
+        ("Fri 22:00-24:00", "Fri 22:00-24:00"),  # to midnight: the same day
+        ("Mon 18:00-20:00", "Mon 18:00-20:00"),
+    ],
+)
+def test_overnight_windows_are_shown_as_overnight_and_read_back_the_same(
+    typed: str, shown: str
+) -> None:
+    (window,) = parse_windows(typed)
+    assert str(window) == shown
+    assert parse_windows(shown) == (window,)
+
+
 def test_time_frames() -> None:
     assert parse_time_frame("2 weeks") == 14
     assert parse_time_frame("within 10 days") == 10

@@ -171,7 +171,7 @@ async def test_the_weekly_digest_of_a_seeded_community(world: World) -> None:
     await world.travel(START + WEEK - world.clock.now())  # Monday 12 January, 09:00 UTC
     (digest,) = world.channel("digest")
     assert digest.title == "This week in Test community"
-    assert digest.text.startswith("5 chats completed this week (5 Jan – 12 Jan).")
+    assert digest.text.startswith("5 chats completed this week (5 Jan – 11 Jan).")
     assert lines(digest) == EXPECTED
     # Nobody who didn't opt in is named; seekers never are.
     for name in ("Bob", "Chen", "Ana", "Eve", "Zoe", "Yan", "Xia"):
@@ -208,13 +208,7 @@ async def test_moderators_preview_privately_others_are_refused(world: World) -> 
     assert await count(world, "outbox") == outbox_before
 
 
-async def test_a_missed_digest_runs_once_late_then_the_next_is_in_the_future(
-    world: World,
-) -> None:
-    assert (await world.say("sam", "/infochat help")).ok
-    await world.travel(timedelta(0))
-    await world.travel(3 * WEEK + timedelta(hours=5))  # down from Jan 5 to Jan 26, 14:00
-    assert len(world.channel("digest")) == 1
+async def digest_jobs(world: World) -> list[tuple[str, str, datetime]]:
     async with world.db.transaction() as conn:
         rows = (
             await conn.execute(
@@ -223,13 +217,56 @@ async def test_a_missed_digest_runs_once_late_then_the_next_is_in_the_future(
                 .order_by(jobs.c.id)
             )
         ).all()
-    assert [(r.period, r.status, r.due_at) for r in rows] == [
-        ("2026-W03", "done", START + WEEK),
-        ("2026-W06", "pending", datetime(2026, 2, 2, 9, tzinfo=UTC)),
+    return [(r.period, r.status, r.due_at) for r in rows]
+
+
+async def test_after_downtime_only_the_latest_missed_week_gets_a_digest(world: World) -> None:
+    for user in ("sam", "ana"):
+        assert (await world.say(user, "/infochat help")).ok
+    await world.travel(timedelta(0))
+    await chat(world, "ana", "sam", START + 5 * WEEK + DAY)  # Tuesday 10 February
+    # The bot is down from Monday 5 January to Monday 16 February, 14:00: six digest times
+    # (12 Jan … 16 Feb) pass. Then it catches up on the real clock.
+    world.clock.advance(6 * WEEK + timedelta(hours=5))
+    await world.app.job_runner().run_due()
+    await world.worker.drain()
+    (digest,) = world.channel("digest")
+    assert "(9 Feb – 15 Feb)" in digest.text
+    assert lines(digest)["Chats completed"] == "1"
+    assert await digest_jobs(world) == [
+        ("2026-W03", "done", START + WEEK),  # stale: handed over, posted nothing
+        ("2026-W08", "done", START + 6 * WEEK),
+        ("2026-W09", "pending", START + 7 * WEEK),
     ]
-    assert await world.travel(DAY) == 0
     await world.travel(6 * DAY)
+    assert len(world.channel("digest")) == 1
+    await world.travel(DAY)
     assert len(world.channel("digest")) == 2
+    assert "(16 Feb – 22 Feb)" in world.channel("digest")[1].text
+
+
+async def test_a_digest_a_few_hours_late_still_reports_its_own_week(world: World) -> None:
+    assert (await world.say("sam", "/infochat help")).ok
+    await world.travel(timedelta(0))
+    world.clock.advance(WEEK + timedelta(hours=5))  # down over Monday 12 January, 09:00
+    await world.app.job_runner().run_due()
+    await world.worker.drain()
+    (digest,) = world.channel("digest")
+    assert "(5 Jan – 11 Jan)" in digest.text
+    assert [(p, s) for p, s, _ in await digest_jobs(world)] == [
+        ("2026-W03", "done"),
+        ("2026-W04", "pending"),
+    ]
+
+
+async def test_time_passing_posts_every_weekly_digest_in_order_with_consecutive_weeks(
+    world: World,
+) -> None:
+    assert (await world.say("sam", "/infochat help")).ok
+    await world.travel(15 * DAY)  # from Monday 5 January: digests on 12 and 19 January
+    first, second = world.channel("digest")
+    assert "(5 Jan – 11 Jan)" in first.text
+    assert "(12 Jan – 18 Jan)" in second.text
 
 
 async def test_digest_time_is_local_across_daylight_saving(tmp_path: Path) -> None:

@@ -85,3 +85,15 @@ async def test_jobs_run_once_however_often_the_runner_runs(world: World) -> None
     assert await runner.run_due() == 0
     await world.worker.drain()
     assert sum("reminder" in (m.title or "") for m in world.inbox("priya")) == 1
+
+
+async def test_after_downtime_past_the_expiry_the_ask_lapses_without_a_stale_reminder(
+    world: World,
+) -> None:
+    await ask_priya(world)
+    world.clock.advance(8 * DAY)  # the bot was down over the reminder and the expiry
+    await world.app.job_runner().run_due()
+    await world.worker.drain()
+    assert not any("reminder" in (m.title or "") for m in world.inbox("priya"))
+    assert "lapsed" in world.inbox("priya")[-1].text
+    assert world.last_with_buttons("bob").buttons[0].label == "Accept"

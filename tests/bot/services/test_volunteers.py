@@ -57,9 +57,28 @@ async def test_availability_windows_cross_midnight(world: World) -> None:
         and "Wed 12:00-13:00" in windows
         and "Fri 22:00-01:00" in windows
     )
+    assert "Fri 22:00-01:00 (overnight)" in windows
     bad = await world.say("priya", '/infochat availability windows="Mon 25:00-26:00"')
     assert not bad.ok and "windows" in bad.field_errors
     assert not (await world.say("priya", "/infochat availability role=boss")).ok
+
+
+async def test_a_window_ending_before_it_starts_is_refused_everywhere_windows_are_typed(
+    world: World,
+) -> None:
+    await join_all(world, ("priya",))
+    shown = text_of((await world.say("priya", "/infochat volunteer show")).messages[0])
+    for command in (
+        '/infochat availability windows="Mon 18:00-17:00"',
+        '/infochat volunteer edit windows="Mon 18:00-17:00"',
+    ):
+        refused = await world.say("priya", command)
+        assert not refused.ok
+        assert "ends before it starts" in refused.field_errors["windows"]
+    assert text_of((await world.say("priya", "/infochat volunteer show")).messages[0]) == shown
+    request = await world.say("sam", GOOD_REQUEST + ' windows="Wed 18:00-17:30"')
+    assert not request.ok and "ends before it starts" in request.field_errors["windows"]
+    assert await count(world, "requests") == 0
 
 
 async def test_commands_for_volunteers_refuse_non_volunteers(world: World) -> None:
