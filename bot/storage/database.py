@@ -65,6 +65,11 @@ class Database:
                     await self._close_writer()  # never reuse a connection in doubt
                 raise
 
+    @property
+    def queued_writers(self) -> int:
+        """Transactions of this process waiting for their turn to write (SQLite)."""
+        return 0 if self._turns is None else self._turns.waiting
+
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only snapshot that neither waits for nor holds up writers (WAL readers run
