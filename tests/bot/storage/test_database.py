@@ -51,17 +51,19 @@ async def write(db: Database, entered: list[str], name: str, *, priority: bool =
         await conn.execute(sa.text("SELECT 1"))
 
 
-async def test_a_priority_transaction_goes_before_the_queued_commands(world: World) -> None:
-    if not world.db.is_sqlite:
-        return  # PostgreSQL has no write turns: its writers run side by side
+async def test_a_priority_transaction_goes_before_the_queued_commands(tmp_path: Path) -> None:
+    db = Database(sqlite_url(tmp_path / "priority.db"))
     entered: list[str] = []
-    async with holding(world.db):
-        writers = [asyncio.create_task(write(world.db, entered, f"command {i}")) for i in range(5)]
-        await until(lambda: world.db.queued_writers == 5)
-        worker = asyncio.create_task(write(world.db, entered, "delivery", priority=True))
-        await until(lambda: world.db.queued_writers == 6)
-    await asyncio.gather(*writers, worker)
-    assert entered == ["delivery", *(f"command {i}" for i in range(5))]
+    try:
+        async with holding(db):
+            writers = [asyncio.create_task(write(db, entered, f"command {i}")) for i in range(5)]
+            await until(lambda: db.queued_writers == 5)
+            worker = asyncio.create_task(write(db, entered, "delivery", priority=True))
+            await until(lambda: db.queued_writers == 6)
+        await asyncio.gather(*writers, worker)
+        assert entered == ["delivery", *(f"command {i}" for i in range(5))]
+    finally:
+        await db.dispose()
 
 
 async def test_the_delivery_worker_gets_a_turn_under_a_stream_of_writers(tmp_path: Path) -> None:
