@@ -112,7 +112,9 @@ def _file_lock(database: str | None) -> FileLock | None:
         return None
     path = Path(database or "")
     return FileLock(
-        path.with_name(path.name + "-write.lock"), path.with_name(path.name + "-write.next")
+        path.with_name(path.name + "-write.lock"),
+        path.with_name(path.name + "-write.next"),
+        timeout=BUSY_TIMEOUT_MS / 1000,
     )
 
 

@@ -11,6 +11,9 @@ holder can't take it straight back while another process waits. Without it, a pr
 finds the database locked sleeps in SQLite's busy handler (backing off to 100 ms a try)
 while the process that just committed starts its next queued write at once, so one process
 keeps the database for long runs and the others' commands wait many seconds.
+
+These only order the turns; SQLite's own lock (`BEGIN IMMEDIATE`, the busy timeout) still
+guards the file, e.g. against other programs or after a waiter gave up.
 """
 
 from __future__ import annotations
@@ -82,8 +85,9 @@ class FileLock:
     before that waiter has had it.
     """
 
-    def __init__(self, path: Path, next_path: Path) -> None:
+    def __init__(self, path: Path, next_path: Path, timeout: float) -> None:
         self.paths = (path, next_path)
+        self.timeout = timeout  # then give up, as SQLite's busy timeout would
         self._fds: tuple[int, int] | None = None
 
     @contextlib.asynccontextmanager
@@ -92,7 +96,7 @@ class FileLock:
             yield
             return
         lock, gate = self._open()
-        await _acquire(lock, gate)
+        await _acquire(lock, gate, self.timeout)
         try:
             yield
         finally:
@@ -113,18 +117,22 @@ class FileLock:
 
 if sys.platform != "win32":
 
-    async def _acquire(lock: int, gate: int) -> None:
+    async def _acquire(lock: int, gate: int, give_up_after: float) -> None:
         if _try(gate):
             got = _try(lock)
             fcntl.flock(gate, fcntl.LOCK_UN)
             if got:
                 return
-        # Wait in a thread; if the waiter is cancelled, the lock it gets is given back.
+        # Wait in a thread; if the waiter gives up, the lock it gets is given back.
         waiting = asyncio.get_running_loop().run_in_executor(None, _wait_in_turn, lock, gate)
         try:
-            await asyncio.shield(waiting)
-        except asyncio.CancelledError:
+            await asyncio.wait_for(asyncio.shield(waiting), give_up_after)
+        except (asyncio.CancelledError, TimeoutError) as exc:
             waiting.add_done_callback(lambda done: _unlock_if_locked(lock, done))
+            if isinstance(exc, TimeoutError):
+                raise TimeoutError(
+                    f"the database stayed locked for {give_up_after:.0f} s"
+                ) from None
             raise
 
     def _try(fd: int) -> bool:
