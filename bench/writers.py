@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import random
 import sys
@@ -189,6 +190,7 @@ async def undelivered(db: Database) -> int:
 async def process_main(
     path: str, index: int, writers: int, flows: int, grace: float, barrier: Barrier
 ) -> dict[str, Any]:
+    logging.getLogger("bot").setLevel(logging.CRITICAL)  # apologies are counted, not logged
     db = Database(sqlite_url(Path(path)))
     clock = SystemClock()
     transport = Recording()
