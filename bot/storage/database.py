@@ -3,7 +3,8 @@
 SQLite specifics live here and only here: WAL, a busy timeout, durable commits, writes that
 begin IMMEDIATE (so two processes on one file serialise instead of failing half-way), and
 write turns (`write_turns`): coroutines queue in the process and processes queue on a file
-lock, so the single writer is handed on at once instead of being polled for. Each process
+lock, so the single writer is handed on at once instead of being polled for (a process
+keeps the file for a short run of its queued transactions, then lets a waiting one in). Each process
 writes through one connection kept for the purpose, so a write turn never waits for the
 connection pool (which readers share) and no pool reset runs while the turn is held.
 Services only see a SQLAlchemy `AsyncConnection`.
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.storage.write_turns import FileLock, WriteTurns
 
 BUSY_TIMEOUT_MS = 10_000
+STREAK = 5  # transactions a process may write in a row while another process waits
 READ_ONLY = "infochat_read_only"
 
 
@@ -38,8 +40,10 @@ class Database:
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database or "").parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        self._turns = WriteTurns() if self.is_sqlite else None
+        self._turns = WriteTurns(self._let_other_processes_in) if self.is_sqlite else None
         self._file_lock = _file_lock(self.url.database) if self.is_sqlite else None
+        self._holding = False  # this process holds the file lock
+        self._streak = 0  # transactions in a row since it took it
         self._writer: AsyncConnection | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -55,15 +59,21 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._turns.turn(priority=priority), self._other_processes():
-            conn = await self._writer_connection()
+        async with self._turns.turn(priority=priority):
+            await self._take_from_other_processes()
             try:
-                async with conn.begin():
-                    yield conn
-            except BaseException:
-                if conn.invalidated or conn.in_transaction():
-                    await self._close_writer()  # never reuse a connection in doubt
-                raise
+                conn = await self._writer_connection()
+                try:
+                    async with conn.begin():
+                        yield conn
+                except BaseException:
+                    if conn.invalidated or conn.in_transaction():
+                        await self._close_writer()  # never reuse a connection in doubt
+                    raise
+            finally:
+                self._streak += 1
+                if self._streak >= STREAK:
+                    self._let_other_processes_in()
 
     @property
     def queued_writers(self) -> int:
@@ -86,13 +96,25 @@ class Database:
             await conn.commit()
 
     async def dispose(self) -> None:
+        self._let_other_processes_in()
         await self._close_writer()
         if self._file_lock is not None:
             self._file_lock.close()
         await self.engine.dispose()
 
-    def _other_processes(self) -> contextlib.AbstractAsyncContextManager[None]:
-        return contextlib.nullcontext() if self._file_lock is None else self._file_lock.held()
+    async def _take_from_other_processes(self) -> None:
+        """The file lock is kept from one transaction to the next while this process has
+        writers queued, for up to `STREAK` transactions: handing it to another process costs
+        a wake-up, and a waiting process still gets in after a bounded run."""
+        if self._file_lock is not None and not self._holding:
+            await self._file_lock.acquire()
+            self._holding = True
+            self._streak = 0
+
+    def _let_other_processes_in(self) -> None:
+        if self._file_lock is not None and self._holding:
+            self._file_lock.release()
+        self._holding = False
 
     async def _writer_connection(self) -> AsyncConnection:
         if self._writer is None:

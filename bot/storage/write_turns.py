@@ -23,7 +23,7 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 if sys.platform != "win32":
@@ -33,7 +33,8 @@ if sys.platform != "win32":
 class WriteTurns:
     """A process-local lock that is handed to the next waiter, priority waiters first."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_idle: Callable[[], None] = lambda: None) -> None:
+        self.on_idle = on_idle  # called whenever the turn becomes free, nobody waiting
         self._held = False
         self._priority: deque[asyncio.Future[None]] = deque()
         self._queued: deque[asyncio.Future[None]] = deque()
@@ -74,6 +75,7 @@ class WriteTurns:
                     granted.set_result(None)  # the turn passes on without being free
                     return
         self._held = False
+        self.on_idle()
 
 
 class FileLock:
@@ -90,17 +92,14 @@ class FileLock:
         self.timeout = timeout  # then give up, as SQLite's busy timeout would
         self._fds: tuple[int, int] | None = None
 
-    @contextlib.asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
-        if sys.platform == "win32":  # SQLite's busy handler is all there is
-            yield
-            return
-        lock, gate = self._open()
-        await _acquire(lock, gate, self.timeout)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    async def acquire(self) -> None:
+        if sys.platform != "win32":  # elsewhere SQLite's busy handler is all there is
+            lock, gate = self._open()
+            await _acquire(lock, gate, self.timeout)
+
+    def release(self) -> None:
+        if sys.platform != "win32":
+            fcntl.flock(self._open()[0], fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._fds is not None:

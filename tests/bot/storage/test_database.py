@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.storage.database import Database, sqlite_url
+from bot.storage.database import STREAK, Database, sqlite_url
 from bot.storage.schema import outbox
 from bot.views import Destination, Message
 from tests.support import COMMUNITY, World, make_world
@@ -140,11 +140,12 @@ async def test_a_write_turn_never_waits_for_the_readers_pool(tmp_path: Path) -> 
         await db.dispose()
 
 
-async def test_another_process_waiting_writes_before_the_holders_next_turn(
+async def test_a_waiting_process_writes_after_a_bounded_run_of_the_holders_turns(
     tmp_path: Path,
 ) -> None:
-    """Two processes on one file (two `Database`s): when the holder commits, the process
-    that was waiting writes next, not the holder's next queued command."""
+    """Two processes on one file (two `Database`s): the holder keeps the file for at most
+    `STREAK` transactions in a row while its commands queue, then the process that was
+    waiting writes, before the holder's next queued command."""
     path = tmp_path / "turns.db"
     first, second = Database(sqlite_url(path)), Database(sqlite_url(path))
     await first.migrate()
@@ -154,10 +155,13 @@ async def test_another_process_waiting_writes_before_the_holders_next_turn(
         async with holding(first):
             waiting = asyncio.create_task(write(second, entered, "other process"))
             await until(lambda: locked(gate))  # it waits in line for the file lock
-            again = asyncio.create_task(write(first, entered, "holder again"))
-            await until(lambda: first.queued_writers == 1)
-        await asyncio.gather(waiting, again)
-        assert entered == ["other process", "holder again"]
+            again = [
+                asyncio.create_task(write(first, entered, f"holder {i}")) for i in range(STREAK)
+            ]
+            await until(lambda: first.queued_writers == STREAK)
+        await asyncio.gather(waiting, *again)
+        run = [f"holder {i}" for i in range(STREAK - 1)]  # the held transaction was the first
+        assert entered == [*run, "other process", f"holder {STREAK - 1}"]
     finally:
         await first.dispose()
         await second.dispose()
