@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-slack clean
+.PHONY: run test lint bench bench-slack bench-writers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ bench: $(STAMP)
 
 bench-slack: $(STAMP)
 	$(BIN)/python bench/slack_ack.py
+
+bench-writers: $(STAMP)
+	$(BIN)/python bench/writers.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache .hypothesis

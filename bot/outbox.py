@@ -133,7 +133,7 @@ class DeliveryWorker:
             .order_by(outbox.c.id)
             .limit(self.batch)
         )
-        async with self.db.transaction() as conn:
+        async with self.db.transaction(priority=True) as conn:
             rows = (
                 await conn.execute(
                     sa.update(outbox)
@@ -185,7 +185,7 @@ class DeliveryWorker:
             if self.clock.now() >= item.send_before:
                 break  # a slow batch: leave the rest to be claimed again rather than race
             values = await self._attempt(item)
-            async with self.db.transaction() as conn:
+            async with self.db.transaction(priority=True) as conn:
                 await conn.execute(sa.update(outbox).where(outbox.c.id == item.id).values(**values))
             sent += values.get("status") == "sent"
         return sent

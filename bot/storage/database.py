@@ -1,14 +1,17 @@
 """The one way the core talks to its database: `async with db.transaction() as conn`.
 
 SQLite specifics live here and only here: WAL, a busy timeout, durable commits, writes that
-begin IMMEDIATE (so two processes on one file serialise instead of failing half-way), and a
-process-local lock so coroutines queue for the single writer instead of spinning on
-`database is locked`. Services only see a SQLAlchemy `AsyncConnection`.
+begin IMMEDIATE (so two processes on one file serialise instead of failing half-way), and
+write turns (`write_turns`): coroutines queue in the process and processes queue on a file
+lock, so the single writer is handed on at once instead of being polled for (a process
+keeps the file for a short run of its queued transactions, then lets a waiting one in). Each process
+writes through one connection kept for the purpose, so a write turn never waits for the
+connection pool (which readers share) and no pool reset runs while the turn is held.
+Services only see a SQLAlchemy `AsyncConnection`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +21,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.storage.write_turns import FileLock, WriteTurns
+
 BUSY_TIMEOUT_MS = 10_000
+STREAK = 5  # transactions a process may write in a row while another process waits
 READ_ONLY = "infochat_read_only"
 
 
@@ -34,19 +40,45 @@ class Database:
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database or "").parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        self._lock = asyncio.Lock() if self.is_sqlite else None
+        self._turns = WriteTurns(self._let_other_processes_in) if self.is_sqlite else None
+        self._file_lock = _file_lock(self.url.database) if self.is_sqlite else None
+        self._holding = False  # this process holds the file lock
+        self._streak = 0  # transactions in a row since it took it
+        self._writer: AsyncConnection | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One atomic unit of work: commits on success, rolls back on any exception."""
-        if self._lock is None:
+    async def transaction(self, *, priority: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One atomic unit of work: commits on success, rolls back on any exception.
+
+        `priority` is for short bookkeeping transactions that others wait on (a delivery's
+        claim and outcome): on SQLite they go ahead of the commands queued in this process.
+        """
+        if self._turns is None:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._lock, self.engine.begin() as conn:
-            yield conn
+        async with self._turns.turn(priority=priority):
+            await self._take_from_other_processes()
+            try:
+                conn = await self._writer_connection()
+                try:
+                    async with conn.begin():
+                        yield conn
+                except BaseException:
+                    if conn.invalidated or conn.in_transaction():
+                        await self._close_writer()  # never reuse a connection in doubt
+                    raise
+            finally:
+                self._streak += 1
+                if self._streak >= STREAK:
+                    self._let_other_processes_in()
+
+    @property
+    def queued_writers(self) -> int:
+        """Transactions of this process waiting for their turn to write (SQLite)."""
+        return 0 if self._turns is None else self._turns.waiting
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -64,7 +96,48 @@ class Database:
             await conn.commit()
 
     async def dispose(self) -> None:
+        self._let_other_processes_in()
+        await self._close_writer()
+        if self._file_lock is not None:
+            self._file_lock.close()
         await self.engine.dispose()
+
+    async def _take_from_other_processes(self) -> None:
+        """The file lock is kept from one transaction to the next while this process has
+        writers queued, for up to `STREAK` transactions: handing it to another process costs
+        a wake-up, and a waiting process still gets in after a bounded run."""
+        if self._file_lock is not None and not self._holding:
+            await self._file_lock.acquire()
+            self._holding = True
+            self._streak = 0
+
+    def _let_other_processes_in(self) -> None:
+        if self._file_lock is not None and self._holding:
+            self._file_lock.release()
+        self._holding = False
+
+    async def _writer_connection(self) -> AsyncConnection:
+        if self._writer is None:
+            self._writer = await self.engine.connect()
+        return self._writer
+
+    async def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.close()
+
+
+def _file_lock(database: str | None) -> FileLock | None:
+    """Processes on one SQLite file take turns through a lock file beside it (an in-memory
+    database belongs to one connection, so it has none)."""
+    if database in (None, "", ":memory:") or str(database).startswith("file:"):
+        return None
+    path = Path(database or "")
+    return FileLock(
+        path.with_name(path.name + "-write.lock"),
+        path.with_name(path.name + "-write.next"),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
