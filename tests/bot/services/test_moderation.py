@@ -111,7 +111,8 @@ async def test_approval_of_a_volunteer_who_paused_meanwhile_moves_on(modworld: W
 
 
 async def settings_now(world: World) -> str:
-    return text_of((await world.say("mo", "/infochat mod settings")).messages[0])
+    shown = (await world.say("mo", "/infochat mod settings")).messages[0]
+    return "\n".join(f"{line.label} {line.value}" for line in shown.lines) + shown.text
 
 
 @pytest.mark.parametrize(
@@ -136,6 +137,7 @@ async def settings_now(world: World) -> str:
 async def test_contradictory_settings_are_refused_with_the_reason(
     modworld: World, change: str, reason: str
 ) -> None:
+    await settings_now(modworld)  # the first answer also says how approval works
     before = await settings_now(modworld)
     reply = await modworld.say("mo", f"/infochat mod settings {change}")
     assert not reply.ok
