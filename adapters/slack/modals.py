@@ -95,13 +95,16 @@ def _input(f: FormField) -> Block:
     if f.placeholder and element["type"] != "datepicker":
         element["placeholder"] = plain(f.placeholder)
     typed_lines = f.multiple and element["type"] == "plain_text_input"
-    return {
+    block: Block = {
         "type": "input",
         "block_id": f.name,
         "label": plain(f.label + (MULTIPLE_HINT if typed_lines else ""), 2000),
         "optional": not f.required,
         "element": element,
     }
+    if element["type"] == "users_select":  # Slack tells the app who was picked, at once
+        block["dispatch_action"] = True
+    return block
 
 
 def options(field: str, typed: str, suggestions: tuple[str, ...]) -> list[Block]:

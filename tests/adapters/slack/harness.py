@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.acks import AckFirst
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, web_client
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, identify, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
@@ -190,6 +190,11 @@ class FakeSlack:
         return {}
 
 
+def slack_escaped(text: str) -> str:
+    """Text as Slack sends what a member typed in a message or a slash command."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def view_of(call: Call) -> dict[str, Any]:
     view = call.params["view"]
     return dict(json.loads(view) if isinstance(view, str) else view)
@@ -242,7 +247,7 @@ class Slack:
                 "user_id": user,
                 "user_name": user.removeprefix("U").lower(),
                 "command": "/infochat",
-                "text": text,
+                "text": slack_escaped(text),
                 "response_url": f"{self.fake.url}response/{user}/{trigger}",
                 "trigger_id": trigger,
             }
@@ -315,6 +320,26 @@ class Slack:
             ],
         }
         return urlencode({"payload": json.dumps(payload)})
+
+    def pick_body(self, user: str, view: dict[str, Any], field: str, picked: str) -> str:
+        """A member picked in a modal's users select whose input dispatches the pick."""
+        return self.payload_body(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "username": user.removeprefix("U").lower()},
+                "container": {"type": "view", "view_id": "V0VIEW"},
+                "view": {**view, "id": "V0VIEW"},
+                "actions": [
+                    {
+                        "type": "users_select",
+                        "action_id": "value",
+                        "block_id": field,
+                        "selected_user": picked,
+                        "action_ts": f"{next(_ids)}.0004",
+                    }
+                ],
+            }
+        )
 
     def event_body(self, event: dict[str, Any], event_id: str) -> str:
         return json.dumps(
@@ -404,7 +429,11 @@ async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack
     worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, CommunitySettings(**settings))
     acks = AckFirst()
-    app = build_app(core, client, SECRET, Moderators(client, "channel", channels=channels), acks)
-    http: TestClient[Any, Any] = TestClient(TestServer(http_app(app, acks), host="127.0.0.1"))
+    moderators = Moderators(client, "channel", channels=channels)
+    app = build_app(core, client, SECRET, await identify(client), moderators, acks)
+    http: TestClient[Any, Any] = TestClient(
+        TestServer(http_app(app, acks, SECRET), host="127.0.0.1")
+    )
     await http.start_server()
+    fake.calls.clear()  # auth.test at start-up: tests look at what requests cause
     return Slack(fake, http, core, clock, worker), server

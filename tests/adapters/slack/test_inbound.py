@@ -1,0 +1,86 @@
+"""What reaches /slack/events is checked before bolt sees it: the signature first (401, no
+parsing, no log line), then the body's shape (400 and one warning line)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.adapters.slack.harness import TEAM, Slack, sign
+
+MALFORMED = [
+    "payload={not json",
+    "payload=[1,2]",
+    "payload=%22just%20a%20string%22",
+    urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": "USAM"}})}),
+    urlencode(
+        {
+            "payload": json.dumps(
+                {"type": "block_actions", "user": {"id": 7}, "actions": [{"action_id": "x"}]}
+            )
+        }
+    ),
+    urlencode(
+        {"payload": json.dumps({"type": "block_actions", "user": "USAM", "actions": "click"})}
+    ),
+    urlencode({"payload": json.dumps({"type": "view_submission", "user": {"id": "USAM"}})}),
+    urlencode(
+        {
+            "payload": json.dumps(
+                {"type": "view_submission", "user": {"id": "USAM"}, "view": {"state": []}}
+            )
+        }
+    ),
+    urlencode({"payload": json.dumps({"type": "block_suggestion", "user": {"id": "U"}})}),
+    urlencode({"command": "/infochat", "text": "help"}),  # no team, no user
+    "payload=%FF",
+]
+
+
+def loud(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Log lines at INFO or above, but the HTTP server's access log."""
+    return [r for r in caplog.records if r.levelno >= logging.INFO and r.name != "aiohttp.access"]
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+async def test_unsigned_or_badly_signed_gets_401_without_a_log_line(
+    slack: Slack, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    unsigned = await slack.post(body, {"Content-Type": "application/x-www-form-urlencoded"})
+    wrong = await slack.post(body, sign(body, secret="not-the-secret"))
+    odd_stamp = {**sign(body), "X-Slack-Request-Timestamp": "soon"}
+    odd = await slack.post(body, odd_stamp)
+    assert [unsigned[0], wrong[0], odd[0]] == [401, 401, 401]
+    assert not loud(caplog)
+    assert not slack.fake.calls
+
+
+@pytest.mark.parametrize("body", MALFORMED)
+async def test_signed_but_malformed_gets_400_and_one_warning(
+    slack: Slack, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    status, _ = await slack.post(body)
+    assert status == 400
+    (line,) = loud(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert not slack.fake.calls
+
+
+async def test_a_malformed_event_gets_400(slack: Slack) -> None:
+    body = json.dumps({"type": "event_callback", "team_id": TEAM, "event": "home"})
+    status, _ = await slack.post(body, sign(body, content_type="application/json"))
+    assert status == 400
+    body = "[1, 2]"
+    status, _ = await slack.post(body, sign(body, content_type="application/json"))
+    assert status == 400
+
+
+async def test_a_well_formed_request_still_works(slack: Slack) -> None:
+    status, _ = await slack.command("USAM", "help")
+    assert status == 200
+    await slack.fake.wait_for("response")
