@@ -47,6 +47,7 @@ class Call:
     path: str = ""
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
     raw: bytes = b""
+    at: float = 0.0  # the event loop's time when the call arrived
 
 
 @dataclass
@@ -120,6 +121,9 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def arrived_between(self, start: float, end: float) -> list[Call]:
+        return [c for c in self.calls if start <= c.at <= end]
+
     async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
         async def enough() -> list[Call]:
             async with self.changed:
@@ -129,6 +133,7 @@ class FakeSlack:
         return await asyncio.wait_for(enough(), within)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
         path = request.path.strip("/")
         method = path.removeprefix("api/") if path.startswith("api/") else path.split("/")[0]
         params: dict[str, Any] = dict(request.query)
@@ -138,7 +143,7 @@ class FakeSlack:
         elif request.content_type == "application/x-www-form-urlencoded":
             params.update(parse_qsl(raw.decode()))
         await asyncio.sleep(self.latency)
-        call = Call(method, params, dict(request.headers), path, raw=raw)
+        call = Call(method, params, dict(request.headers), path, raw=raw, at=arrived)
         queued = self.overrides.get(method)
         canned = queued.pop(0) if queued else None
         if canned is None and method not in ("response", "upload"):
