@@ -24,7 +24,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_http_mode_serves_slash_commands_and_delivers(tmp_path: Path) -> None:
+async def test_http_mode_serves_slash_commands_and_delivers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeSlack()
     server = TestServer(fake.application(), host="127.0.0.1")
     await server.start_server()
@@ -41,6 +43,8 @@ async def test_http_mode_serves_slash_commands_and_delivers(tmp_path: Path) -> N
     running = asyncio.create_task(serve_http(settings, ready))
     try:
         await asyncio.wait_for(ready.wait(), 10)
+        url = f"http://0.0.0.0:{port}/slack/events"
+        assert f"infochat: Slack HTTP mode: listening on {url}" in caplog.messages
         body = (
             "team_id=T1&team_domain=acme&user_id=U1&user_name=sam&command=%2Finfochat&text=help"
             f"&trigger_id=t1&response_url={fake.url}response/t1"
