@@ -184,8 +184,11 @@ def _origin(body: Body) -> dict[str, str]:
     if container.get("type") == "view":
         view = body.get("view") or {}
         return {HOME: "1"} if view.get("type") == HOME else {}
-    if container.get("type") == "message" and not container.get("is_ephemeral"):
-        return {"channel": str(container.get("channel_id")), "ts": str(container.get("message_ts"))}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return {}
+    if isinstance(channel, str) and isinstance(ts, str) and channel and ts:
+        return {"channel": channel, "ts": ts}
     return {}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
+from tests.adapters.slack.clicks import settle
 from tests.adapters.slack.harness import TEAM, Slack, sign
 
 MALFORMED = [
@@ -84,3 +85,31 @@ async def test_a_well_formed_request_still_works(slack: Slack) -> None:
     status, _ = await slack.command("USAM", "help")
     assert status == 200
     await slack.fake.wait_for("response")
+
+
+async def test_url_verification_is_still_answered(slack: Slack) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
+    status, answer = await slack.post(body, sign(body, content_type="application/json"))
+    assert status == 200 and "c-123" in answer
+
+
+async def test_odd_values_inside_a_well_formed_payload_are_not_trusted(slack: Slack) -> None:
+    """A click whose container lacks its message, a pick that isn't a user id: nothing is
+    updated at a made-up address, and the form says what is missing."""
+    clicked = {"action_id": "infochat:0:request.status", "value": "request.status:"}
+    body = slack.click_body("USAM", clicked, "C0GENERAL", "1.1")
+    payload = json.loads(dict(parse_qsl(body))["payload"])
+    payload["container"] = {"type": "message"}  # no channel, no ts
+    status, _ = await slack.post(urlencode({"payload": json.dumps(payload)}))
+    assert status == 200
+    await settle()
+    assert not slack.fake.of("chat.update")
+    form = {
+        "type": "modal",
+        "callback_id": "infochat_form",
+        "private_metadata": json.dumps({"action": "ask.suggest", "target": "1"}),
+        "blocks": [{"type": "input", "block_id": "colleague", "label": "not a text object"}],
+    }
+    odd = {"colleague": {"type": "users_select", "selected_user": 7}}
+    status, answer = await slack.post(slack.submit_body("UPRIYA", form, odd))
+    assert status == 200 and json.loads(answer)["response_action"] == "errors"
