@@ -75,12 +75,13 @@ def build_app(
 
     @app.middleware
     async def well_formed(body: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:
-        """Socket Mode's payloads get the shape check HTTP mode's endpoint does."""
+        """Socket Mode's payloads get the shape check HTTP mode's endpoint does; one that
+        fails is acknowledged (so it isn't sent again) and dropped."""
         try:
             check(body)
         except Malformed as exc:
             log.warning("slack: a payload that isn't what Slack sends: %s", exc)
-            return BoltResponse(status=400, body="")
+            return BoltResponse(status=200, body="")
         return await next()
 
     @app.command(COMMAND)

@@ -3,14 +3,21 @@ parsing, no log line), then the body's shape (400 and one warning line)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
+from adapters.slack.serve import serve_socket
+from bot.config import Settings
 from tests.adapters.slack.clicks import settle
-from tests.adapters.slack.harness import TEAM, Slack, sign
+from tests.adapters.slack.harness import TEAM, FakeSlack, Slack, sign
 
 MALFORMED = [
     "payload={not json",
@@ -113,3 +120,36 @@ async def test_odd_values_inside_a_well_formed_payload_are_not_trusted(slack: Sl
     odd = {"colleague": {"type": "users_select", "selected_user": 7}}
     status, answer = await slack.post(slack.submit_body("UPRIYA", form, odd))
     assert status == 200 and json.loads(answer)["response_action"] == "errors"
+
+
+async def test_socket_mode_payloads_get_the_same_shape_check(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeSlack()
+    server = TestServer(fake.application(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    settings = Settings(
+        data_dir=tmp_path,
+        slack_bot_token=SecretStr("xoxb-test"),
+        slack_app_token=SecretStr("xapp-test"),
+        slack_api_url=f"{fake.url}api/",
+    )
+    ready = asyncio.Event()
+    running = asyncio.create_task(serve_socket(settings, ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+        started = len(fake.calls)
+        caplog.set_level(logging.INFO)
+        caplog.clear()
+        payload = {"type": "block_actions", "user": {"id": "U1"}, "actions": "click"}
+        ack = await fake.push({"envelope_id": "e1", "type": "interactive", "payload": payload})
+        assert ack["envelope_id"] == "e1"
+        (line,) = loud(caplog)
+        assert line.levelno == logging.WARNING and "actions" in line.getMessage()
+        assert fake.calls[started:] == []
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await server.close()
