@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.acks import AckFirst
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, identify, web_client
@@ -26,6 +27,10 @@ from bot.outbox import DeliveryWorker
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+class SlackStartError(RuntimeError):
+    """The bot can't start: Slack rejected the token, or couldn't be reached."""
 
 
 @contextlib.asynccontextmanager
@@ -43,6 +48,11 @@ async def running_app(
     client = web_client(token, settings.slack_api_url, session)
     try:
         identity = await identify(client)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        await session.close()
+        await db.dispose()
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+        raise SlackStartError(f"Slack didn't accept the bot token (auth.test: {reason})") from exc
     except BaseException:
         await session.close()
         await db.dispose()
