@@ -133,7 +133,7 @@ def run_slack_bot(settings: Settings) -> int:
         )
         return EXIT_USAGE
     try:  # slack-bolt is the optional `slack` extra
-        from adapters.slack.serve import serve_http, serve_socket
+        from adapters.slack.serve import SlackStartError, serve_http, serve_socket
     except ImportError:
         print(
             "infochat: Slack tokens are set, but slack-bolt is not installed; "
@@ -141,7 +141,11 @@ def run_slack_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    asyncio.run(serve_socket(settings) if socket_mode else serve_http(settings))
+    try:
+        asyncio.run(serve_socket(settings) if socket_mode else serve_http(settings))
+    except SlackStartError as exc:
+        print(f"infochat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

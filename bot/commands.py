@@ -36,6 +36,15 @@ class Actor:
     is_moderator: bool = False
 
 
+MODERATOR_ACTIONS = "mod."  # every action that requires a moderator is named mod.*
+
+
+def is_moderator_action(action: str) -> bool:
+    """Whether `action` is only for moderators: adapters check the platform's roles for
+    these, and need not for any other."""
+    return action.startswith(MODERATOR_ACTIONS)
+
+
 @dataclass(frozen=True)
 class Command:
     actor: Actor

@@ -95,13 +95,16 @@ def _input(f: FormField) -> Block:
     if f.placeholder and element["type"] != "datepicker":
         element["placeholder"] = plain(f.placeholder)
     typed_lines = f.multiple and element["type"] == "plain_text_input"
-    return {
+    block: Block = {
         "type": "input",
         "block_id": f.name,
         "label": plain(f.label + (MULTIPLE_HINT if typed_lines else ""), 2000),
         "optional": not f.required,
         "element": element,
     }
+    if element["type"] == "users_select":  # Slack tells the app who was picked, at once
+        block["dispatch_action"] = True
+    return block
 
 
 def options(field: str, typed: str, suggestions: tuple[str, ...]) -> list[Block]:
@@ -127,8 +130,10 @@ def submitted(view: dict[str, Any]) -> tuple[str, str, Values]:
     action, target = meta.get("action", ""), meta.get("target", "")
     typed_lines = {
         b.get("block_id")
-        for b in view.get("blocks", [])
-        if isinstance(b, dict) and str(b.get("label", {}).get("text", "")).endswith(MULTIPLE_HINT)
+        for b in view.get("blocks") or ()
+        if isinstance(b, dict)
+        and isinstance(b.get("label"), dict)
+        and str(b["label"].get("text", "")).endswith(MULTIPLE_HINT)
     }
     values: Values = {}
     state = view.get("state", {}).get("values", {})
@@ -149,8 +154,10 @@ def picked_members(view: dict[str, Any]) -> dict[str, str]:
     picked: dict[str, str] = {}
     for block_id, inputs in (view.get("state", {}).get("values", {}) or {}).items():
         raw = inputs.get(VALUE_ACTION) if isinstance(inputs, dict) else None
-        if isinstance(raw, dict) and raw.get("type") == "users_select" and raw.get("selected_user"):
-            picked[str(block_id)] = str(raw["selected_user"])
+        if isinstance(raw, dict) and raw.get("type") == "users_select":
+            user = raw.get("selected_user")
+            if isinstance(user, str) and user:
+                picked[str(block_id)] = user
     return picked
 
 
@@ -165,9 +172,8 @@ def _value(raw: dict[str, Any]) -> str | tuple[str, ...] | None:
             str(o.get("value", "")) for o in picked_all if isinstance(o, dict) and o.get("value")
         )
         return chosen or None
-    if kind == "users_select":
-        return raw.get("selected_user") or None
-    if kind == "datepicker":
-        return raw.get("selected_date") or None
+    if kind in ("users_select", "datepicker"):
+        picked = raw.get("selected_user" if kind == "users_select" else "selected_date")
+        return picked if isinstance(picked, str) and picked else None
     value = raw.get("value")
-    return None if value is None else str(value)
+    return value if isinstance(value, str) else None

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.channels import Channels, next_cursor
+from adapters.slack.users import Users
 
 log = logging.getLogger(__name__)
 Source = Literal["channel", "usergroup", "admins"]
@@ -28,6 +29,7 @@ class Moderators:
         channels: Channels | None = None,
         ttl: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        users: Users | None = None,
     ) -> None:
         self.client = client
         self.source = source
@@ -36,43 +38,27 @@ class Moderators:
         self.channels = channels or Channels(client)
         self.ttl = ttl
         self.monotonic = monotonic
-        self._admins: dict[str, tuple[float, bool]] = {}
+        self.users = users or Users(client, ttl, monotonic=monotonic)
         self._members: tuple[float, frozenset[str]] | None = None
 
     async def is_moderator(self, user_id: str) -> bool:
+        """Read from Slack when the cache is older than `ttl`: after an ack, never before."""
         if not user_id:
             return False
-        return await self._is_admin(user_id) or user_id in await self._cached_members()
+        person = await self.users.get(user_id)
+        return bool(person and person.is_admin) or user_id in await self._cached_members()
 
-    async def _is_admin(self, user_id: str) -> bool:
-        now = self.monotonic()
-        cached = self._admins.get(user_id)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        try:
-            user = (await self.client.users_info(user=user_id)).get("user") or {}
-            admin = bool(user.get("is_admin") or user.get("is_owner"))
-        except SlackApiError as exc:
-            log.warning(
-                "slack: users.info failed (%s); treating as a member", exc.response.get("error")
-            )
-            return False
-        self._admins[user_id] = (now, admin)
-        return admin
-
-    async def name_of(self, user_id: str) -> str:
-        """A member's display name (for one picked in a form, before they first act);
-        "" when Slack won't say."""
-        try:
-            user = (await self.client.users_info(user=user_id)).get("user") or {}
-        except SlackApiError as exc:
-            log.warning("slack: users.info failed (%s); no name", exc.response.get("error"))
-            return ""
-        profile = user.get("profile") or {}
-        for name in (profile.get("display_name"), profile.get("real_name"), user.get("name")):
-            if isinstance(name, str) and name.strip():
-                return name.strip()[:100]
-        return ""
+    def known(self, user_id: str) -> bool | None:
+        """What the caches say, however old, without calling Slack; None when they don't
+        know (a moderator action then has to ask)."""
+        person = self.users.cached(user_id)
+        if person is not None and person.is_admin:
+            return True
+        if self.source != "admins" and self._members is not None and user_id in self._members[1]:
+            return True
+        if person is None or (self.source != "admins" and self._members is None):
+            return None
+        return False
 
     async def _cached_members(self) -> frozenset[str]:
         if self.source == "admins":

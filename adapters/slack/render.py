@@ -3,6 +3,7 @@ Generic: new core views need no new code here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,25 @@ def escape(text: str) -> str:
     neutralises mentions already; this also holds for text that didn't come through a view."""
     text = neutralize(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# `<target|label>` or `<target>`: a mention, a channel or a link as Slack sends it.
+_CONTROL = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def from_slack(text: str) -> str:
+    """Text as the member typed it, from text Slack escaped (a slash command's): the three
+    entities decoded once, and control sequences (mentions, channels, links, when the app
+    asks Slack to escape them) as readable text. Modal values arrive unescaped."""
+
+    def readable(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        sigil = {"@": "@", "#": "#", "!": "@"}.get(target[:1], "")
+        shown = label or (target[1:] if sigil else target)
+        return sigil + shown if sigil and not shown.startswith(sigil) else shown
+
+    text = _CONTROL.sub(readable, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def plain(text: str, limit: int = 150) -> Block:

@@ -13,9 +13,10 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.acks import AckFirst
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, web_client
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, identify, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
@@ -26,6 +27,10 @@ from bot.outbox import DeliveryWorker
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+class SlackStartError(RuntimeError):
+    """The bot can't start: Slack rejected the token, or couldn't be reached."""
 
 
 @contextlib.asynccontextmanager
@@ -41,6 +46,17 @@ async def running_app(
     session = aiohttp.ClientSession()  # one connection pool for every Web API call
     token = settings.slack_bot_token.get_secret_value()
     client = web_client(token, settings.slack_api_url, session)
+    try:
+        identity = await identify(client)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        await session.close()
+        await db.dispose()
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+        raise SlackStartError(f"Slack didn't accept the bot token (auth.test: {reason})") from exc
+    except BaseException:
+        await session.close()
+        await db.dispose()
+        raise
     channels = Channels(client, settings.slack_channels)
     worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, settings.community, on_commit=worker.wake.set)
@@ -51,7 +67,7 @@ async def running_app(
         channel=settings.community.moderators_channel,
         channels=channels,
     )
-    app = build_app(core, client, signing_secret, moderators, acks)
+    app = build_app(core, client, signing_secret, identity, moderators, acks)
     tasks = [
         asyncio.create_task(worker.run_forever(), name="outbox"),
         asyncio.create_task(core.job_runner().run_forever(), name="jobs"),
@@ -78,11 +94,12 @@ async def serve_http(
     acks = AckFirst()
     secret = settings.slack_signing_secret.get_secret_value()
     async with running_app(settings, secret, acks) as app:
-        runner = web.AppRunner(http_app(app, acks, settings.slack_port))
+        runner = web.AppRunner(http_app(app, acks, secret))
         await runner.setup()
         try:
             await web.TCPSite(runner, host=host, port=settings.slack_port).start()
-            log.warning("infochat: Slack HTTP mode on port %s%s", settings.slack_port, EVENTS_PATH)
+            url = f"http://{host or '0.0.0.0'}:{settings.slack_port}{EVENTS_PATH}"
+            log.warning("infochat: Slack HTTP mode: listening on %s", url)
             if ready is not None:
                 ready.set()
             await asyncio.Event().wait()

@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.slack.acks import AckFirst
-from adapters.slack.app import EVENTS_PATH, build_app, http_app, web_client
+from adapters.slack.app import EVENTS_PATH, build_app, http_app, identify, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
@@ -47,6 +47,7 @@ class Call:
     path: str = ""
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered
     raw: bytes = b""
+    at: float = 0.0  # the event loop's time when the call arrived
 
 
 @dataclass
@@ -120,6 +121,9 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def arrived_between(self, start: float, end: float) -> list[Call]:
+        return [c for c in self.calls if start <= c.at <= end]
+
     async def wait_for(self, method: str, count: int = 1, within: float = 5.0) -> list[Call]:
         async def enough() -> list[Call]:
             async with self.changed:
@@ -129,6 +133,7 @@ class FakeSlack:
         return await asyncio.wait_for(enough(), within)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
         path = request.path.strip("/")
         method = path.removeprefix("api/") if path.startswith("api/") else path.split("/")[0]
         params: dict[str, Any] = dict(request.query)
@@ -138,7 +143,7 @@ class FakeSlack:
         elif request.content_type == "application/x-www-form-urlencoded":
             params.update(parse_qsl(raw.decode()))
         await asyncio.sleep(self.latency)
-        call = Call(method, params, dict(request.headers), path, raw=raw)
+        call = Call(method, params, dict(request.headers), path, raw=raw, at=arrived)
         queued = self.overrides.get(method)
         canned = queued.pop(0) if queued else None
         if canned is None and method not in ("response", "upload"):
@@ -188,6 +193,11 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.update"):
             return {"channel": params.get("channel"), "ts": f"{next(_ids)}.0001"}
         return {}
+
+
+def slack_escaped(text: str) -> str:
+    """Text as Slack sends what a member typed in a message or a slash command."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def view_of(call: Call) -> dict[str, Any]:
@@ -242,7 +252,7 @@ class Slack:
                 "user_id": user,
                 "user_name": user.removeprefix("U").lower(),
                 "command": "/infochat",
-                "text": text,
+                "text": slack_escaped(text),
                 "response_url": f"{self.fake.url}response/{user}/{trigger}",
                 "trigger_id": trigger,
             }
@@ -315,6 +325,26 @@ class Slack:
             ],
         }
         return urlencode({"payload": json.dumps(payload)})
+
+    def pick_body(self, user: str, view: dict[str, Any], field: str, picked: str) -> str:
+        """A member picked in a modal's users select whose input dispatches the pick."""
+        return self.payload_body(
+            {
+                "type": "block_actions",
+                "user": {"id": user, "username": user.removeprefix("U").lower()},
+                "container": {"type": "view", "view_id": "V0VIEW"},
+                "view": {**view, "id": "V0VIEW"},
+                "actions": [
+                    {
+                        "type": "users_select",
+                        "action_id": "value",
+                        "block_id": field,
+                        "selected_user": picked,
+                        "action_ts": f"{next(_ids)}.0004",
+                    }
+                ],
+            }
+        )
 
     def event_body(self, event: dict[str, Any], event_id: str) -> str:
         return json.dumps(
@@ -404,7 +434,11 @@ async def start(tmp_path: Path, fake: FakeSlack, **settings: Any) -> tuple[Slack
     worker = DeliveryWorker(db, SlackTransport(client, channels), clock)
     core = Infochat(db, clock, CommunitySettings(**settings))
     acks = AckFirst()
-    app = build_app(core, client, SECRET, Moderators(client, "channel", channels=channels), acks)
-    http: TestClient[Any, Any] = TestClient(TestServer(http_app(app, acks), host="127.0.0.1"))
+    moderators = Moderators(client, "channel", channels=channels)
+    app = build_app(core, client, SECRET, await identify(client), moderators, acks)
+    http: TestClient[Any, Any] = TestClient(
+        TestServer(http_app(app, acks, SECRET), host="127.0.0.1")
+    )
     await http.start_server()
+    fake.calls.clear()  # auth.test at start-up: tests look at what requests cause
     return Slack(fake, http, core, clock, worker), server

@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+from tests.adapters.slack.clicks import settle
 from tests.adapters.slack.harness import Call, Slack
 from tests.adapters.slack.test_commands import join_volunteers
 from tests.support import GOOD_REQUEST
@@ -107,8 +108,15 @@ async def test_a_form_button_opens_a_modal_and_field_errors_come_back_inline(
     answer = json.loads(body)
     assert answer["response_action"] == "errors" and "colleague" in answer["errors"]
     assert not slack.fake.of("chat.update")
+    assert view["blocks"][0]["dispatch_action"] is True  # Slack says who was picked
+    status, _ = await slack.post(slack.pick_body("UPRIYA", view, "colleague", "UDANA"))
+    assert status == 200
+    await settle()  # Dana's name is read now, after the pick's ack
+    assert slack.fake.of("users.info")[-1].params["user"] == "UDANA"
+    picked_at = len(slack.fake.calls)
     chosen = {"colleague": {"type": "users_select", "selected_user": "UDANA"}}
     status, body = await slack.post(slack.submit_body("UPRIYA", view, chosen))
+    assert not [c for c in slack.fake.calls[picked_at:] if c.method == "users.info"]
     assert status == 200 and body == ""
     (update,) = await slack.fake.wait_for("chat.update")
     assert update.params["ts"] == "9.9"

@@ -32,6 +32,7 @@ METHODS = {
     "files_upload_v2": "files:write",
     "views_open": None,
     "views_publish": None,
+    "auth_test": None,  # once at start-up: who the bot is
 }
 
 

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from adapters import cli
-from adapters.slack.serve import serve_http, serve_socket
+from adapters.slack.serve import SlackStartError, serve_http, serve_socket
 from bot.config import Settings
 from tests.adapters.slack.harness import SECRET, FakeSlack, sign
 
@@ -24,7 +24,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_http_mode_serves_slash_commands_and_delivers(tmp_path: Path) -> None:
+async def test_http_mode_serves_slash_commands_and_delivers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fake = FakeSlack()
     server = TestServer(fake.application(), host="127.0.0.1")
     await server.start_server()
@@ -41,6 +43,8 @@ async def test_http_mode_serves_slash_commands_and_delivers(tmp_path: Path) -> N
     running = asyncio.create_task(serve_http(settings, ready))
     try:
         await asyncio.wait_for(ready.wait(), 10)
+        url = f"http://0.0.0.0:{port}/slack/events"
+        assert f"infochat: Slack HTTP mode: listening on {url}" in caplog.messages
         body = (
             "team_id=T1&team_domain=acme&user_id=U1&user_name=sam&command=%2Finfochat&text=help"
             f"&trigger_id=t1&response_url={fake.url}response/t1"
@@ -147,3 +151,37 @@ async def test_socket_mode_acks_a_command_and_answers(tmp_path: Path) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await running
         await server.close()
+
+
+async def test_a_rejected_token_stops_the_start_with_the_reason(tmp_path: Path) -> None:
+    fake = FakeSlack()
+    server = TestServer(fake.application(), host="127.0.0.1")
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    fake.fail("auth.test", ok=False, error="invalid_auth")
+    settings = Settings(
+        data_dir=tmp_path,
+        slack_bot_token=SecretStr("xoxb-revoked"),
+        slack_signing_secret=SecretStr(SECRET),
+        slack_api_url=f"{fake.url}api/",
+        slack_port=free_port(),
+    )
+    try:
+        with pytest.raises(SlackStartError, match="invalid_auth") as raised:
+            await serve_http(settings)
+        assert "xoxb-revoked" not in str(raised.value)
+    finally:
+        await server.close()
+
+
+def test_the_cli_says_why_slack_did_not_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def rejected(settings: Settings) -> None:
+        raise SlackStartError("Slack didn't accept the bot token (auth.test: invalid_auth)")
+
+    monkeypatch.setattr("adapters.slack.serve.serve_http", rejected)
+    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("INFOCHAT_SLACK_SIGNING_SECRET", "s")
+    assert cli.main(["run"]) == cli.EXIT_USAGE
+    assert "invalid_auth" in capsys.readouterr().err
