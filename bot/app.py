@@ -20,6 +20,7 @@ from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
 from bot.services import (
     asks,
+    current_views,
     digest,
     followups,
     home,
@@ -151,7 +152,8 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            reply = await handler(Context(conn, now, community, self.profiles, actor, command))
+            ctx = Context(conn, now, community, self.profiles, actor, command)
+            reply = await current_views.run(handler, ctx)
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 
@@ -175,11 +177,13 @@ class Infochat:
 
 
 def _refusal(exc: UserError) -> Reply:
-    # The state moved on: a button that led here is stale. Its message keeps what it says
-    # (e.g. who approved, for a concurrent click that lost) and only loses its buttons.
+    # The state moved on: a button that led here is stale. Its message shows what it says
+    # now (e.g. who approved, for a concurrent click that lost), the same as the winner's.
+    stale = isinstance(exc, AlreadyDone)
     return Reply(
         ok=False,
         messages=(Message(text=exc.message),),
         field_errors=exc.fields,
-        stale=isinstance(exc, AlreadyDone),
+        stale=stale,
+        update=exc.current if isinstance(exc, AlreadyDone) else None,
     )

@@ -10,7 +10,7 @@ from bot.commands import arg_str
 from bot.domain.community import CommunitySettings
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, Forbidden, InvalidInput, NotFound
-from bot.services import flow, render
+from bot.services import current_views, flow, render
 from bot.services.asks import ANSWERED
 from bot.services.context import Context, Handler
 from bot.services.requests import parse_id
@@ -70,7 +70,7 @@ async def approve(ctx: Context) -> Reply:
         await store.transition_ask(ctx.conn, ask.id, AskStatus.WITHDRAWN, ctx.now)
         await flow.move_on(ctx, request.id)
         text = f"{volunteer.display_name} is paused, left or full this month, so request #{request.id} moved on."
-        return Reply(messages=(Message(text=text),), update=render.done(f"Ask #{ask.id}: {text}"))
+        return Reply(messages=(Message(text=text),), update=await current_views.approval(ctx))
     if not await store.transition_ask(
         ctx.conn, ask.id, AskStatus.ASKED, ctx.now, approved_by=ctx.actor.id
     ):
@@ -78,7 +78,7 @@ async def approve(ctx: Context) -> Reply:
     await flow.send_ask(ctx, ask.id, request, volunteer)
     await flow.schedule_ask(ctx, ask.id)
     done = f"✅ Ask #{ask.id} approved by {ctx.actor.display_name}; {volunteer.display_name} has been asked."
-    return Reply(messages=(Message(text=done),), update=render.done(done))
+    return Reply(messages=(Message(text=done),), update=await current_views.approval(ctx))
 
 
 async def deny(ctx: Context) -> Reply:
@@ -111,7 +111,7 @@ async def deny(ctx: Context) -> Reply:
         ),
     )
     done = f"⛔ Ask #{ask.id} denied by {ctx.actor.display_name}."
-    return Reply(messages=(Message(text=done),), update=render.done(done))
+    return Reply(messages=(Message(text=done),), update=await current_views.approval(ctx))
 
 
 async def audit_log(ctx: Context) -> Reply:

@@ -1,4 +1,5 @@
-"""Processed commands: a repeated idempotency key returns the first outcome, changing nothing."""
+"""Processed commands: a repeated idempotency key returns the first outcome, marked as a
+replay, changing nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ async def lookup(conn: AsyncConnection, key: str) -> Reply | None:
             sa.select(processed_commands.c.reply).where(processed_commands.c.key == key)
         )
     ).first()
-    return Reply.model_validate(row.reply) if row else None
+    if row is None:
+        return None
+    # Shown when it was first delivered: a replay shows nothing again.
+    return Reply.model_validate(row.reply).model_copy(update={"replay": True})
 
 
 async def record(
