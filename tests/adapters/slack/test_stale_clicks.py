@@ -94,3 +94,27 @@ async def test_a_retried_click_repeats_nothing_visible(slack: Slack) -> None:
     await slack.worker.drain()
     assert [c.method for c in slack.fake.calls[before:]] == []
     assert await slack.count("introductions") == 1
+
+
+async def test_a_deny_form_sent_after_an_approval_closes_and_shows_the_approval(
+    approving: Slack,
+) -> None:
+    slack = approving
+    message = await approval(slack)
+    await slack.post(slack.click_body("UMAX", labelled(message, "Deny"), "C0MODS", "5.5"))
+    (opened,) = await slack.fake.wait_for("views.open")
+    await slack.post(slack.click_body("UMOD", labelled(message, "Approve"), "C0MODS", "5.5"))
+    await slack.fake.wait_for("chat.update")
+    await settle()
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    status, body = await slack.post(slack.submit_body("UMAX", view, {"reason": "Too broad"}))
+    assert status == 200 and body == ""  # the form closes: there is nothing to fix in it
+    updates = await slack.fake.wait_for("chat.update", count=2)
+    assert [c.params["ts"] for c in updates] == ["5.5", "5.5"]
+    assert updates[0].params["text"] == updates[1].params["text"]
+    assert "approved by" in updates[1].params["text"]
+    await settle()
+    told = [c for c in slack.fake.of("chat.postMessage") if c.params["channel"] == "UMAX"]
+    assert any("already handled" in str(c.params["text"]) for c in told)
+    assert await slack.count("audit_log") == 1
