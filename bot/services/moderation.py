@@ -11,7 +11,6 @@ from bot.domain.community import CommunitySettings
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, Forbidden, InvalidInput, NotFound
 from bot.services import current_views, flow, render
-from bot.services.asks import ANSWERED
 from bot.services.context import Context, Handler
 from bot.services.requests import parse_id
 from bot.storage import audit
@@ -74,7 +73,7 @@ async def approve(ctx: Context) -> Reply:
     if not await store.transition_ask(
         ctx.conn, ask.id, AskStatus.ASKED, ctx.now, approved_by=ctx.actor.id
     ):
-        raise AlreadyDone(ANSWERED[AskStatus.PROPOSED])
+        raise AlreadyDone(f"Ask #{ask.id} was already handled.")  # by a concurrent click
     await flow.send_ask(ctx, ask.id, request, volunteer)
     await flow.schedule_ask(ctx, ask.id)
     done = f"✅ Ask #{ask.id} approved by {ctx.actor.display_name}; {volunteer.display_name} has been asked."

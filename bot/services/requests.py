@@ -169,6 +169,8 @@ async def pick(ctx: Context) -> Reply:
     request_part, _, choice = ctx.command.target.partition(":")
     choice = choice or str(ctx.command.args.get("choice", ""))
     request = await own_request(ctx, request_part)
+    # Two picks at once: the second waits here, then finds the volunteer the first asked.
+    await member_store.lock_member(ctx.conn, ctx.actor.id)
     if request.status is not RequestStatus.OPEN:
         raise AlreadyDone(
             f"Request #{request.id} is {STATUS_TEXT[request.status]}: nothing to pick."
