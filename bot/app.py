@@ -179,11 +179,11 @@ class Infochat:
 def _refusal(exc: UserError) -> Reply:
     # The state moved on: a button that led here is stale. Its message shows what it says
     # now (e.g. who approved, for a concurrent click that lost), the same as the winner's.
-    stale = isinstance(exc, AlreadyDone)
+    current = exc.current if isinstance(exc, AlreadyDone) else None
     return Reply(
         ok=False,
         messages=(Message(text=exc.message),),
         field_errors=exc.fields,
-        stale=stale,
-        update=exc.current if isinstance(exc, AlreadyDone) else None,
+        stale=isinstance(exc, AlreadyDone),
+        update=current,
     )
