@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +21,7 @@ from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
 from bot.services import (
     asks,
+    current_views,
     digest,
     followups,
     home,
@@ -160,7 +162,7 @@ class Infochat:
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
             context = Context(conn, now, community, self.profiles, actor, command)
-            reply = await with_moderator_note(handler, context)
+            reply = await with_moderator_note(partial(current_views.run, handler), context)
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 
@@ -184,11 +186,13 @@ class Infochat:
 
 
 def _refusal(exc: UserError) -> Reply:
-    # The state moved on: a button that led here is stale. Its message keeps what it says
-    # (e.g. who approved, for a concurrent click that lost) and only loses its buttons.
+    # The state moved on: a button that led here is stale. Its message shows what it says
+    # now (e.g. who approved, for a concurrent click that lost), the same as the winner's.
+    current = exc.current if isinstance(exc, AlreadyDone) else None
     return Reply(
         ok=False,
         messages=(Message(text=exc.message),),
         field_errors=exc.fields,
         stale=isinstance(exc, AlreadyDone),
+        update=current,
     )

@@ -6,6 +6,11 @@ back). Anything else is a bug: it is logged with context and the user gets a gen
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.views import Message
+
 
 class InfochatError(Exception):
     """Root of all infochat errors."""
@@ -33,7 +38,10 @@ class Forbidden(UserError):
 
 
 class AlreadyDone(UserError):
-    """A repeated or out-of-order click: the state already moved on."""
+    """A repeated or out-of-order click: the state already moved on. `current` is what the
+    clicked message says now (set by the core, see `services.current_views`)."""
+
+    current: Message | None = None
 
 
 class DeliveryError(InfochatError):

@@ -86,10 +86,14 @@ class Reply(_View):
     ok: bool = True
     messages: tuple[Message, ...] = ()
     form: Form | None = None  # open this form (modal or prompts)
-    update: Message | None = None  # replace the message whose button was clicked
-    # The clicked button is out of date (already answered, approved, picked): keep the
-    # message as it is but take its buttons away, so nobody clicks it again.
-    stale: bool = False
+    # Replace the message whose button was clicked: with the outcome, or, when the click
+    # lost to another (`stale`), with what that message says now, so the winner's outcome
+    # stays visible whichever click an adapter shows last.
+    update: Message | None = None
+    stale: bool = False  # the clicked button was out of date (already answered, approved…)
+    # The same idempotency key again (a platform retry): the first outcome, already shown.
+    # Adapters show nothing for it: no new message, no update.
+    replay: bool = False
     field_errors: dict[SafeText, SafeText] = Field(default_factory=dict)
 
     @classmethod

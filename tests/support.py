@@ -132,3 +132,8 @@ async def join_all(world: World, names: tuple[str, ...] = tuple(VOLUNTEERS)) -> 
 def text_of(message: Message) -> str:
     parts = [message.title or "", message.text, *(f"{x.label} {x.value}" for x in message.lines)]
     return "\n".join(parts)
+
+
+def replay_of(again: Reply, first: Reply) -> bool:
+    """`again` is the first outcome delivered once more: the same reply, marked a replay."""
+    return again.replay and again.model_copy(update={"replay": False}) == first

@@ -194,10 +194,8 @@ class ConsoleSession:
     ) -> str | None:
         """Print the reply privately to `member`, then what the bot delivered because of it."""
         if pressed is not None and reply.update is not None:
+            # The outcome, or what the message says now when the press lost to another.
             self.write(render_update(self.transcript.update(pressed.number, reply.update)))
-        elif pressed is not None and reply.stale and pressed.message.buttons:
-            without = pressed.message.model_copy(update={"buttons": ()})
-            self.write(render_update(self.transcript.update(pressed.number, without)))
         for message in reply.messages:
             self.write(render(self.transcript.add_reply(member, message, ok=reply.ok)))
         if reply.ok and not reply.messages and reply.update is None and reply.form is None:

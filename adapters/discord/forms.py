@@ -19,6 +19,7 @@ from adapters.discord import render
 from adapters.discord.drafts import LOST, SENDING, SENT, Draft, DraftKey
 from adapters.discord.modals import PAGE_ID, page_modal, submitted
 from adapters.discord.replies import (
+    acknowledge_quietly,
     actor_of,
     answered_once,
     host,
@@ -122,6 +123,9 @@ async def send_draft(
     command = Command(actor, draft.form.action, key, draft.form.target, args)
 
     reply = await run_core(interaction, lambda: core.dispatch(command), component=updates)
+    if reply.replay:
+        await acknowledge_quietly(interaction)
+        return
     draft.resend, draft.replaces = False, _kept(reply)
     if reply.field_errors or draft.replaces:
         draft.state = "open"

@@ -18,6 +18,7 @@ from adapters.discord.forms import DRAFT_BUTTON, open_form
 from adapters.discord.replies import (
     CoreProtocol,
     InfochatHost,
+    acknowledge_quietly,
     actor_of,
     answered_once,
     guild_of,
@@ -26,7 +27,6 @@ from adapters.discord.replies import (
     run_core,
     say,
     send_reply,
-    strip_buttons,
     update_clicked,
 )
 from bot.commands import Command
@@ -47,6 +47,9 @@ async def respond(
     """Run the core and show its reply privately; a click also updates the clicked message.
     A reply that asks for a form opens it as a modal."""
     reply = await run_core(interaction, run, component=component)
+    if reply.replay:
+        await acknowledge_quietly(interaction)
+        return
     form = reply.form
     if form is None and button is not None:
         form = render.form_for_errors(*button, reply)
@@ -55,8 +58,6 @@ async def respond(
         return
     if component and reply.update is not None:
         await update_clicked(interaction, reply.update)
-    elif component and reply.stale:
-        await strip_buttons(interaction)
     notes = []
     if reply.form is not None:  # after a defer: no modal possible any more
         notes.append(f"Please run the command again to open **{reply.form.title}**.")

@@ -119,18 +119,28 @@ async def run_core(
     return await task
 
 
-async def strip_buttons(interaction: discord.Interaction[Any]) -> None:
-    """Keep a stale clicked message as it is, without its buttons."""
-    if interaction.message is None:
-        return
-    if interaction.response.is_done():
-        await interaction.edit_original_response(view=None)
-    else:
-        await interaction.response.edit_message(view=None)
+async def acknowledge_quietly(interaction: discord.Interaction[Any]) -> None:
+    """A replay (the same interaction delivered again) was answered the first time: Discord
+    still wants an answer, so give one that shows nothing. A click or a modal opened from
+    one gets "deferred update" (no loading state, the message unchanged); a command has no
+    such answer, so its deferred reply is deleted at once."""
+    response = interaction.response
+    if not response.is_done():
+        silent = interaction.type is discord.InteractionType.component or (
+            interaction.type is discord.InteractionType.modal_submit
+            and interaction.message is not None
+        )
+        if silent:
+            await response.defer()
+            return
+        await response.defer(ephemeral=True, thinking=True)
+    if response.type is discord.InteractionResponseType.deferred_channel_message:
+        await interaction.delete_original_response()
 
 
 async def update_clicked(interaction: discord.Interaction[Any], update: Message) -> None:
-    """Replace the clicked message (without its buttons), so nobody clicks twice."""
+    """Replace the clicked message (without its buttons), so nobody clicks twice: with the
+    outcome, or with what it says now when the click lost (never the message as it was)."""
     if interaction.response.is_done():
         await interaction.edit_original_response(
             content=None, embed=render.embed(update), view=None

@@ -70,6 +70,8 @@ class Handlers:
         trigger_id = str(body.get("trigger_id", ""))
         key = _key(actor, trigger_id)
         reply = await self.core.dispatch_text(actor, text, key)
+        if reply.replay:  # answered when it was first delivered
+            return
         await self._show(actor, reply, respond, trigger_id)
 
     async def on_action(self, ack: AsyncAck, body: Body) -> None:
@@ -88,12 +90,12 @@ class Handlers:
         stamp = clicked_action.get("action_ts") or trigger_id
         key = _key(actor, str(stamp), str(clicked_action.get("action_id", "")))
         reply = await self.core.dispatch(Command(actor, action, key, target, {}))
+        if reply.replay:  # a retried click: shown when it was first delivered
+            return
         if reply.update is not None and origin.get("ts"):
             await self.replies.replace(origin["channel"], origin["ts"], reply.update)
         elif reply.update is not None and respond is not None and not origin.get(HOME):
             await self.replies.replace_ephemeral(respond, reply.update)
-        elif reply.stale and origin.get("ts"):
-            await self.replies.strip_buttons(origin["channel"], origin["ts"], body.get("message"))
         home = {HOME: "1"} if origin.get(HOME) else None  # a form it opens refreshes the tab
         await self._show(actor, reply, None if home else respond, trigger_id, home)
         if home and reply.form is None:  # with a form, its submit refreshes the tab
@@ -109,10 +111,12 @@ class Handlers:
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         key = _key(actor, "view", str(view.get("id", "")), digest)
         reply = await self.core.dispatch(Command(actor, action, key, target, values))
-        if not reply.ok:
+        if not reply.ok and reply.update is None:  # a stale form closes (see below)
             await ack(response_action="errors", errors=_errors(reply, view))
             return
         await ack()
+        if reply.replay:  # the answer to the submit is all a retry gets
+            return
         meta = metadata(view)
         if reply.update is not None and meta.get("channel") and meta.get("ts"):
             await self.replies.replace(meta["channel"], meta["ts"], reply.update)

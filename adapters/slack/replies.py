@@ -63,26 +63,14 @@ class Replies:
         )
 
     async def replace(self, channel: str, ts: str, message: Message) -> None:
-        """Replace the clicked message (without its buttons), so nobody clicks twice."""
+        """Replace the clicked message (without its buttons), so nobody clicks twice: with
+        the outcome, or what it says now when the click lost (never the click's own copy)."""
         await call(
             self.client.chat_update(
                 channel=channel,
                 ts=ts,
                 text=fallback_text(message),
                 blocks=blocks(message, with_buttons=False),
-            )
-        )
-
-    async def strip_buttons(self, channel: str, ts: str, message: Any) -> None:
-        """Keep a stale message as it is, without its buttons (from the click's payload)."""
-        if not isinstance(message, dict) or not isinstance(message.get("blocks"), list):
-            return
-        kept = [b for b in message["blocks"] if isinstance(b, dict) and b.get("type") != "actions"]
-        if len(kept) == len(message["blocks"]):
-            return
-        await call(
-            self.client.chat_update(
-                channel=channel, ts=ts, text=str(message.get("text") or " "), blocks=kept
             )
         )
 

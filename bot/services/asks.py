@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.commands import arg_str
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, InvalidInput, NotFound
-from bot.services import flow, followups, render, scheduling
+from bot.services import current_views, flow, followups, render, scheduling
 from bot.services.context import Context, Handler
 from bot.services.forms import pause_until
 from bot.services.requests import member_reference, parse_id
@@ -82,9 +82,7 @@ async def accept(ctx: Context) -> Reply:
                 text=f"Thank you for saying yes! You and {seeker.display_name} are introduced."
             ),
         ),
-        update=render.done(
-            f"✅ You accepted {seeker.display_name}'s request about {request.fields.topic}."
-        ),
+        update=await current_views.ask(ctx),
     )
 
 
@@ -105,7 +103,7 @@ async def not_now(ctx: Context) -> Reply:
                 text=f"No problem. You won't get new asks until {day}. `/infochat volunteer resume` ends the pause early."
             ),
         ),
-        update=render.done(f"⏸ Not right now: paused until {day}."),
+        update=await current_views.ask(ctx),
     )
 
 
@@ -117,7 +115,7 @@ async def decline(ctx: Context) -> Reply:
         messages=(
             Message(text="Thanks for letting us know. The seeker won't be told who declined."),
         ),
-        update=render.done("Declined. Thanks for answering."),
+        update=await current_views.ask(ctx),
     )
 
 
@@ -162,7 +160,7 @@ async def suggest(ctx: Context) -> Reply:
                 text=f"Thanks! We'll ask {colleague.display_name}; they get to say yes or no too."
             ),
         ),
-        update=render.done(f"↪ You suggested {colleague.display_name}."),
+        update=await current_views.ask(ctx),
     )
 
 

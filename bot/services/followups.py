@@ -22,7 +22,7 @@ from bot.domain.followup import (
 from bot.domain.models import RequestStatus
 from bot.errors import AlreadyDone, InvalidInput, NotFound
 from bot.jobs import JobHandler
-from bot.services import pay_it_forward, render, thanks
+from bot.services import current_views, pay_it_forward, render, thanks
 from bot.services.context import Context, Handler, Scope
 from bot.storage import followups as store
 from bot.storage import jobs
@@ -124,7 +124,7 @@ async def yes(ctx: Context) -> Reply:
         )
         await pay_it_forward.consider(ctx, intro.seeker_id)
     other = await member_store.get_member(ctx.conn, intro.other(ctx.actor.id))
-    update = render.done(f"✅ Your chat with {other.display_name} happened. Thank you!")
+    update = await current_views.followup(ctx)
     if ctx.actor.id == intro.seeker_id:
         request = await request_store.get_request(ctx.conn, intro.request_id)
         assert request is not None
@@ -192,7 +192,7 @@ async def didnt_happen(ctx: Context) -> Reply:
         text += " If you'd still like a chat, `/infochat request` starts a new request."
     return Reply(
         messages=(Message(text=text),),
-        update=render.done("Noted: the chat didn't happen. This stays private."),
+        update=await current_views.followup(ctx),
     )
 
 

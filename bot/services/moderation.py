@@ -10,8 +10,7 @@ from bot.commands import arg_str
 from bot.domain.community import CommunitySettings, problems
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, Forbidden, InvalidInput, NotFound
-from bot.services import flow, render
-from bot.services.asks import ANSWERED
+from bot.services import current_views, flow, render
 from bot.services.context import Context, Handler
 from bot.services.requests import parse_id
 from bot.storage import audit
@@ -74,15 +73,15 @@ async def approve(ctx: Context) -> Reply:
         text = (
             f"{volunteer.display_name} can't be asked right now, so request #{request.id} moved on."
         )
-        return Reply(messages=(Message(text=text),), update=render.done(f"Ask #{ask.id}: {text}"))
+        return Reply(messages=(Message(text=text),), update=await current_views.approval(ctx))
     if not await store.transition_ask(
         ctx.conn, ask.id, AskStatus.ASKED, ctx.now, approved_by=ctx.actor.id
     ):
-        raise AlreadyDone(ANSWERED[AskStatus.PROPOSED])
+        raise AlreadyDone(f"Ask #{ask.id} was already handled.")  # by a concurrent click
     await flow.send_ask(ctx, ask.id, request, volunteer)
     await flow.schedule_ask(ctx, ask.id)
     done = f"✅ Ask #{ask.id} approved by {ctx.actor.display_name}; {volunteer.display_name} has been asked."
-    return Reply(messages=(Message(text=done),), update=render.done(done))
+    return Reply(messages=(Message(text=done),), update=await current_views.approval(ctx))
 
 
 async def deny(ctx: Context) -> Reply:
@@ -115,7 +114,7 @@ async def deny(ctx: Context) -> Reply:
         ),
     )
     done = f"⛔ Ask #{ask.id} denied by {ctx.actor.display_name}."
-    return Reply(messages=(Message(text=done),), update=render.done(done))
+    return Reply(messages=(Message(text=done),), update=await current_views.approval(ctx))
 
 
 async def audit_log(ctx: Context) -> Reply:

@@ -11,7 +11,7 @@ import base64
 import json
 
 from bot.errors import AlreadyDone
-from bot.services import flow
+from bot.services import current_views, flow
 from bot.services.context import Context, Handler
 from bot.storage import audit
 from bot.storage import privacy as store
@@ -85,8 +85,8 @@ async def delete(ctx: Context) -> Reply:
         ctx.conn, ctx.community.id, ctx.actor.id, "member.delete", str(ctx.actor.id), {}, ctx.now
     )
     await store.erase_member(ctx.conn, ctx.actor.id, ctx.actor.user_id)
-    done = Message(text="Your data is deleted. Thank you for being part of this community.")
-    return Reply(messages=(done,), update=done)
+    done = Message(text=current_views.DATA_DELETED)
+    return Reply(messages=(done,), update=await current_views.deletion(ctx))
 
 
 HANDLERS: dict[str, Handler] = {"member.export": export, "member.delete": delete}

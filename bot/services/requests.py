@@ -9,7 +9,7 @@ from bot.commands import arg_str
 from bot.domain import coach
 from bot.domain.models import RequestStatus, Severity
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
-from bot.services import flow, render
+from bot.services import current_views, flow, render
 from bot.services.context import Context, Handler
 from bot.services.form_views import request_form
 from bot.services.forms import parse_request
@@ -21,13 +21,7 @@ from bot.views import Line, Message, Reply
 
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
-STATUS_TEXT = {
-    RequestStatus.DRAFT: "draft (waiting for you to send it)",
-    RequestStatus.OPEN: "looking for a volunteer",
-    RequestStatus.INTRODUCED: "introduced",
-    RequestStatus.COMPLETED: "chat completed",
-    RequestStatus.CLOSED: "closed",
-}
+STATUS_TEXT = current_views.STATUS_TEXT
 
 
 def member_reference(raw: str) -> str:
@@ -156,7 +150,7 @@ async def submit(ctx: Context) -> Reply:
     ):
         raise AlreadyDone(f"Request #{request.id} was already sent.")
     reply = await start_matching(ctx, request.id)
-    return reply.model_copy(update={"update": render.done(f"Request #{request.id} sent.")})
+    return reply.model_copy(update={"update": await current_views.draft(ctx)})
 
 
 async def discard(ctx: Context) -> Reply:
@@ -167,7 +161,7 @@ async def discard(ctx: Context) -> Reply:
         raise AlreadyDone(f"Request #{request.id} was already sent or discarded.")
     return Reply(
         messages=(Message(text=f"Draft #{request.id} discarded."),),
-        update=render.done("Discarded."),
+        update=await current_views.draft(ctx),
     )
 
 
@@ -175,6 +169,8 @@ async def pick(ctx: Context) -> Reply:
     request_part, _, choice = ctx.command.target.partition(":")
     choice = choice or str(ctx.command.args.get("choice", ""))
     request = await own_request(ctx, request_part)
+    # Two picks at once: the second waits here, then finds the volunteer the first asked.
+    await member_store.lock_member(ctx.conn, ctx.actor.id)
     if request.status is not RequestStatus.OPEN:
         raise AlreadyDone(
             f"Request #{request.id} is {STATUS_TEXT[request.status]}: nothing to pick."
@@ -198,9 +194,7 @@ async def pick(ctx: Context) -> Reply:
         candidate = chosen[0]
     await flow.ask_candidate(ctx, request, candidate)
     text = asked_text(ctx, request)
-    return Reply(
-        messages=(Message(text=text),), update=render.done(f"Request #{request.id}: asked.")
-    )
+    return Reply(messages=(Message(text=text),), update=await current_views.suggestions(ctx))
 
 
 async def status(ctx: Context) -> Reply:
@@ -209,20 +203,7 @@ async def status(ctx: Context) -> Reply:
         return Reply.say("You have no requests yet. Start one with `/infochat request`.")
     lines = []
     for r in mine:
-        text = STATUS_TEXT[r.status]
-        if r.status is RequestStatus.OPEN:
-            active = await store.active_asks(ctx.conn, request_id=r.id)
-            if any(a.status.value == "proposed" for a in active):
-                text = "waiting for a moderator's approval"
-            elif active:
-                text = "waiting for the volunteer to answer"
-        elif r.status is RequestStatus.INTRODUCED:
-            volunteer_id = await store.introduction_for(ctx.conn, r.id)
-            if volunteer_id is not None:
-                name = (await member_store.get_member(ctx.conn, volunteer_id)).display_name
-                text = f"introduced to {name}"
-        elif r.status is RequestStatus.CLOSED and r.close_reason:
-            text = f"closed ({r.close_reason.replace('_', ' ')})"
+        text = await current_views.request_state(ctx, r)
         lines.append(Line(label=f"#{r.id} {r.fields.topic}", value=text))
     return Reply(
         messages=(Message(title="Your requests", text="Newest first.", lines=tuple(lines)),)

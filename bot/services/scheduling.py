@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.slots import propose_slots, to_utc
 from bot.errors import AlreadyDone, InvalidInput, NotFound
+from bot.services import current_views
 from bot.services.context import Context, Handler, Scope
 from bot.services.invite import calendar_invite
 from bot.services.requests import parse_id
-from bot.services.slot_views import People, none_fit_view, picked_view, proposal_view, when
+from bot.services.slot_views import People, proposal_view, when
 from bot.storage import jobs
-from bot.storage import members as member_store
-from bot.storage import requests as request_store
 from bot.storage import scheduling as store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.members import Member
@@ -67,7 +66,7 @@ async def pick_slot(ctx: Context) -> Reply:
         ctx.conn, intro.community_id, "followup", intro.intro_id, ending + FOLLOWUP_AFTER,
         ctx.now, period="slot",
     )  # fmt: skip
-    request, people = await _load(ctx, intro)
+    request, people = await current_views.introduction_people(ctx, intro)
     f = request.fields
     invite = calendar_invite(
         intro.intro_id, start, intro.minutes,
@@ -90,7 +89,7 @@ async def pick_slot(ctx: Context) -> Reply:
     )
     return Reply(
         messages=(Message(text=f"Done: {time_text}. You both get the calendar invite."),),
-        update=picked_view(request, people, start),
+        update=await current_views.introduction(ctx),
     )
 
 
@@ -98,7 +97,7 @@ async def no_slot(ctx: Context) -> Reply:
     intro = await _open_intro(ctx, ctx.command.target)
     if not await store.none_fit(ctx.conn, intro.intro_id):
         raise AlreadyDone("A time was already picked for this chat.")
-    request, people = await _load(ctx, intro)
+    _, people = await current_views.introduction_people(ctx, intro)
     seeker, volunteer = people.seeker.display_name, people.volunteer.display_name
     await ctx.to_group(
         people.user_ids,
@@ -112,7 +111,7 @@ async def no_slot(ctx: Context) -> Reply:
     )
     return Reply(
         messages=(Message(text="Noted: you'll agree on a time between you."),),
-        update=none_fit_view(request, people),
+        update=await current_views.introduction(ctx),
     )
 
 
@@ -133,16 +132,6 @@ async def _open_intro(ctx: Context, target: str) -> Scheduling:
     if not intro.slots:
         raise AlreadyDone("There are no proposed times to pick from; agree on one between you.")
     return intro
-
-
-async def _load(scope: Scope, intro: Scheduling) -> tuple[StoredRequest, People]:
-    request = await request_store.get_request(scope.conn, intro.request_id)
-    assert request is not None
-    seeker = await member_store.get_member(scope.conn, intro.seeker_id)
-    volunteer = await member_store.get_member(scope.conn, intro.volunteer_id)
-    profile = await volunteer_store.get_profile(scope.conn, volunteer.id)
-    volunteer_tz = profile.timezone if profile else "UTC"
-    return request, People(seeker, request.fields.timezone, volunteer, volunteer_tz)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.commands import arg_str
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
-from bot.services import render
+from bot.services import current_views
 from bot.services.context import Context, Handler
 from bot.storage import followups as intro_store
 from bot.storage import members as member_store
@@ -101,7 +101,7 @@ async def send(ctx: Context) -> Reply:
     )
     return Reply(
         messages=(Message(text=f"Sent to {volunteer.display_name}. Thank you for saying thanks!"),),
-        update=render.done(f"💌 Thanks sent to {volunteer.display_name}."),
+        update=await current_views.thanks(ctx),
     )
 
 

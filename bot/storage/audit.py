@@ -51,3 +51,23 @@ async def recent(conn: AsyncConnection, community_id: int, limit: int = 20) -> l
         .limit(limit)
     )
     return [AuditEntry(r.created_at, r.display_name, r.action, r.target, r.detail) for r in rows]
+
+
+async def actor_of(
+    conn: AsyncConnection, community_id: int, action: str, target: str
+) -> str | None:
+    """The name of the moderator who last did `action` on `target`, if anyone did."""
+    row = (
+        await conn.execute(
+            sa.select(members.c.display_name)
+            .join(audit_log, members.c.id == audit_log.c.actor_id)
+            .where(
+                audit_log.c.community_id == community_id,
+                audit_log.c.action == action,
+                audit_log.c.target == target,
+            )
+            .order_by(audit_log.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return str(row.display_name) if row is not None else None

@@ -1,4 +1,5 @@
-"""Processed commands: a repeated idempotency key returns the first outcome, changing nothing.
+"""Processed commands: a repeated idempotency key returns the first outcome, marked as a
+replay, changing nothing.
 
 A key belongs to the community and member that sent it, so another community or member
 reusing it (by accident or on purpose) runs their own command and never sees this reply.
@@ -33,7 +34,10 @@ async def lookup(conn: AsyncConnection, command: Command) -> Reply | None:
             )
         )
     ).first()
-    return Reply.model_validate(row.reply) if row else None
+    if row is None:
+        return None
+    # Shown when it was first delivered: a replay shows nothing again.
+    return Reply.model_validate(row.reply).model_copy(update={"replay": True})
 
 
 async def record(

@@ -20,12 +20,7 @@ async def record(
     now: datetime,
 ) -> bool:
     """Store the note unless this introduction was thanked already; True if it was stored."""
-    exists = (
-        await conn.execute(
-            sa.select(thanks.c.id).where(thanks.c.introduction_id == introduction_id)
-        )
-    ).first()
-    if exists is not None:
+    if await exists(conn, introduction_id):
         return False
     try:
         async with conn.begin_nested():  # a concurrent submit may get there first
@@ -41,3 +36,8 @@ async def record(
     except IntegrityError:
         return False
     return True
+
+
+async def exists(conn: AsyncConnection, introduction_id: int) -> bool:
+    query = sa.select(thanks.c.id).where(thanks.c.introduction_id == introduction_id)
+    return (await conn.execute(query)).first() is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -219,16 +220,44 @@ def test_safe_makes_control_characters_visible() -> None:
     assert safe("\u202e") == "\\u202e"
 
 
-async def test_a_stale_button_loses_its_buttons_and_keeps_its_text(
-    make_console: MakeConsole,
-) -> None:
+async def test_a_stale_button_shows_what_its_message_says_now(make_console: MakeConsole) -> None:
     console = await make_console()
     await console.play("\n".join([JOIN, REQUEST, "sam press Ask", "sam /infochat cancel 1"]))
     (ask,) = [m for m in console.private("priya") if m.message.buttons]
     await console.play("priya press Accept")
     assert console.refused()[-1] == "priya press Accept"
-    assert "withdrawn" in console.text
     after = console.session.transcript.get(ask.number)
     assert after is not None and not after.message.buttons
-    assert after.message.text == ask.message.text
-    assert f"({ask.number}) is now" in console.text
+    assert after.message.text == "This ask was withdrawn; nothing is needed from you."
+    assert f"({ask.number}) is now: This ask was withdrawn" in console.text
+
+
+async def test_two_moderators_pressing_approve_at_once_leave_who_approved(
+    make_console: MakeConsole,
+) -> None:
+    console = await make_console()
+    await console.play("\n".join(["mo /infochat mod settings approval_required=true", JOIN]))
+    await console.play("\n".join([REQUEST, "sam press Ask"]))
+    (approval,) = [m for m in console.channel("moderators") if m.message.buttons]
+    await asyncio.gather(
+        console.play("mo press Approve on #moderators"),
+        console.play("mia press Approve on #moderators"),
+    )
+    assert len(console.refused()) == 1  # one of them lost
+    after = console.session.transcript.get(approval.number)
+    assert after is not None and not after.message.buttons
+    assert "approved by" in after.message.text
+    updates = [line for line in console.output if line.startswith(f"({approval.number}) is now")]
+    assert len(updates) == 2 and all("approved by" in line for line in updates)
+
+
+async def test_a_double_accept_leaves_the_acceptance(make_console: MakeConsole) -> None:
+    console = await make_console()
+    await console.play("\n".join([JOIN, REQUEST, "sam press Ask"]))
+    (ask,) = [m for m in console.private("priya") if m.message.buttons]
+    await asyncio.gather(console.play("priya press Accept"), console.play("priya press Accept"))
+    assert console.refused() == ["priya press Accept"]
+    after = console.session.transcript.get(ask.number)
+    assert after is not None
+    assert after.message.text == "✅ You accepted Sam's request about data engineering."
+    assert len(console.groups()) == 1

@@ -105,7 +105,8 @@ async def test_a_retried_command_has_one_effect(slack: Slack) -> None:
     await slack.post(body)
     await slack.fake.wait_for("response")
     retry = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    await slack.post(body, retry)
-    await slack.fake.wait_for("response", count=2)
+    status, _ = await slack.post(body, retry)
+    assert status == 200
+    await settle()
     assert await slack.count("requests") == 1
-    assert slack.fake.of("response")[0].params == slack.fake.of("response")[1].params
+    assert len(slack.fake.of("response")) == 1  # answered once: the retry shows nothing again

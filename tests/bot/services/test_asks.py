@@ -35,8 +35,8 @@ async def test_accept_introduces_both_once(world: World) -> None:
     assert "15 minutes" in text_of(intro) and "thank-you" in text_of(intro)
     again = await world.press("priya", button(ask, "Accept"))
     assert not again.ok and "already accepted" in again.messages[0].text
-    # The clicked message is stale: adapters take its buttons away, keeping what it says.
-    assert again.stale and again.update is None
+    # The clicked message is stale: it shows what it says now, the winner's outcome.
+    assert again.stale and again.update == reply.update
     assert await count(world, "introductions") == 1
     status = await world.say("sam", "/infochat status")
     assert "introduced to Priya" in text_of(status.messages[0])
