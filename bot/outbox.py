@@ -246,13 +246,15 @@ class DeliveryWorker:
             run.in_flight = item.id
             values = await self._attempt(run, item)
             following = run.items[i + 1] if i + 1 < len(run.items) else None
-            # A slow batch stops well before its lease lapses rather than race another worker.
+            # A slow batch stops well before its lease lapses rather than race another worker;
+            # so does one whose next row was taken over while its lease had lapsed.
             go_on = following is not None and self.clock.now() < run.until - self.policy.lease / 5
             async with self.db.transaction() as conn:
                 recorded = await leases.record(conn, item.id, run.token, values)
                 if following is not None and go_on:
-                    await leases.mark_started(conn, following.id, run.token, self.clock.now())
-                elif following is not None:
+                    now = self.clock.now()
+                    go_on = await leases.mark_started(conn, following.id, run.token, now)
+                if following is not None and not go_on:
                     await leases.release(conn, run.token, None)
             run.in_flight = None
             if not recorded:
@@ -287,8 +289,12 @@ class DeliveryWorker:
 
     async def _renew(self, run: _Round) -> None:
         until = self.clock.now() + self.policy.lease
-        async with self.db.transaction() as conn:
-            held = await leases.extend(conn, run.token, until)
+        try:
+            async with self.db.transaction() as conn:
+                held = await leases.extend(conn, run.token, until)
+        except Exception:  # the send goes on; the lease may lapse and the row be doubted
+            log.exception("outbox: could not renew the lease on message %s", run.in_flight)
+            return
         run.until = until
         if not held:
             log.warning("outbox: the lease on message %s lapsed during its send", run.in_flight)

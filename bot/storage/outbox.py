@@ -19,12 +19,14 @@ def _held(token: str) -> tuple[sa.ColumnElement[bool], ...]:
     return (outbox.c.lease_token == token, outbox.c.status == "pending")
 
 
-async def mark_started(conn: AsyncConnection, row_id: int, token: str, now: datetime) -> None:
+async def mark_started(conn: AsyncConnection, row_id: int, token: str, now: datetime) -> bool:
     """Written before the send: if the outcome is never recorded (a crash, a lapsed lease),
-    the next claim knows the platform may already have the message."""
-    await conn.execute(
+    the next claim knows the platform may already have the message. False when the row is
+    no longer leased under `token`: it must not be sent."""
+    result = await conn.execute(
         sa.update(outbox).where(outbox.c.id == row_id, *_held(token)).values(started_at=now)
     )
+    return result.rowcount == 1
 
 
 async def record(

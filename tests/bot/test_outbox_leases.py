@@ -130,6 +130,26 @@ async def test_a_send_whose_lease_lapsed_is_retried_in_doubt(
     assert await first == 0
 
 
+async def test_a_worker_whose_batch_was_taken_over_sends_none_of_the_rest(
+    db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await enqueue_messages(db, clock, 3)
+    inner = RecordingTransport()
+    stalled = AcceptedThenStuck(inner)
+    beats = Beats()
+    first = asyncio.create_task(DeliveryWorker(db, stalled, clock, heartbeat=beats).drain())
+    await stalled.accepted.wait()
+    clock.advance(LEASE + timedelta(seconds=1))  # frozen past its lease...
+    second = RecordingTransport()
+    assert await DeliveryWorker(db, second, clock).drain() == 3  # ...its batch taken over
+    await beats.beat()  # it wakes up and renews a lease it no longer holds
+    assert "lapsed during its send" in caplog.text
+    stalled.release.set()
+    assert await first == 0
+    assert len(inner.sent) == 1  # only the message it was sending when it froze
+    assert [r.status for r in await rows(db)] == ["sent"] * 3
+
+
 @pytest.mark.parametrize(
     ("error", "doubted"),
     [
