@@ -100,8 +100,10 @@ class RetryPolicy:
     max_attempts: int = 8
     base: timedelta = timedelta(seconds=2)
     cap: timedelta = timedelta(minutes=15)
-    lease: timedelta = timedelta(minutes=2)
-    heartbeat: timedelta = timedelta(seconds=30)  # a send in progress renews its lease this often
+    # Short, as a send in progress renews it: a message whose worker died is retried within
+    # a minute, while Discord still remembers its nonce.
+    lease: timedelta = timedelta(minutes=1)
+    heartbeat: timedelta = timedelta(seconds=15)  # a send in progress renews its lease this often
 
     def backoff(self, attempts: int) -> timedelta:
         delay: timedelta = self.base * (2 ** max(0, min(attempts, 30) - 1))

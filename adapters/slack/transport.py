@@ -3,8 +3,8 @@
 Every message carries its outbox row in its metadata (`infochat_delivery`). Slack has no
 idempotency key, so when a row is retried after an unknown outcome (`in_doubt`: the last
 attempt crashed or its lease lapsed mid-send) the transport reads the newest messages of the
-conversation first and sends nothing where the row already is. Only then: a normal retry (a
-429, an error Slack answered) costs no extra call.
+conversation first and sends nothing where the row already is. A retry after a known outcome
+(a 429, an error Slack answered) costs no extra call.
 """
 
 from __future__ import annotations
@@ -143,14 +143,7 @@ class SlackTransport:
                 _error(exc),
             )
             return False
-        for found in history.get("messages") or []:
-            metadata = found.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and str(payload.get("delivery_id")) == str(
-                delivery.id
-            ):
-                return True
-        return False
+        return any(_carries(found, delivery) for found in history.get("messages") or [])
 
     async def _to_each_member(
         self,
@@ -257,6 +250,15 @@ class SlackTransport:
         note = f"({escape(attachment.filename)} couldn't be attached here, sorry.)"
         with contextlib.suppress(Exception):
             await self.client.chat_postMessage(channel=channel, text=note)
+
+
+def _carries(message: dict[str, Any], delivery: Delivery) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(
+        metadata.get("event_type") == EVENT_TYPE
+        and str(payload.get("delivery_id")) == str(delivery.id)
+    )
 
 
 class NoChannel(PermanentDeliveryError):

@@ -130,3 +130,20 @@ async def began_earlier(slack: Slack) -> None:
     """An earlier attempt's send began and its outcome was never recorded."""
     async with slack.core.db.transaction() as conn:
         await conn.execute(sa.update(outbox).values(started_at=slack.clock.now()))
+
+
+async def test_a_server_error_leaves_the_retry_in_doubt_and_a_429_does_not(slack: Slack) -> None:
+    await queue(slack, TO_SAM)
+    slack.fake.fail("chat.postMessage", 500, ok=False, error="internal_error")
+    worker = DeliveryWorker(slack.core.db, transport(slack), slack.clock)
+    assert await worker.drain() == 0
+    slack.clock.advance(timedelta(minutes=1))
+    assert await worker.drain() == 1
+    assert len(slack.fake.of("conversations.history")) == 1  # it may have been posted
+
+    await queue(slack, TO_SAM)
+    slack.fake.fail("chat.postMessage", 429, {"Retry-After": "1"}, ok=False, error="ratelimited")
+    assert await worker.drain() == 0
+    slack.clock.advance(timedelta(minutes=1))
+    assert await worker.drain() == 1
+    assert len(slack.fake.of("conversations.history")) == 1  # Slack said no: nothing to look for
