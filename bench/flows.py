@@ -65,7 +65,13 @@ class LastAsk:
     asks: dict[str, Message] = field(default_factory=dict)
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         if destination.kind == "member" and any(b.action == "ask.accept" for b in message.buttons):
             self.asks[destination.user_ids[0]] = message

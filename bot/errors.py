@@ -45,11 +45,17 @@ class AlreadyDone(UserError):
 
 
 class DeliveryError(InfochatError):
-    """A transport could not deliver a message right now; the outbox will retry."""
+    """A transport could not deliver a message right now; the outbox will retry.
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `unknown_outcome`: the platform may have accepted it all the same (e.g. a timeout after
+    the request went out), so the retry checks before it sends again."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, unknown_outcome: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.unknown_outcome = unknown_outcome
 
 
 class PermanentDeliveryError(InfochatError):

@@ -27,11 +27,20 @@ def _key(key: str | None) -> str:
 @dataclass
 class RecordingTransport:
     sent: list[tuple[Destination, Message, int]] = field(default_factory=list)
+    doubted: list[int] = field(default_factory=list)  # rows delivered `in_doubt`
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         self.sent.append((destination, message, delivery_id))
+        if in_doubt:
+            self.doubted.append(delivery_id)
 
 
 @dataclass

@@ -45,12 +45,17 @@ class Transcript:
     def __init__(self) -> None:
         self.messages: list[ConsoleMessage] = []
         self.deliveries: list[tuple[Destination, Message]] = []
+        self.delivery_ids: set[int] = set()  # the outbox rows shown, so none is shown twice
 
     def add_reply(self, member: str, message: Message, *, ok: bool) -> ConsoleMessage:
         return self._add(ConsoleMessage(self._next(), "reply", message, (member,), ok=ok))
 
-    def add_delivery(self, destination: Destination, message: Message) -> ConsoleMessage:
+    def add_delivery(
+        self, destination: Destination, message: Message, delivery_id: int | None = None
+    ) -> ConsoleMessage:
         self.deliveries.append((destination, message))
+        if delivery_id is not None:
+            self.delivery_ids.add(delivery_id)
         number = self._next()
         if destination.kind == "channel":
             item = ConsoleMessage(number, "channel", message, channel=destination.channel)

@@ -1,5 +1,9 @@
 """The console's `Transport`: each delivery goes into the transcript and is printed; its
-attachments (a calendar invite, a chart) are written to files under `attachments_dir`."""
+attachments (a calendar invite, a chart) are written to files under `attachments_dir`.
+
+The transcript keeps the outbox row of each delivery: a row delivered again (its outcome was
+never recorded, or its lease lapsed mid-send) is not shown twice. Checking is free here, so
+it is done on every delivery, in doubt or not."""
 
 from __future__ import annotations
 
@@ -25,15 +29,19 @@ class ConsoleTransport:
         self.transcript = transcript
         self.write = write
         self.attachments_dir = attachments_dir
-        self.delivered: set[int] = set()
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
-        if delivery_id in self.delivered:  # a redelivery after a lapsed claim: shown once
+        if delivery_id in self.transcript.delivery_ids:  # its outcome went unrecorded: once
             return
-        self.delivered.add(delivery_id)
-        shown = render(self.transcript.add_delivery(destination, message))
+        shown = render(self.transcript.add_delivery(destination, message, delivery_id))
         notes = [f"{INDENT}📎 {self.save(a)}" for a in message.attachments]
         self.write("\n".join([shown, *notes]))
 

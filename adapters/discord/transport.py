@@ -8,10 +8,16 @@ left is skipped; a deleted channel is looked up again by name once; a community 
 bot can't post in goes to the server owner's DMs with what to fix. What can't work is
 permanent (the outbox marks it failed, with the reason); a long 429 is retried after its
 Retry-After. Nothing raises past the outbox worker.
+
+Every message carries a nonce made from the outbox row and where it goes, with
+`enforce_nonce` (discord.py sets it with any nonce): for a few minutes Discord answers a
+repeated send with the message it already created, so a delivery retried after a crash or a
+lapsed lease isn't posted twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -57,21 +63,28 @@ class DiscordTransport:
         self._threads: dict[ThreadKey, discord.Thread] = {}
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
+        # The nonce makes every attempt safe to repeat, so `in_doubt` needs nothing more.
         try:
-            await self._attempt(community, destination, message)
+            await self._attempt(community, destination, message, delivery_id)
         except PermanentDeliveryError as problem:
             if destination.kind != "channel":
                 raise
-            await self._to_owner(community.external_id, destination, message, problem)
+            await self._to_owner(community.external_id, destination, message, problem, delivery_id)
 
     async def _attempt(
-        self, community: CommunityRef, destination: Destination, message: Message
+        self, community: CommunityRef, destination: Destination, message: Message, delivery: int
     ) -> None:
         try:
             try:
-                await self._deliver(community.external_id, destination, message)
+                await self._deliver(community.external_id, destination, message, delivery)
             except discord.NotFound as exc:
                 if exc.code != UNKNOWN_CHANNEL:
                     raise
@@ -79,21 +92,25 @@ class DiscordTransport:
                     "discord: a channel for %s is gone; looking it up again", _where(destination)
                 )
                 self._forget(community.external_id, destination)
-                await self._deliver(community.external_id, destination, message)
+                await self._deliver(community.external_id, destination, message, delivery)
         except discord.RateLimited as exc:
             raise DeliveryError("discord: rate limited", retry_after=exc.retry_after) from exc
         except discord.HTTPException as exc:
             raise self._classify(exc, community, destination) from exc
 
-    async def _deliver(self, guild_id: str, destination: Destination, message: Message) -> None:
+    async def _deliver(
+        self, guild_id: str, destination: Destination, message: Message, delivery: int
+    ) -> None:
         if destination.kind == "member":
             for user_id in destination.user_ids:
-                await self._to_member(guild_id, user_id, message, self._fallback(destination))
+                fallback = self._fallback(destination)
+                await self._to_member(guild_id, user_id, message, fallback, delivery)
         elif destination.kind == "channel":
             channel = await self._channel(guild_id, destination.channel or "")
-            await channel.send(**render.send_kwargs(guild_id, message))
+            kwargs = render.send_kwargs(guild_id, message)
+            await channel.send(**kwargs, nonce=nonce(delivery, "channel", channel.name))
         else:
-            await self._introduce(guild_id, destination, message)
+            await self._introduce(guild_id, destination, message, delivery)
 
     def _fallback(self, destination: Destination) -> str:
         """The community's introductions channel (its current setting), else the default."""
@@ -105,6 +122,7 @@ class DiscordTransport:
         destination: Destination,
         message: Message,
         problem: PermanentDeliveryError,
+        delivery: int,
     ) -> None:
         """A community channel the bot can't post in (missing, no permission): the server
         owner gets the message by DM, with what to fix, so it isn't lost."""
@@ -118,8 +136,11 @@ class DiscordTransport:
             await dm.send(
                 content=OWNER_NOTE.format(channel=name, problem=problem),
                 allowed_mentions=discord.AllowedMentions.none(),
+                nonce=nonce(delivery, "owner note", owner),
             )
-            await dm.send(**render.send_kwargs(guild_id, message))
+            await dm.send(
+                **render.send_kwargs(guild_id, message), nonce=nonce(delivery, "owner", owner)
+            )
         except (discord.HTTPException, ValueError, PermanentDeliveryError) as exc:
             log.error(
                 "discord: giving up on #%s (%s); the owner can't be told either (%s)",
@@ -133,11 +154,13 @@ class DiscordTransport:
         )
 
     async def _to_member(
-        self, guild_id: str, user_id: str, message: Message, fallback: str
+        self, guild_id: str, user_id: str, message: Message, fallback: str, delivery: int
     ) -> None:
         dm = await self._dm(user_id)
         try:
-            await dm.send(**render.send_kwargs(guild_id, message))
+            await dm.send(
+                **render.send_kwargs(guild_id, message), nonce=nonce(delivery, "dm", user_id)
+            )
         except discord.Forbidden as exc:
             if exc.code != CANNOT_DM:
                 raise
@@ -146,10 +169,10 @@ class DiscordTransport:
                 user_id,
                 fallback,
             )
-            await self._to_member_thread(guild_id, user_id, message, fallback)
+            await self._to_member_thread(guild_id, user_id, message, fallback, delivery)
 
     async def _to_member_thread(
-        self, guild_id: str, user_id: str, message: Message, fallback: str
+        self, guild_id: str, user_id: str, message: Message, fallback: str, delivery: int
     ) -> None:
         key: ThreadKey = (guild_id, fallback, (user_id,))
         try:
@@ -158,17 +181,20 @@ class DiscordTransport:
                 await thread.send(
                     content=f"<@{user_id}> {DMS_CLOSED_NOTE}",
                     allowed_mentions=_only(user_id),
+                    nonce=nonce(delivery, "thread note", user_id),
                 )
             kwargs = render.send_kwargs(guild_id, message)
             kwargs.update(content=f"<@{user_id}>", allowed_mentions=_only(user_id))
-            await thread.send(**kwargs)
+            await thread.send(**kwargs, nonce=nonce(delivery, "thread", user_id))
         except (discord.HTTPException, PermanentDeliveryError) as exc:
             raise PermanentDeliveryError(
                 f"discord: member {user_id} has DMs closed, and no private thread could be "
                 f"opened in #{fallback} ({exc})"
             ) from exc
 
-    async def _introduce(self, guild_id: str, destination: Destination, message: Message) -> None:
+    async def _introduce(
+        self, guild_id: str, destination: Destination, message: Message, delivery: int
+    ) -> None:
         key = _thread_key(guild_id, destination)
         try:
             thread, _ = await self._thread(key, message.title or "Introduction")
@@ -181,9 +207,10 @@ class DiscordTransport:
                 exc,
             )
             for user_id in destination.user_ids:
-                await self._to_member(guild_id, user_id, message, key[1])
+                await self._to_member(guild_id, user_id, message, key[1], delivery)
             return
-        await thread.send(**render.send_kwargs(guild_id, message, introduction=True))
+        kwargs = render.send_kwargs(guild_id, message, introduction=True)
+        await thread.send(**kwargs, nonce=nonce(delivery, "group"))
 
     async def _thread(self, key: ThreadKey, title: str) -> tuple[discord.Thread, bool]:
         """The group's private thread, opened (with its members added) the first time."""
@@ -260,6 +287,13 @@ class DiscordTransport:
         for user_id in destination.user_ids:
             self._dms.pop(user_id, None)
             self._threads.pop((guild_id, self._fallback(destination), (user_id,)), None)
+
+
+def nonce(delivery: int, *where: str) -> str:
+    """The nonce of one message of a delivery: the outbox row and a short digest of where
+    the message goes (Discord dedupes nonces per author, and allows 25 characters)."""
+    digest = hashlib.blake2b("/".join(where).encode(), digest_size=4).hexdigest()
+    return f"{delivery}.{digest}"
 
 
 def _only(user_id: str) -> discord.AllowedMentions:

@@ -36,12 +36,14 @@ class AckFirst:
     async def wait(self) -> None:
         """Until no request has waited for its answer (its own included) for a moment, or
         `most` seconds: requests of a burst arrive a little apart."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.most
+        deadline = asyncio.get_running_loop().time() + self.most
         await asyncio.sleep(0)  # let bolt's runner see the ack first
+        # `asyncio.timeout_at`, not `wait_for`: on Python 3.11 `wait_for` drops a cancellation
+        # that lands in the iteration where the request in flight is answered.
         with contextlib.suppress(TimeoutError):
-            while True:
-                await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
-                await asyncio.sleep(min(self.quiet, max(0.0, deadline - loop.time())))
-                if self._idle.is_set() or loop.time() >= deadline:
-                    return
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    await self._idle.wait()
+                    await asyncio.sleep(self.quiet)
+                    if self._idle.is_set():
+                        return

@@ -1,4 +1,11 @@
-"""The outbox `Transport` for Slack: DMs, community channels and group DMs via the Web API."""
+"""The outbox `Transport` for Slack: DMs, community channels and group DMs via the Web API.
+
+Every message carries its outbox row in its metadata (`infochat_delivery`). Slack has no
+idempotency key, so when a row is retried after an unknown outcome (`in_doubt`: the last
+attempt crashed or its lease lapsed mid-send) the transport reads the newest messages of the
+conversation first and sends nothing where the row already is. A retry after a known outcome
+(a 429, an error Slack answered) costs no extra call.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import base64
 import contextlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -33,6 +42,20 @@ PERMANENT = frozenset(
         "user_disabled",
     }
 )
+EVENT_TYPE = "infochat_delivery"
+# How many of a conversation's newest messages are searched for a row in doubt: a retry
+# comes minutes after the attempt it doubts. 15 is the most Slack lets apps distributed
+# outside the Marketplace read at once.
+HISTORY_LIMIT = 15
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    in_doubt: bool
+
+    def metadata(self) -> dict[str, Any]:
+        return {"event_type": EVENT_TYPE, "event_payload": {"delivery_id": self.id}}
 
 
 class SlackTransport:
@@ -42,49 +65,96 @@ class SlackTransport:
         self._delivered = Seen()
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
-        if self._delivered.seen(str(delivery_id)):  # redelivered after a lapsed claim
+        if self._delivered.seen(str(delivery_id)):  # this process delivered it already
             return
+        delivery = Delivery(delivery_id, in_doubt)
         try:
             try:
-                await self._send(destination, message)
+                await self._send(destination, message, delivery)
             except NoChannel as missing:
-                await self._to_admins(destination, message, missing)
+                await self._to_admins(destination, message, missing, delivery)
         except SlackApiError as exc:
             problem = _translate(exc)
             if isinstance(problem, PermanentDeliveryError) and destination.kind == "channel":
-                await self._to_admins(destination, message, problem)
+                await self._to_admins(destination, message, problem, delivery)
             elif isinstance(problem, PermanentDeliveryError) and len(destination.user_ids) > 1:
-                await self._to_each_member(destination, message, problem)
+                await self._to_each_member(destination, message, problem, delivery)
             else:
                 if isinstance(problem, PermanentDeliveryError):
                     log.error("slack: giving up on a message to %s: %s", destination, problem)
                 raise problem from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"Slack unreachable: {exc.__class__.__name__}") from exc
+            # The request may have reached Slack: the retry checks before sending again.
+            raise DeliveryError(
+                f"Slack unreachable: {exc.__class__.__name__}", unknown_outcome=True
+            ) from exc
         self._delivered.first_time(str(delivery_id))
 
-    async def _send(self, destination: Destination, message: Message) -> None:
-        await self._post(await self._channel(destination), message)
+    async def _send(self, destination: Destination, message: Message, delivery: Delivery) -> None:
+        await self._post(await self._channel(destination), message, delivery)
 
-    async def _post(self, channel: str, message: Message) -> None:
+    async def _post(
+        self, channel: str, message: Message, delivery: Delivery, note: str = ""
+    ) -> None:
+        """The message (after `note`) in `channel`, unless a doubted attempt put it there."""
+        if delivery.in_doubt and await self._already_in(channel, delivery):
+            log.warning(
+                "slack: message %s is already in %s (an earlier attempt's outcome was "
+                "unknown); not sent again",
+                delivery.id,
+                channel,
+            )
+            return
+        if note:
+            await self.client.chat_postMessage(channel=channel, text=note)
         await self.client.chat_postMessage(
             channel=channel,
             text=fallback_text(message),
             blocks=blocks(message),
             unfurl_links=False,
             unfurl_media=False,
+            metadata=delivery.metadata(),
         )
         for attachment in message.attachments:
             await self._upload(channel, attachment)
 
+    async def _already_in(self, channel: str, delivery: Delivery) -> bool:
+        """Whether the conversation's newest messages include this delivery. A rate limit
+        is raised (the retry stays in doubt); any other failure to look means sending."""
+        try:
+            history = await self.client.conversations_history(
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                raise
+            log.warning(
+                "slack: can't look for message %s in %s (%s); sending it",
+                delivery.id,
+                channel,
+                _error(exc),
+            )
+            return False
+        return any(_carries(found, delivery) for found in history.get("messages") or [])
+
     async def _to_each_member(
-        self, destination: Destination, message: Message, problem: PermanentDeliveryError
+        self,
+        destination: Destination,
+        message: Message,
+        problem: PermanentDeliveryError,
+        delivery: Delivery,
     ) -> None:
         """A group DM couldn't be opened (someone left): each member who can still be
         reached gets the message in their own DM, so it isn't lost."""
-        reached = await self._to_each(destination.user_ids, message)
+        reached = await self._to_each(destination.user_ids, message, delivery)
         if not reached:
             log.error("slack: giving up on a message to %s: %s", destination, problem)
             raise problem
@@ -96,7 +166,11 @@ class SlackTransport:
         )
 
     async def _to_admins(
-        self, destination: Destination, message: Message, problem: PermanentDeliveryError
+        self,
+        destination: Destination,
+        message: Message,
+        problem: PermanentDeliveryError,
+        delivery: Delivery,
     ) -> None:
         """A community channel the bot can't post in (missing, archived, bot not invited):
         workspace admins get the message by DM, with what to fix, so it isn't lost."""
@@ -113,7 +187,7 @@ class SlackTransport:
             "the channel and invite the app (`/invite @infochat`), or map it in "
             "INFOCHAT_SLACK_CHANNELS; until then it comes to workspace admins."
         )
-        reached = await self._to_each(admins, message, note)
+        reached = await self._to_each(admins, message, delivery, note)
         if not reached:
             log.error("slack: giving up on a message to #%s: %s; no admin reachable", name, problem)
             raise problem
@@ -124,16 +198,16 @@ class SlackTransport:
             ", ".join(reached),
         )
 
-    async def _to_each(self, users: Iterable[str], message: Message, note: str = "") -> list[str]:
+    async def _to_each(
+        self, users: Iterable[str], message: Message, delivery: Delivery, note: str = ""
+    ) -> list[str]:
         """The message (after `note`) in each user's own DM; the users it reached."""
         reached = []
         for user in users:
             try:
                 opened = await self.client.conversations_open(users=user)
                 channel = str(opened["channel"]["id"])
-                if note:
-                    await self.client.chat_postMessage(channel=channel, text=note)
-                await self._post(channel, message)
+                await self._post(channel, message, delivery, note)
                 reached.append(user)
             except SlackApiError as exc:
                 log.warning("slack: %s can't be reached either: %s", user, _error(exc))
@@ -178,6 +252,15 @@ class SlackTransport:
             await self.client.chat_postMessage(channel=channel, text=note)
 
 
+def _carries(message: dict[str, Any], delivery: Delivery) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return bool(
+        metadata.get("event_type") == EVENT_TYPE
+        and str(payload.get("delivery_id")) == str(delivery.id)
+    )
+
+
 class NoChannel(PermanentDeliveryError):
     """The community channel isn't in the workspace (or the bot can't see it)."""
 
@@ -192,7 +275,9 @@ def _translate(exc: SlackApiError) -> Exception:
     error = _error(exc)
     if error in PERMANENT:
         return PermanentDeliveryError(f"Slack says {error}")
-    return DeliveryError(f"Slack error: {error or response.status_code}")
+    # A server error may come after the message was posted.
+    unknown = response.status_code >= 500
+    return DeliveryError(f"Slack error: {error or response.status_code}", unknown_outcome=unknown)
 
 
 def _float(value: object) -> float | None:

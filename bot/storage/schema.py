@@ -196,6 +196,12 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
     sa.Column("claimed_until", UTCDateTime(), nullable=True),
+    # Whose lease it is: only the worker holding it records the outcome.
+    sa.Column("lease_token", sa.String(32), nullable=True),
+    # The current attempt's send began (and no outcome is recorded yet).
+    sa.Column("started_at", UTCDateTime(), nullable=True),
+    # An earlier attempt may have reached the platform: check before sending again.
+    sa.Column("in_doubt", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("sent_at", UTCDateTime(), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     _created(),

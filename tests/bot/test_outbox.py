@@ -40,7 +40,13 @@ class FlakyTransport:
     sent: list[Sent] = field(default_factory=list)
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         self.attempts.append(delivery_id)
         if self.errors:
@@ -58,7 +64,13 @@ class HangingTransport:
     sent: list[int] = field(default_factory=list)
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         if len(self.sent) < self.sends:
             self.sent.append(delivery_id)
@@ -74,7 +86,13 @@ class YieldingTransport:
     sent: list[int] = field(default_factory=list)
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         await asyncio.sleep(0)  # a pure yield to the loop, no waiting
         self.sent.append(delivery_id)
@@ -174,22 +192,22 @@ async def test_crash_after_commit_before_delivery_sends_each_message_once(
         await db.dispose()
 
 
-async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
+async def test_worker_killed_mid_delivery_redelivers_once_after_the_lease(
     database_url: str,
 ) -> None:
     committed = await run_flow_without_delivery(database_url)
     clock = FakeClock()
     policy = RetryPolicy(lease=timedelta(minutes=2))
 
-    # First process: claims a batch, hangs inside the transport, and is killed.
-    db = Database(database_url)
+    # First process: claims a batch, hangs inside the transport and never renews its lease
+    # (as good as killed: it never gets to record or release anything).
+    dead = Database(database_url)
     hanging = HangingTransport()
-    task = asyncio.create_task(DeliveryWorker(db, hanging, clock, policy=policy).drain())
+    never = asyncio.Event()
+    task = asyncio.create_task(
+        DeliveryWorker(dead, hanging, clock, policy=policy, heartbeat=never.wait).drain()
+    )
     await hanging.started.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    await db.dispose()
 
     # Second process: the claimed messages are left alone while the lease runs...
     db = Database(database_url)
@@ -199,14 +217,20 @@ async def test_worker_cancelled_mid_delivery_redelivers_once_after_the_lease(
         assert await worker.drain() == 0
         clock.advance(timedelta(minutes=1, seconds=59))
         assert await worker.drain() == 0
-        # ...and delivered once when it lapses.
+        # ...and delivered once when it lapses; the one whose send had begun is in doubt.
         clock.advance(timedelta(seconds=2))
         assert await worker.drain() == committed
         ids = [delivery_id for _, _, delivery_id in transport.sent]
         assert len(ids) == len(set(ids)) == committed
+        assert transport.doubted == [min(ids)]
         assert await worker.drain() == 0
         assert all(r.status == "sent" and r.attempts == 2 for r in await rows(db))
     finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert {r.status for r in await rows(db)} == {"sent"}  # its release changed nothing
+        await dead.dispose()
         await db.dispose()
 
 
@@ -375,7 +399,13 @@ class SlowTransport:
     sent: list[int] = field(default_factory=list)
 
     async def deliver(
-        self, community: CommunityRef, destination: Destination, message: Message, delivery_id: int
+        self,
+        community: CommunityRef,
+        destination: Destination,
+        message: Message,
+        delivery_id: int,
+        *,
+        in_doubt: bool = False,
     ) -> None:
         self.sent.append(delivery_id)
         self.clock.advance(RetryPolicy().lease + timedelta(seconds=1))

@@ -72,6 +72,9 @@ class FakeDiscord:
         self.dm_channels: dict[str, str] = {}  # user id → DM channel id
         self.gateway_url = "ws://127.0.0.1:9/"  # set by a fake gateway (gateway.py)
         self.answered: set[str] = set()  # interactions that had their one initial response
+        # Messages created with `enforce_nonce`, by nonce: Discord answers a repeated nonce
+        # with the message already created (for a few minutes; here, always).
+        self.nonces: dict[str, dict[str, Any]] = {}
         self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
@@ -174,7 +177,13 @@ class FakeDiscord:
                 {"id": channel_id, "type": 1, "recipients": [user(recipient, "member")]}
             )
         if m := re.fullmatch(r"/channels/(\d+)/messages(/\d+)?", path):
-            return json_response(message_payload(m[1], body or {}))
+            nonce = (body or {}).get("nonce") if body and body.get("enforce_nonce") else None
+            if method == "POST" and nonce in self.nonces:
+                return json_response(self.nonces[str(nonce)])
+            created = message_payload(m[1], body or {})
+            if method == "POST" and nonce:
+                self.nonces[str(nonce)] = created
+            return json_response(created)
         if path == f"/guilds/{GUILD_ID}":
             return json_response(
                 {

@@ -71,6 +71,7 @@ class FakeSlack:
     url: str = ""
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # oldest first
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -190,9 +191,34 @@ class FakeSlack:
             return {"members": sorted(self.moderators), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":
             return {"channels": [{"id": i, "name": n} for n, i in self.channels.items()]}
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.postMessage":
+            return self._posted(params)
+        if method == "chat.update":
             return {"channel": params.get("channel"), "ts": f"{next(_ids)}.0001"}
+        if method == "conversations.history":
+            return self._history(params)
         return {}
+
+    def _posted(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Keep the message in its conversation's history, with its metadata."""
+        ts = f"{next(_ids)}.0001"
+        metadata = params.get("metadata")
+        message = {"type": "message", "ts": ts, "text": params.get("text", "")}
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        self.history.setdefault(str(params.get("channel")), []).append(message)
+        return {"channel": params.get("channel"), "ts": ts}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, `limit` at most; metadata only with `include_all_metadata`."""
+        posted = self.history.get(str(params.get("channel")), [])
+        limit = int(params.get("limit", 100))
+        metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest = [
+            m if metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(posted)
+        ]
+        return {"messages": newest[:limit], "has_more": len(newest) > limit}
 
 
 def slack_escaped(text: str) -> str:

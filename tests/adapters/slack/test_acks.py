@@ -43,3 +43,24 @@ async def test_a_steady_stream_holds_work_back_only_so_long() -> None:
     await asyncio.sleep(0)
     await asyncio.wait_for(acks.wait(), 1)  # gave up waiting after `most`
     answering.cancel()
+
+
+async def test_cancelled_work_stops_even_as_the_last_request_is_answered() -> None:
+    acks = AckFirst(most=10, quiet=0)
+    for trial in range(20):
+        release = asyncio.Event()
+
+        async def slow(request: Any, release: asyncio.Event = release) -> web.StreamResponse:
+            await release.wait()
+            return web.Response(text="ok")
+
+        answering = asyncio.create_task(acks.middleware(object(), slow))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        work = asyncio.create_task(acks.wait())
+        for _ in range(trial % 4 + 2):
+            await asyncio.sleep(0)  # yield only: the work waits for the request
+        release.set()
+        await answering  # the request is answered (idle is set)...
+        work.cancel()  # ...and shutdown cancels the work in the same iteration
+        done, _ = await asyncio.wait({work}, timeout=5)  # a guard: it returns at once
+        assert work in done and work.cancelled(), f"trial {trial}: the cancellation was lost"

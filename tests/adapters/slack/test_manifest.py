@@ -18,9 +18,13 @@ SCOPES = {
     "channels:read",
     "groups:read",
     "files:write",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "mpim:history",
 }
-# Web API methods the adapter calls → the scope each needs (none: no scope needed).
-METHODS = {
+# Web API methods the adapter calls → the scopes they need (none: no scope needed).
+METHODS: dict[str, str | tuple[str, ...] | None] = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "conversations_open": "im:write",
@@ -30,6 +34,9 @@ METHODS = {
     "conversations_list": "channels:read",
     "conversations_members": "channels:read",
     "files_upload_v2": "files:write",
+    # Looking for a message in doubt, wherever it may have gone: a channel, a private
+    # channel, a DM, a group DM.
+    "conversations_history": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "views_open": None,
     "views_publish": None,
     "auth_test": None,  # once at start-up: who the bot is
@@ -59,7 +66,11 @@ def test_every_web_api_call_of_the_adapter_is_covered_by_a_scope() -> None:
     source = "\n".join(p.read_text() for p in ADAPTER.glob("*.py"))
     called = set(re.findall(r"client\.([A-Za-z0-9_]+)\(", source))
     assert called == set(METHODS), called ^ set(METHODS)
-    needed = {scope for scope in METHODS.values() if scope}
+    needed = {
+        scope
+        for scopes in METHODS.values()
+        for scope in ((scopes,) if isinstance(scopes, str) else scopes or ())
+    }
     assert needed | {"commands", "mpim:write", "groups:read"} == SCOPES
 
 
