@@ -127,13 +127,18 @@ async def start_matching(ctx: Context, request_id: int) -> Reply:
     await flow.schedule_request(ctx, request_id)
     result = await flow.rank(ctx, request)
     if not result.candidates:
-        await flow.close(ctx, request, "no_match", ctx.actor)
-        return Reply.say(flow.CLOSE_NOTES["no_match"].format(id=request_id))
+        return await close_in_reply(ctx, request, "no_match")
     if request.target_member_id is not None:
         await flow.ask_candidate(ctx, request, result.candidates[0])
         return Reply.say(asked_text(ctx, request))
     shown = result.candidates[: ctx.settings.suggestions_shown]
     return Reply(messages=(render.suggestions_message(request_id, shown, result.widened),))
+
+
+async def close_in_reply(ctx: Context, request: StoredRequest, reason: str) -> Reply:
+    """The seeker's own command closed the request: they read why in the reply, once."""
+    await flow.close(ctx, request, reason, ctx.actor, notify=False)
+    return Reply.say(flow.CLOSE_NOTES[reason].format(id=request.id))
 
 
 def asked_text(ctx: Context, request: StoredRequest) -> str:
@@ -185,8 +190,7 @@ async def pick(ctx: Context) -> Reply:
         )
     result = await flow.rank(ctx, request)
     if not result.candidates:
-        await flow.close(ctx, request, "no_one_left", ctx.actor)
-        return Reply.say(flow.CLOSE_NOTES["no_one_left"].format(id=request.id))
+        return await close_in_reply(ctx, request, "no_one_left")
     if choice in ("", "auto"):
         candidate = result.candidates[0]
     else:

@@ -134,6 +134,17 @@ async def test_no_match_closes_kindly(world: World) -> None:
     )
     assert reply.ok and "wider topic" in reply.messages[0].text
     assert await count(world, "requests", status="closed") == 1
+    assert world.inbox("sam") == []  # said once, in the reply: not again as a DM
+
+
+async def test_a_pick_with_nobody_left_says_so_once(world: World) -> None:
+    await join_all(world, ("priya",))
+    suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    assert (await world.say("priya", "/infochat volunteer pause")).ok
+    reply = await world.press("sam", button(suggestions, "Let the bot choose"))
+    assert reply.ok and "nobody was free" in reply.messages[0].text
+    assert await count(world, "requests", status="closed", close_reason="no_one_left") == 1
+    assert world.inbox("sam") == []
 
 
 async def test_widening_to_adjacent_topics(world: World) -> None:
