@@ -27,7 +27,24 @@ HELP = (
 )
 
 
+GROUP_TITLES = {
+    "volunteer": "infochat for volunteers",
+    "mod": "infochat for moderators",
+    "me": "infochat: your own data",
+}
+
+
 async def help_(ctx: Context) -> Reply:
+    """All commands; with a group as target (`/infochat mod`), that group's commands."""
+    group = ctx.command.target
+    if group in GROUP_TITLES:
+        lines = tuple(
+            Line(label=f"/infochat {usage}", value=what)
+            for usage, what in HELP
+            if usage.startswith(group + " ")
+        )
+        text = "`/infochat help` lists every command."
+        return Reply(messages=(Message(title=GROUP_TITLES[group], text=text, lines=lines),))
     lines = tuple(Line(label=f"/infochat {usage}", value=what) for usage, what in HELP)
     return Reply(
         messages=(
