@@ -35,6 +35,7 @@ from bot.services import (
     thanks,
     volunteers,
 )
+from bot.services.arguments import check_fields
 from bot.services.context import Context, Handler
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
@@ -146,6 +147,7 @@ class Infochat:
             prior = await idempotency.lookup(conn, command.key)
             if prior is not None:
                 return prior
+            check_fields(command)
             now = self.clock.now()
             community = await get_or_create_community(
                 conn, command.actor.community, self.defaults, now
