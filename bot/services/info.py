@@ -10,6 +10,7 @@ from bot.views import Line, Message, Reply
 
 HELP = (
     ("request", "ask for a short chat with someone doing work you're curious about"),
+    ("request … replaces=<draft>", "send an edited request in place of a draft the coach kept"),
     ("status", "see your requests"),
     ("cancel <number>", "cancel one of your requests"),
     ("volunteer join", "offer chats: role, organisation, topics, time zone, capacity"),

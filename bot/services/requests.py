@@ -21,8 +21,9 @@ from bot.views import Line, Message, Reply
 
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
+MAX_DRAFT_BUTTONS = 2  # the newest drafts get Send and Discard buttons in status
 STATUS_TEXT = {
-    RequestStatus.DRAFT: "draft (waiting for you to send it)",
+    RequestStatus.DRAFT: "draft, not sent yet",
     RequestStatus.OPEN: "looking for a volunteer",
     RequestStatus.INTRODUCED: "introduced",
     RequestStatus.COMPLETED: "chat completed",
@@ -212,6 +213,7 @@ async def status(ctx: Context) -> Reply:
     if not mine:
         return Reply.say("You have no requests yet. Start one with `/infochat request`.")
     lines = []
+    drafts = [r.id for r in mine if r.status is RequestStatus.DRAFT][:MAX_DRAFT_BUTTONS]
     for r in mine:
         text = STATUS_TEXT[r.status]
         if r.status is RequestStatus.OPEN:
@@ -228,8 +230,10 @@ async def status(ctx: Context) -> Reply:
         elif r.status is RequestStatus.CLOSED and r.close_reason:
             text = f"closed ({r.close_reason.replace('_', ' ')})"
         lines.append(Line(label=f"#{r.id} {r.fields.topic}", value=text))
+    text = "\n".join(["Newest first.", *(render.draft_help(d) for d in drafts)])
+    buttons = tuple(b for d in drafts for b in render.draft_buttons(d))
     return Reply(
-        messages=(Message(title="Your requests", text="Newest first.", lines=tuple(lines)),)
+        messages=(Message(title="Your requests", text=text, lines=tuple(lines), buttons=buttons),)
     )
 
 

@@ -21,3 +21,4 @@ async def test_a_group_without_its_subcommand_shows_that_groups_help(world: Worl
 async def test_help_without_a_group_lists_everything(world: World) -> None:
     shown = text_of((await world.say("sam", "/infochat help")).messages[0])
     assert "/infochat request" in shown and "/infochat mod queue" in shown
+    assert "replaces=<draft>" in shown
