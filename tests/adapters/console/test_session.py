@@ -158,6 +158,7 @@ async def test_console_words(make_console: MakeConsole) -> None:
     text = console.text
     assert "No members yet" in text
     assert "Each line names the member who acts" in text
+    assert "#! refused" in text  # how a script expects a refusal
     assert "  priya" in text and "  mo · moderator" not in text
     assert "Nothing in #digest yet." in text
     assert "Request #1" not in text  # nothing after quit runs
