@@ -37,6 +37,7 @@ from bot.services import (
     thanks,
     volunteers,
 )
+from bot.services.arguments import check_fields
 from bot.services.context import Context, Handler
 from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
@@ -156,6 +157,7 @@ class Infochat:
             prior = await idempotency.lookup(conn, command)
             if prior is not None:
                 return prior
+            check_fields(command)
             now = self.clock.now()
             community = await get_or_create_community(
                 conn, command.actor.community, self.defaults, now

@@ -82,6 +82,10 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "digest"): ("mod.digest", ()),
 }
 
+# Words that start two-word commands (`mod queue`): alone, or with `help`, they show the
+# group's own help (`/infochat mod`), unless the word is also a command (`me`).
+GROUPS = frozenset(words[0] for words in SUBCOMMANDS if len(words) == 2)
+
 ALIASES = {
     "q": "questions",
     "question": "questions",
@@ -129,17 +133,8 @@ def parse_text(text: str) -> ParsedText:
         words = words[1:]
     if not words:
         return ParsedText("help", "", {})
-    head = [w.lower() for w in words[:2]]
-    for size in (2, 1):
-        found = SUBCOMMANDS.get(tuple(head[:size]))
-        if found:
-            action, positional_names = found
-            rest = words[size:]
-            break
-    else:
-        raise InvalidInput(
-            f"I don't know the command “{words[0][:40]}”. Try `/infochat help`.",
-        )
+    action, positional_names, size, group = _subcommand(words)
+    rest = words[size:]
     args: dict[str, ArgValue] = {}
     positional: list[str] = []
     for word in rest:
@@ -151,7 +146,7 @@ def parse_text(text: str) -> ParsedText:
     if len(positional) > len(positional_names):
         extra = " ".join(positional[len(positional_names) :])[:60]
         raise InvalidInput(f'I didn\'t understand “{extra}”. Use key=value, e.g. topic="data".')
-    target = ""
+    target = group
     for name, value in zip(positional_names, positional, strict=False):
         if name == "target":
             target = value.lstrip("#")
@@ -161,6 +156,24 @@ def parse_text(text: str) -> ParsedText:
         raw = args.pop("id")
         target = raw if isinstance(raw, str) else raw[0]
     return ParsedText(action, target, args)
+
+
+def _subcommand(words: list[str]) -> tuple[str, tuple[str, ...], int, str]:
+    """The action the first words name, its positional names, how many words it took, and
+    the group whose help it is (`mod`, `volunteer help`; not `me`, a command on its own)."""
+    head = [w.lower() for w in words[:2]]
+    alone = len(head) == 1 and (head[0],) not in SUBCOMMANDS
+    if head[0] in GROUPS and (alone or head[1:] == ["help"]):
+        return "help", (), len(head), head[0]
+    for size in (2, 1):
+        found = SUBCOMMANDS.get(tuple(head[:size]))
+        if found:
+            return found[0], found[1], size, ""
+    if head[0] in GROUPS:
+        raise InvalidInput(
+            f"I don't know the command “{head[0]} {head[1][:40]}”. Try `/infochat {head[0]} help`."
+        )
+    raise InvalidInput(f"I don't know the command “{words[0][:40]}”. Try `/infochat help`.")
 
 
 def add_arg(args: dict[str, ArgValue], key: str, value: str) -> None:

@@ -7,6 +7,7 @@
 
 `<button>` is a number or a label (case-insensitive; a prefix is enough). Lines starting
 with `# ` or `#!`, or whose first word is `#`, are comments; `#moderators` is a channel.
+A line ending in `#! refused` expects the bot to refuse it (a script's deliberate mistake).
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ _UNITS = {
     "w": timedelta(weeks=1),
 }
 MAX_WAIT = timedelta(days=366)
+
+
+_REFUSED = re.compile(r"\s+#!\s*refused\s*$", re.IGNORECASE)
+
+
+def expects_refusal(line: str) -> tuple[str, bool]:
+    """The line without a trailing `#! refused`, and whether it had one."""
+    match = _REFUSED.search(line)
+    return (line[: match.start()], True) if match else (line, False)
 
 
 def is_comment(line: str) -> bool:

@@ -39,4 +39,5 @@ Any word is a member (letters, digits, _ - .; not show, help, members, wait, qui
 Moderators are the members given with --moderators (and mo in the demo).
 Forms are filled by prompts, one field per line: an empty line keeps the default,
 a list field takes one item per line until an empty line, /cancel drops the form.
-Lines starting with "# " or "#!" are comments."""
+Lines starting with "# " or "#!" are comments, also inside a form. A line ending in
+"#! refused" expects the bot to refuse it (in a script, --strict then plays on)."""

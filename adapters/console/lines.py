@@ -15,6 +15,7 @@ from adapters.console.render import safe
 PROMPT = "infochat> "
 CANCEL = "/cancel"
 ECHO_LIMIT = 1000
+BOM = "\ufeff"
 
 
 class LineSource(Protocol):
@@ -37,7 +38,9 @@ class ScriptSource:
             return None
         self.number += 1
         line = line.rstrip("\r\n")
-        if command and (not line.strip() or is_comment(line)):
+        if self.number == 1:
+            line = line.removeprefix(BOM)  # a script saved "with signature"
+        if (command and not line.strip()) or is_comment(line):
             self.write(safe(line.rstrip()))
         else:
             self.write(prompt + echo(line))

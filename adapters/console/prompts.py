@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
+from adapters.console.grammar import is_comment
 from adapters.console.lines import CANCEL, LineSource
 from adapters.console.render import field_prompt, form_heading
 from bot.commands import ArgValue
@@ -54,7 +55,10 @@ def _multiple(
 
 
 def _line(source: LineSource, prompt: str) -> str:
+    """The next line that isn't a comment: comments are skipped in forms as everywhere."""
     line = source.read(prompt)
+    while line is not None and is_comment(line):
+        line = source.read(prompt)
     if line is None:
         raise FormCancelled("The input ended before the form was complete; nothing was sent.")
     if line.strip() == CANCEL:

@@ -14,10 +14,16 @@ INDENT = "    "
 _ITEM = re.compile(r"(?:[•\-*]|\d{1,2}\.) ")
 
 
+# Zero-width characters (the core defuses `@everyone` with one) show as nothing, as in a chat.
+_ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
 def safe(text: str) -> str:
     """Text that can't drive the terminal: control characters become visible escapes."""
     out = []
     for ch in text:
+        if ch in _ZERO_WIDTH:
+            continue
         if ch == "\n" or unicodedata.category(ch)[0] != "C":
             out.append(ch)
         elif ch == "\t":

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console import demo
+from adapters.console.grammar import GrammarError, member_name
 from adapters.console.lines import InteractiveSource, LineSource, ScriptSource
 from adapters.console.session import ConsoleSession
 from adapters.console.transcript import Transcript
@@ -61,6 +62,7 @@ async def run_console(
     write: Callable[[str], None],
     clock: Clock | None = None,
 ) -> int:
+    moderator_names(options.moderators)  # before anything is touched
     url, path = database_file(settings, options)
     if options.fresh and not options.demo and path is None:
         raise ConsoleSetupError("--fresh only works with a SQLite database file.")
@@ -96,7 +98,7 @@ def build_session(
     if options.demo:
         defaults = defaults.model_copy(update={"approval_required": True})
     name = options.community or (demo.DEMO_COMMUNITY if options.demo else LOCAL_COMMUNITY)
-    moderators = {m.strip().lower() for m in options.moderators if m.strip()}
+    moderators = moderator_names(options.moderators)
     if options.demo:
         moderators |= set(demo.MODERATORS)
     transcript = Transcript()
@@ -113,6 +115,17 @@ def build_session(
         moderators=frozenset(moderators),
         strict=options.strict,
     )
+
+
+def moderator_names(names: tuple[str, ...]) -> frozenset[str]:
+    """`--moderators a,b`: member names as the console reads them (`@mo` is mo)."""
+    out = set()
+    for name in names:
+        try:
+            out.add(member_name(name))
+        except GrammarError as exc:
+            raise ConsoleSetupError(f"--moderators: {exc}") from None
+    return frozenset(out)
 
 
 def banner(session: ConsoleSession, options: ConsoleOptions) -> str:

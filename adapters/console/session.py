@@ -12,7 +12,16 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from adapters.console.grammar import GrammarError, Meta, Press, Show, Slash, Wait, parse_line
+from adapters.console.grammar import (
+    GrammarError,
+    Meta,
+    Press,
+    Show,
+    Slash,
+    Wait,
+    expects_refusal,
+    parse_line,
+)
 from adapters.console.guide import guide
 from adapters.console.lines import PROMPT, LineSource
 from adapters.console.prompts import FormCancelled, fill_form, normalize_member_args
@@ -57,6 +66,7 @@ class ConsoleSession:
     notes: dict[str, str] = field(default_factory=dict)  # member → what `members` says
     outcomes: list[Outcome] = field(default_factory=list)
     replies: list[tuple[str, Reply]] = field(default_factory=list)
+    refusals: int = 0  # how many commands the bot refused
 
     # ── the loop ────────────────────────────────────────────────────────────────────────
 
@@ -64,11 +74,15 @@ class ConsoleSession:
         """Play lines until `quit` or the end; 1 if `strict` and a line failed, else 0."""
         while (line := source.read(PROMPT, command=True)) is not None:
             number, before = source.number, len(self.transcript.messages)
+            text, expected = expects_refusal(line)
+            refusals = self.refusals
             try:
-                problem = await self._line(line, source)
+                problem = await self._line(text, source)
             except _Quit:
                 self.outcomes.append(Outcome(number, line, True, shown_before=before))
                 break
+            if expected:
+                problem = self._expected_refusal(problem, refused=self.refusals > refusals)
             self.outcomes.append(Outcome(number, line, problem is None, problem or "", before))
             if problem is not None and self.strict:
                 self.problem(f"stopped at line {number} (--strict): {problem}")
@@ -100,6 +114,16 @@ class ConsoleSession:
             text = "Something went wrong with that line (details in the log); nothing else is affected."
             self.problem(text)
             return text
+
+    def _expected_refusal(self, problem: str | None, *, refused: bool) -> str | None:
+        """A line marked `#! refused`: the bot's refusal is what it expects; anything else is
+        a problem (a bad line stays one)."""
+        if refused:
+            return None
+        if problem is None:
+            problem = "expected a refusal (#! refused), but the bot accepted that line"
+            self.problem(problem)
+        return problem
 
     def problem(self, text: str) -> None:
         self.write("! " + safe(text))
@@ -204,6 +228,7 @@ class ConsoleSession:
             self.notes.setdefault(name, "")
         if reply.ok:
             return None
+        self.refusals += 1
         return reply.messages[0].text if reply.messages else "refused"
 
     async def _wait(self, wait: Wait) -> str | None:

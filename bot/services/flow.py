@@ -158,7 +158,11 @@ async def move_on(ctx: Scope, request_id: int) -> None:
     )
 
 
-async def close(ctx: Scope, request: StoredRequest, reason: str, seeker: Member) -> bool:
+async def close(
+    ctx: Scope, request: StoredRequest, reason: str, seeker: Member, *, notify: bool = True
+) -> bool:
+    """Close the request and withdraw its asks; the seeker gets the reason's note by DM,
+    unless `notify` is False because the seeker is acting and reads it in the reply."""
     if not await store.set_request_status(
         ctx.conn,
         request.id,
@@ -171,7 +175,7 @@ async def close(ctx: Scope, request: StoredRequest, reason: str, seeker: Member)
     for ask in await store.active_asks(ctx.conn, request_id=request.id):
         await withdraw(ctx, ask.id, ask.volunteer_id, ask.status, request)
     note = CLOSE_NOTES.get(reason)
-    if note:
+    if note and notify:
         await ctx.dm(seeker.user_id, Message(text=note.format(id=request.id)))
     return True
 

@@ -46,6 +46,7 @@ REQUEST_KEYS = frozenset(
         "windows",
         "override",
         "replaces",
+        "person_name",  # the name the platform shows for a picked `person`
     }
 )
 VOLUNTEER_KEYS = frozenset(
@@ -83,9 +84,10 @@ class FieldErrors:
 def reject_unknown(args: Args, allowed: frozenset[str]) -> None:
     unknown = sorted(set(args) - allowed)
     if unknown:
-        names = ", ".join(sorted(allowed - {"override"}))
+        shown = sorted(name for name in allowed - {"override"} if not name.endswith("_name"))
+        names = f"The fields are: {', '.join(shown)}." if shown else "This takes no fields."
         raise InvalidInput(
-            f"I don't know the field “{unknown[0][:30]}”. The fields are: {names}.",
+            f"I don't know the field “{unknown[0][:30]}”. {names}",
             fields={unknown[0][:30]: "Unknown field."},
         )
 

@@ -10,6 +10,7 @@ from bot.views import Line, Message, Reply
 
 HELP = (
     ("request", "ask for a short chat with someone doing work you're curious about"),
+    ("request … replaces=<draft>", "send an edited request in place of a draft the coach kept"),
     ("status", "see your requests"),
     ("cancel <number>", "cancel one of your requests"),
     ("volunteer join", "offer chats: role, organisation, topics, time zone, capacity"),
@@ -27,7 +28,24 @@ HELP = (
 )
 
 
+GROUP_TITLES = {
+    "volunteer": "infochat for volunteers",
+    "mod": "infochat for moderators",
+    "me": "infochat: your own data",
+}
+
+
 async def help_(ctx: Context) -> Reply:
+    """All commands; with a group as target (`/infochat mod`), that group's commands."""
+    group = ctx.command.target
+    if group in GROUP_TITLES:
+        lines = tuple(
+            Line(label=f"/infochat {usage}", value=what)
+            for usage, what in HELP
+            if usage.startswith(group + " ")
+        )
+        text = "`/infochat help` lists every command."
+        return Reply(messages=(Message(title=GROUP_TITLES[group], text=text, lines=lines),))
     lines = tuple(Line(label=f"/infochat {usage}", value=what) for usage, what in HELP)
     return Reply(
         messages=(

@@ -36,9 +36,8 @@ def request_lines(fields: RequestFields) -> tuple[Line, ...]:
 
 def findings_message(request_id: int, findings: tuple[Finding, ...]) -> Message:
     return Message(
-        title="A few suggestions before your request goes out",
-        text="\n".join(f"• {f.message}" for f in findings)
-        + "\n\nYou can edit and send the request again, or send it as it is.",
+        title=f"Draft #{request_id}: a few suggestions before your request goes out",
+        text="\n".join(f"• {f.message}" for f in findings) + f"\n\n{draft_help(request_id)}",
         buttons=(
             Button(
                 label="Send anyway",
@@ -48,6 +47,28 @@ def findings_message(request_id: int, findings: tuple[Finding, ...]) -> Message:
             ),
             Button(label="Discard", action="request.discard", target=str(request_id)),
         ),
+    )
+
+
+def draft_help(request_id: int) -> str:
+    return (
+        f"Draft #{request_id} is kept, not sent: send it as it is, discard it, or send an edited "
+        f"request with `replaces={request_id}` (`/infochat request topic=… replaces={request_id}`) "
+        "and the draft goes."
+    )
+
+
+def draft_buttons(request_id: int) -> tuple[Button, ...]:
+    """Send or discard a kept draft, from anywhere it is listed (status, home)."""
+    target = str(request_id)
+    return (
+        Button(
+            label=f"Send #{request_id} as it is",
+            action="request.submit",
+            target=target,
+            style="primary",
+        ),
+        Button(label=f"Discard #{request_id}", action="request.discard", target=target),
     )
 
 

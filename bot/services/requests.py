@@ -21,6 +21,7 @@ from bot.views import Line, Message, Reply
 
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
+MAX_DRAFT_BUTTONS = 2  # the newest drafts get Send and Discard buttons in status
 STATUS_TEXT = current_views.STATUS_TEXT
 
 
@@ -121,13 +122,18 @@ async def start_matching(ctx: Context, request_id: int) -> Reply:
     await flow.schedule_request(ctx, request_id)
     result = await flow.rank(ctx, request)
     if not result.candidates:
-        await flow.close(ctx, request, "no_match", ctx.actor)
-        return Reply.say(flow.CLOSE_NOTES["no_match"].format(id=request_id))
+        return await close_in_reply(ctx, request, "no_match")
     if request.target_member_id is not None:
         await flow.ask_candidate(ctx, request, result.candidates[0])
         return Reply.say(asked_text(ctx, request))
     shown = result.candidates[: ctx.settings.suggestions_shown]
     return Reply(messages=(render.suggestions_message(request_id, shown, result.widened),))
+
+
+async def close_in_reply(ctx: Context, request: StoredRequest, reason: str) -> Reply:
+    """The seeker's own command closed the request: they read why in the reply, once."""
+    await flow.close(ctx, request, reason, ctx.actor, notify=False)
+    return Reply.say(flow.CLOSE_NOTES[reason].format(id=request.id))
 
 
 def asked_text(ctx: Context, request: StoredRequest) -> str:
@@ -181,8 +187,7 @@ async def pick(ctx: Context) -> Reply:
         )
     result = await flow.rank(ctx, request)
     if not result.candidates:
-        await flow.close(ctx, request, "no_one_left", ctx.actor)
-        return Reply.say(flow.CLOSE_NOTES["no_one_left"].format(id=request.id))
+        return await close_in_reply(ctx, request, "no_one_left")
     if choice in ("", "auto"):
         candidate = result.candidates[0]
     else:
@@ -202,11 +207,14 @@ async def status(ctx: Context) -> Reply:
     if not mine:
         return Reply.say("You have no requests yet. Start one with `/infochat request`.")
     lines = []
+    drafts = [r.id for r in mine if r.status is RequestStatus.DRAFT][:MAX_DRAFT_BUTTONS]
     for r in mine:
         text = await current_views.request_state(ctx, r)
         lines.append(Line(label=f"#{r.id} {r.fields.topic}", value=text))
+    text = "\n".join(["Newest first.", *(render.draft_help(d) for d in drafts)])
+    buttons = tuple(b for d in drafts for b in render.draft_buttons(d))
     return Reply(
-        messages=(Message(title="Your requests", text="Newest first.", lines=tuple(lines)),)
+        messages=(Message(title="Your requests", text=text, lines=tuple(lines), buttons=buttons),)
     )
 
 

@@ -104,7 +104,7 @@ async def requests_of(
 ) -> list[StoredRequest]:
     rows = await conn.execute(
         _select_requests()
-        .where(requests.c.seeker_id == seeker_id, requests.c.status != RequestStatus.DRAFT.value)
+        .where(requests.c.seeker_id == seeker_id)
         .order_by(requests.c.id.desc())
         .limit(limit)
     )

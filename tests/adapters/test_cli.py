@@ -87,3 +87,17 @@ def test_the_parser_knows_both_commands() -> None:
     assert parser.parse_args(["migrate"]).command == "migrate"
     with pytest.raises(SystemExit):
         parser.parse_args([])
+
+
+def test_a_moderator_that_cant_be_a_member_name_is_refused_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INFOCHAT_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("mo /infochat mod queue\n"))
+    assert cli.main(["run", "--script", "-", "--moderators", "@"]) == cli.EXIT_USAGE
+    assert "--moderators: “@” can't be a member name" in capsys.readouterr().err
+    assert not (tmp_path / "d" / "infochat.db").exists()
+    # `@mo` names the member mo, as everywhere on the console.
+    monkeypatch.setattr("sys.stdin", io.StringIO("mo /infochat mod queue\n"))
+    assert cli.main(["run", "--strict", "--moderators", "@mo"]) == 0
+    assert "Only moderators" not in capsys.readouterr().out

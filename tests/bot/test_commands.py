@@ -18,6 +18,30 @@ def test_subcommands_positional_and_repeated_keys() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("mod", "mod"),
+        ("/infochat mod help", "mod"),
+        ("volunteer", "volunteer"),
+        ("Volunteer Help", "volunteer"),
+        ("me help", "me"),
+    ],
+)
+def test_a_group_without_its_subcommand_is_that_groups_help(text: str, group: str) -> None:
+    parsed = parse_text(text)
+    assert (parsed.action, parsed.target) == ("help", group)
+
+
+def test_a_group_alone_that_is_a_command_stays_that_command() -> None:
+    assert parse_text("me").action == "member.me"
+
+
+def test_an_unknown_subcommand_of_a_group_points_to_the_groups_help() -> None:
+    with pytest.raises(InvalidInput, match=r"/infochat volunteer help"):
+        parse_text("volunteer dance")
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("dance", "don't know the command"),

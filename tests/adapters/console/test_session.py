@@ -67,6 +67,19 @@ async def test_a_button_form_is_prompted_and_an_empty_line_keeps_the_default(
     assert "until 2026-01-19" in reply.message.text  # two weeks from the clock's 2026-01-05
 
 
+async def test_a_mistyped_field_on_a_pressed_button_is_refused(make_console: MakeConsole) -> None:
+    console = await make_console()
+    script = (
+        f'{JOIN}\n{REQUEST}\nsam press Ask Priya\npriya press "Not right now" untill=2026-03-01'
+    )
+    await console.play(script)
+    assert console.refused() == ['priya press "Not right now" untill=2026-03-01']
+    (reply,) = console.during('priya press "Not right now"', "priya")
+    assert not reply.ok and "I don't know the field “untill”" in reply.message.text
+    ask = next(m for m in console.private("priya") if m.kind == "dm")
+    assert ask.message.buttons  # still waiting for priya's answer
+
+
 async def test_cancel_drops_a_form_and_the_script_goes_on(make_console: MakeConsole) -> None:
     console = await make_console()
     script = (
@@ -146,6 +159,7 @@ async def test_console_words(make_console: MakeConsole) -> None:
     text = console.text
     assert "No members yet" in text
     assert "Each line names the member who acts" in text
+    assert "#! refused" in text  # how a script expects a refusal
     assert "  priya" in text and "  mo · moderator" not in text
     assert "Nothing in #digest yet." in text
     assert "Request #1" not in text  # nothing after quit runs

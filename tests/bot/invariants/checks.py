@@ -159,7 +159,14 @@ class Checks:
             if closed and reason == "expired":
                 assert action == "jobs"
             if closed and reason in ("no_match", "no_one_left", "expired"):
-                assert dm(seeker["user_id"], f"#{request['id']}"), ("closed silently", request)
+                # Told once: in the reply when the seeker's own command closed it, else by DM.
+                in_reply = (
+                    reply is not None
+                    and actor_id == seeker["id"]
+                    and any(f"#{request['id']}" in m.text for m in reply.messages)
+                )
+                by_dm = dm(seeker["user_id"], f"#{request['id']}")
+                assert in_reply != by_dm, ("closed silently or told twice", request, reply)
             if closed and reason == "denied":
                 assert action == "mod.deny" and moderator
                 assert dm(seeker["user_id"], f"didn't approve request #{request['id']}")

@@ -70,6 +70,23 @@ async def test_an_edited_request_replaces_the_unsent_draft(world: World) -> None
     assert not late.ok and late.stale  # the old draft's buttons go
 
 
+async def test_a_kept_draft_is_named_and_status_shows_how_to_send_or_discard_it(
+    world: World,
+) -> None:
+    await join_all(world)
+    kept = (await world.say("sam", VAGUE)).messages[0]
+    assert "#1" in (kept.title or "") and "replaces=1" in kept.text
+    status = (await world.say("sam", "/infochat status")).messages[0]
+    assert "no requests yet" not in status.text
+    assert "#1 data engineering" in text_of(status) and "draft" in text_of(status)
+    assert "replaces=1" in status.text
+    assert [b.label for b in status.buttons] == ["Send #1 as it is", "Discard #1"]
+    assert (await world.press("sam", button(status, "Send #1"))).ok
+    assert await count(world, "requests", status="open") == 1
+    after = (await world.say("sam", "/infochat status")).messages[0]
+    assert not after.buttons and "replaces=" not in after.text
+
+
 async def test_override_sends_directly_and_discard_closes_a_draft(world: World) -> None:
     await join_all(world)
     assert (await world.say("sam", VAGUE + " override=yes")).ok
@@ -134,6 +151,17 @@ async def test_no_match_closes_kindly(world: World) -> None:
     )
     assert reply.ok and "wider topic" in reply.messages[0].text
     assert await count(world, "requests", status="closed") == 1
+    assert world.inbox("sam") == []  # said once, in the reply: not again as a DM
+
+
+async def test_a_pick_with_nobody_left_says_so_once(world: World) -> None:
+    await join_all(world, ("priya",))
+    suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
+    assert (await world.say("priya", "/infochat volunteer pause")).ok
+    reply = await world.press("sam", button(suggestions, "Let the bot choose"))
+    assert reply.ok and "nobody was free" in reply.messages[0].text
+    assert await count(world, "requests", status="closed", close_reason="no_one_left") == 1
+    assert world.inbox("sam") == []
 
 
 async def test_widening_to_adjacent_topics(world: World) -> None:
