@@ -1,8 +1,8 @@
 """delivery leases: the lease holder's token, the start of a send, and doubt about an
 earlier attempt
 
-Revision ID: 0003_delivery_leases
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_delivery_leases"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
