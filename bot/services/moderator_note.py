@@ -9,9 +9,9 @@ from bot.views import Message, Reply
 
 KIND = "approval_howto"
 APPROVAL_NOTE = (
-    "How moderator approval works: it is off unless a moderator turns it on; then every "
-    "introduction waits for a moderator's Approve before the volunteer is asked. Turn it on "
-    "with `/infochat mod settings approval_required=true` (off again with `=false`); "
+    "How introduction approval works: it is off by default. Turn it on with "
+    "`/infochat mod settings approval_required=true` (off again with `=false`): then every "
+    "introduction waits for an Approve before the volunteer is asked. "
     "`/infochat mod settings` shows every setting. The bot's "
     "`INFOCHAT_COMMUNITY__APPROVAL_REQUIRED=true` only sets the default for a community it "
     "meets for the first time."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.support import World, count, text_of
 
-NOTE = "How moderator approval works"
+NOTE = "How introduction approval works"
 
 
 def said(reply: object) -> str:
