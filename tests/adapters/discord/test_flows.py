@@ -8,7 +8,7 @@ import json
 import pytest
 
 from adapters.discord import render
-from tests.adapters.discord.harness import inject
+from tests.adapters.discord.harness import inject, settle
 from tests.adapters.discord.payloads import CHANNELS, buttons_of, click, fill, inputs_of
 from tests.adapters.discord.session import CALLBACK, USERS, Bot, asked
 from tests.support import count
@@ -33,7 +33,12 @@ async def test_the_same_interaction_twice_has_one_effect(bot: Bot) -> None:
     first = click(USERS[volunteer], volunteer, buttons_of(ask)["Accept"])
     await bot.send(first)
     await bot.followup(first)
-    await bot.send(first)  # Discord delivers it again; its second answer is refused (40060)
+    again = {**first, "token": "another-token"}
+    inject(bot.client, again)
+    answers = await bot.fake.wait_for("POST", CALLBACK.format(id=again["id"]), count=2)
+    await settle()
+    assert answers[-1].body == {"type": 6}  # answered, showing nothing again
+    assert not bot.fake.find("POST", r"/webhooks/\d+/another-token")
     assert len(bot.fake.find("POST", r"/channels/\d+/threads")) == 1
     assert await count(bot.world, "introductions") == 1
 
