@@ -75,7 +75,7 @@ async def test_a_double_accept_leaves_the_acceptance(slack: Slack) -> None:
     await settle()
     updates = updates_of(slack, "9.9")
     assert [c.params["text"] for c in updates] == [
-        "✅ You accepted sam's request about data engineering."
+        "✅ You accepted Sam's request about data engineering."
     ] * 2
     assert await slack.count("introductions") == 1
 
