@@ -136,21 +136,27 @@ async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> N
         sa.update(asks).where(asks.c.suggested_by_ask_id.in_(theirs)).values(note="")
     )
     await conn.execute(sa.update(thanks).where(thanks.c.from_id == member_id).values(text=""))
-    community_id = sa.select(members.c.community_id).where(members.c.id == member_id)
+    community_id = (
+        sa.select(members.c.community_id).where(members.c.id == member_id).scalar_subquery()
+    )
     await conn.execute(
         sa.delete(processed_commands).where(
-            processed_commands.c.community_id == community_id.scalar_subquery(),
+            processed_commands.c.community_id == community_id,
             processed_commands.c.user_id == user_id,
         )
     )
-    await _forget_direct_messages(conn, user_id)
+    await _forget_direct_messages(conn, community_id, user_id)
 
 
-async def _forget_direct_messages(conn: AsyncConnection, user_id: str) -> None:
-    """Direct messages to the member, sent or not: they are for nobody else."""
+async def _forget_direct_messages(
+    conn: AsyncConnection, community_id: sa.ScalarSelect[int], user_id: str
+) -> None:
+    """Direct messages to the member in this community, sent or not: they are for nobody
+    else. (The same user id in another community is that community's member.)"""
     candidates = await conn.execute(
         sa.select(outbox.c.id, outbox.c.destination).where(
-            sa.cast(outbox.c.destination, sa.String).contains(user_id)
+            outbox.c.community_id == community_id,
+            sa.cast(outbox.c.destination, sa.String).contains(user_id),
         )
     )
     mine = [
