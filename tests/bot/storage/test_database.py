@@ -75,7 +75,7 @@ async def test_the_delivery_worker_gets_a_turn_under_a_stream_of_writers(tmp_pat
         entered: list[str] = []
         sent_after: list[int] = []
 
-        async def deliver(*_: object) -> None:
+        async def deliver(*_: object, **__: object) -> None:
             sent_after.append(len(entered))
 
         world.transport.deliver = deliver  # type: ignore[method-assign]
