@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.payloads import Malformed, parse
@@ -34,7 +36,7 @@ class Endpoint:
         if not self.signed(raw, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
         try:
-            parse(raw, request.content_type)
+            body = parse(raw, request.content_type)
         except Malformed as exc:
             log.warning("slack: a signed request that isn't what Slack sends: %s", exc)
             return web.json_response({"error": "malformed request"}, status=400)
@@ -43,6 +45,11 @@ class Endpoint:
             query=request.query_string,
             headers=dict(request.headers),
         )
+        if bolt_request.body != body:
+            # bolt reads any form whose text merely contains "payload" as an interactive
+            # payload and finds nothing; e.g. a slash command about payload engineering.
+            bolt_request.body = body
+            bolt_request.context = build_async_context(AsyncBoltContext({}), body)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     def signed(self, raw: bytes, headers: Mapping[str, str]) -> bool:

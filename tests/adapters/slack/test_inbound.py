@@ -94,6 +94,14 @@ async def test_a_well_formed_request_still_works(slack: Slack) -> None:
     await slack.fake.wait_for("response")
 
 
+async def test_a_command_whose_text_says_payload_is_still_a_command(slack: Slack) -> None:
+    """bolt alone reads such a form as an empty interactive payload and drops it."""
+    status, _ = await slack.command("USAM", "request topic=payload-engineering")
+    assert status == 200
+    (answer,) = await slack.fake.wait_for("response")
+    assert "why: This is required" in answer.params["text"]  # the request was read
+
+
 async def test_url_verification_is_still_answered(slack: Slack) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "t"})
     status, answer = await slack.post(body, sign(body, content_type="application/json"))
