@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
+import sqlalchemy as sa
+
+from bot.clock import FakeClock
 from bot.commands import CommunityRef
-from bot.outbox import Transport
+from bot.domain.community import CommunitySettings
+from bot.outbox import Transport, enqueue
+from bot.storage.database import Database
+from bot.storage.members import get_or_create_community
+from bot.storage.schema import outbox
 from bot.views import Destination, Message
+from tests.support import COMMUNITY
 
 
 @dataclass
@@ -61,3 +70,21 @@ class Beats:
 def never() -> asyncio.Future[None]:
     """A heartbeat that never comes: the process is frozen, its lease will lapse."""
     return asyncio.get_running_loop().create_future()
+
+
+async def enqueue_messages(db: Database, clock: FakeClock, count: int) -> None:
+    async with db.transaction() as conn:
+        community = await get_or_create_community(conn, COMMUNITY, CommunitySettings(), clock.now())
+        for i in range(count):
+            await enqueue(
+                conn,
+                community.id,
+                Destination(kind="member", user_ids=(f"user{i}",)),
+                Message(text=f"message {i}"),
+                clock.now(),
+            )
+
+
+async def rows(db: Database) -> list[Any]:
+    async with db.transaction() as conn:
+        return list((await conn.execute(sa.select(outbox).order_by(outbox.c.id))).all())

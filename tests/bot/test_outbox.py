@@ -9,24 +9,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from bot.clock import FakeClock
 from bot.commands import Command, CommunityRef, parse_text
-from bot.domain.community import CommunitySettings
 from bot.errors import DeliveryError, PermanentDeliveryError
-from bot.outbox import DeliveryWorker, RetryPolicy, enqueue
+from bot.outbox import DeliveryWorker, RetryPolicy
 from bot.storage.database import Database
-from bot.storage.members import get_or_create_community
-from bot.storage.schema import outbox
 from bot.views import Destination, Message
-from tests.support import COMMUNITY, GOOD_REQUEST, VOLUNTEERS, RecordingTransport, make_world
+from tests.delivery import enqueue_messages, rows
+from tests.support import GOOD_REQUEST, VOLUNTEERS, RecordingTransport, make_world
 
 Sent = tuple[Destination, Message, int]
 
@@ -96,37 +91,6 @@ class YieldingTransport:
     ) -> None:
         await asyncio.sleep(0)  # a pure yield to the loop, no waiting
         self.sent.append(delivery_id)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-async def enqueue_messages(db: Database, clock: FakeClock, count: int) -> None:
-    async with db.transaction() as conn:
-        community = await get_or_create_community(conn, COMMUNITY, CommunitySettings(), clock.now())
-        for i in range(count):
-            await enqueue(
-                conn,
-                community.id,
-                Destination(kind="member", user_ids=(f"user{i}",)),
-                Message(text=f"message {i}"),
-                clock.now(),
-            )
-
-
-async def rows(db: Database) -> list[Any]:
-    async with db.transaction() as conn:
-        return list((await conn.execute(sa.select(outbox).order_by(outbox.c.id))).all())
 
 
 async def run_flow_without_delivery(url: str) -> int:

@@ -8,7 +8,6 @@ Time comes from a FakeClock; the heartbeat is driven by the test; nothing sleeps
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,48 +15,15 @@ import pytest
 import sqlalchemy as sa
 
 from bot.clock import FakeClock
-from bot.domain.community import CommunitySettings
 from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.outbox import DeliveryWorker, RetryPolicy, enqueue
 from bot.storage.database import Database
-from bot.storage.members import get_or_create_community
 from bot.storage.schema import outbox
 from bot.views import Destination, Message
-from tests.delivery import AcceptedThenStuck, Beats, never
-from tests.support import COMMUNITY, RecordingTransport
+from tests.delivery import AcceptedThenStuck, Beats, enqueue_messages, never, rows
+from tests.support import RecordingTransport
 
 LEASE = RetryPolicy().lease
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-async def enqueue_messages(db: Database, clock: FakeClock, count: int) -> None:
-    async with db.transaction() as conn:
-        community = await get_or_create_community(conn, COMMUNITY, CommunitySettings(), clock.now())
-        for i in range(count):
-            await enqueue(
-                conn,
-                community.id,
-                Destination(kind="member", user_ids=(f"user{i}",)),
-                Message(text=f"message {i}"),
-                clock.now(),
-            )
-
-
-async def rows(db: Database) -> list[Any]:
-    async with db.transaction() as conn:
-        return list((await conn.execute(sa.select(outbox).order_by(outbox.c.id))).all())
 
 
 class FailsLate(AcceptedThenStuck):
