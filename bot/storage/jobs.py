@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.inserts import insert_missing
 from bot.storage.schema import jobs
 
 __all__ = ["Job", "claim", "due", "jobs", "next_due_between", "overdue", "postpone", "schedule"]
-
-
-_INSERT_OR_IGNORE: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
-    "sqlite": sqlite.insert,
-    "postgresql": postgresql.insert,
-}
 
 
 @dataclass(frozen=True)
@@ -53,23 +45,7 @@ async def schedule(
         "attempts": 0,
         "created_at": now,
     }
-    insert = _INSERT_OR_IGNORE.get(conn.dialect.name)
-    if insert is not None:  # one statement where the engine can skip a duplicate itself
-        result = await conn.execute(
-            insert(jobs)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["kind", "period", "target"])
-        )
-        return result.rowcount == 1
-    key = (jobs.c.kind == kind, jobs.c.period == period, jobs.c.target == str(target))
-    if (await conn.execute(sa.select(jobs.c.id).where(*key))).first() is not None:
-        return False
-    try:
-        async with conn.begin_nested():  # another process may add it first
-            await conn.execute(sa.insert(jobs).values(**values))
-    except IntegrityError:
-        return False
-    return True
+    return await insert_missing(conn, jobs, values, key=("kind", "period", "target"))
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:

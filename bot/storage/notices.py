@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.inserts import insert_missing
 from bot.storage.schema import notices
 
 
@@ -16,11 +16,5 @@ async def first_time(conn: AsyncConnection, member_id: int, kind: str, now: date
     Insert-or-nothing, without a lock: this runs after a command's own work, so waiting
     for the member's row here could deadlock with a concurrent command of theirs.
     """
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(notices)
-        .values(member_id=member_id, kind=kind, created_at=now)
-        .on_conflict_do_nothing()
-        .returning(notices.c.kind)
-    )
-    return (await conn.execute(statement)).first() is not None
+    values = {"member_id": member_id, "kind": kind, "created_at": now}
+    return await insert_missing(conn, notices, values, key=("member_id", "kind"))
