@@ -76,7 +76,6 @@ JOB_PREPARATIONS: tuple[Preparation, ...] = (
     digest.ensure_digests,
     housekeeping.ensure_housekeeping,
 )
-MAX_KEY = 200
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
 
@@ -108,8 +107,6 @@ class Infochat:
         handler = HANDLERS.get(command.action)
         if handler is None:
             return _refusal(UserError("I don't know that action. Try `/infochat help`."))
-        if not command.key or len(command.key) > MAX_KEY:
-            return _refusal(UserError("That command had no valid id; please try again."))
         try:
             reply = await self._run(handler, command)
         except UserError as exc:

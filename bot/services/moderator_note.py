@@ -3,6 +3,7 @@ to a moderator command (or to help), so nobody has to find it in the README."""
 
 from __future__ import annotations
 
+from bot.commands import is_moderator_action
 from bot.services.context import Context, Handler
 from bot.storage import notices
 from bot.views import Message, Reply
@@ -18,17 +19,14 @@ APPROVAL_NOTE = (
 )
 
 
-def for_moderators(action: str) -> bool:
-    return action.startswith("mod.") or action == "help"
-
-
 async def with_moderator_note(handler: Handler, ctx: Context) -> Reply:
     """The handler's reply; the first one a moderator gets as a moderator also says how
     approval works (in its first message, so it reads as one answer)."""
     reply = await handler(ctx)
     if not (ctx.actor.is_moderator and reply.ok and reply.messages):
         return reply
-    if not for_moderators(ctx.command.action):
+    action = ctx.command.action
+    if not (is_moderator_action(action) or action == "help"):
         return reply
     if not await notices.first_time(ctx.conn, ctx.actor.id, KIND, ctx.now):
         return reply
