@@ -69,6 +69,12 @@ async def _ask_of(ctx: Context) -> tuple[StoredAsk, StoredRequest] | None:
     return ask, request
 
 
+def cant_be_asked(volunteer: str, request_id: int) -> str:
+    """The same words whatever the reason (paused, left, full): a volunteer's answers to
+    other asks are nobody else's business (R2)."""
+    return f"{volunteer} can't be asked right now, so request #{request_id} moved on."
+
+
 # ── moderators ──────────────────────────────────────────────────────────────────────────
 
 
@@ -92,10 +98,7 @@ async def approval(ctx: Context) -> Message | None:
         by = await audit.actor_of(ctx.conn, ctx.community.id, "deny", target)
         return render.done(f"⛔ Ask #{ask.id} denied by {by or 'a moderator'}.")
     if await audit.actor_of(ctx.conn, ctx.community.id, "approve", target):
-        return render.done(
-            f"Ask #{ask.id}: {volunteer.display_name} is paused, left or full this month, "
-            f"so request #{request.id} moved on."
-        )
+        return render.done(f"Ask #{ask.id}: {cant_be_asked(volunteer.display_name, request.id)}")
     return render.done(f"Ask #{ask.id} no longer needs approval: it was withdrawn.")
 
 

@@ -68,11 +68,7 @@ async def approve(ctx: Context) -> Reply:
     if not await flow.has_room(ctx, volunteer.id, already_counted=1):
         await store.transition_ask(ctx.conn, ask.id, AskStatus.WITHDRAWN, ctx.now)
         await flow.move_on(ctx, request.id)
-        # The same words whatever the reason (paused, left, full): a volunteer's answers to
-        # other asks are nobody else's business (R2).
-        text = (
-            f"{volunteer.display_name} can't be asked right now, so request #{request.id} moved on."
-        )
+        text = current_views.cant_be_asked(volunteer.display_name, request.id)
         return Reply(messages=(Message(text=text),), update=await current_views.approval(ctx))
     if not await store.transition_ask(
         ctx.conn, ask.id, AskStatus.ASKED, ctx.now, approved_by=ctx.actor.id

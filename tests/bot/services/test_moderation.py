@@ -110,6 +110,20 @@ async def test_approval_of_a_volunteer_who_paused_meanwhile_moves_on(modworld: W
     assert "Priya" not in (fresh.title or "")
 
 
+async def test_approval_of_a_volunteer_with_no_room_names_no_reason(modworld: World) -> None:
+    """The approval message and the moderator's reply read the same whether the volunteer
+    paused, left or is full: their other asks are nobody else's business (R2)."""
+    await propose(modworld)
+    async with modworld.db.transaction() as conn:
+        await conn.exec_driver_sql("UPDATE volunteers SET monthly_capacity = 0")
+    approval = modworld.channel("moderators")[-1]
+    reply = await modworld.press("mo", button(approval, "Approve"))
+    assert reply.ok and reply.update is not None
+    for text in (reply.messages[0].text, reply.update.text):
+        assert "can't be asked right now" in text
+        assert not any(word in text for word in ("paused", "left", "full"))
+
+
 async def settings_now(world: World) -> str:
     shown = (await world.say("mo", "/infochat mod settings")).messages[0]
     return "\n".join(f"{line.label} {line.value}" for line in shown.lines) + shown.text
