@@ -20,7 +20,7 @@ from bot.domain.models import (
     VolunteerProfile,
     VolunteerStats,
 )
-from bot.domain.topics import adjacent_topics, is_adjacent, normalize_topic
+from bot.domain.topics import adjacent_topics, is_adjacent, normalize_topic, topic_tokens
 
 PERSON = 200.0
 AFFILIATION = 100.0  # per shared affiliation
@@ -177,7 +177,7 @@ def rank(
             near.append(_candidate(stats, request, fits, adjacent=True))
     widened = not exact and bool(near)
     chosen = exact or near
-    chosen.sort(key=lambda c: (-c.score, c.volunteer.member_id))
+    chosen.sort(key=order_key)
     return MatchResult(candidates=tuple(chosen), widened=widened, excluded=excluded)
 
 
@@ -203,3 +203,56 @@ def request_keys(fields: RequestFields) -> frozenset[str]:
     for topic in adjacent_topics(normalize_topic(fields.topic)) if fields.topic else ():
         keys |= _topic_words(topic)
     return frozenset(keys | _tokens(fields.target_role) | _tokens(fields.target_org))
+
+
+# Postings: the index words a volunteer is found under, one kind per letter, so a request's
+# score tiers are combinations of postings (see `storage.volunteers.shortlist`).
+
+
+def posting_keys(volunteer: VolunteerProfile) -> frozenset[str]:
+    """Index entries of an active volunteer: whole topics (t:), specific topic words (w:),
+    role words (r:), organisation words (o:), affiliations (a:) and the person (@)."""
+    keys = {f"@{volunteer.user_id}"}
+    for topic in volunteer.topics:
+        name = normalize_topic(topic)
+        if name:
+            keys.add(f"t:{name}")
+        keys |= {f"w:{word}" for word in topic_tokens(topic)}
+    keys |= {f"r:{word}" for word in _tokens(volunteer.role)}
+    keys |= {f"o:{word}" for word in _tokens(volunteer.organisation)}
+    keys |= {f"a:{name}" for name in map(_fold, volunteer.affiliations) if name}
+    return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The postings a request's tiers are made of: a direct fit is the topic, all the role
+    words, or all the organisation words; each shared affiliation adds to the score; when
+    nobody fits directly, adjacent topics (or a shared specific topic word) do."""
+
+    person: str
+    topic: str
+    role: frozenset[str]
+    organisation: frozenset[str]
+    affiliations: frozenset[str]
+    near: frozenset[str]
+
+    @classmethod
+    def of(cls, fields: RequestFields) -> Postings:
+        request = _Request.of(fields)
+        near: set[str] = set()
+        if request.topic:
+            near |= {f"t:{topic}" for topic in adjacent_topics(request.topic)}
+            near |= {f"w:{word}" for word in topic_tokens(request.topic)}
+        return cls(
+            person=f"@{request.person}" if request.person else "",
+            topic=f"t:{request.topic}" if request.topic else "",
+            role=frozenset(f"r:{word}" for word in request.role),
+            organisation=frozenset(f"o:{word}" for word in request.organisation),
+            affiliations=frozenset(f"a:{name}" for name in request.affiliations),
+            near=frozenset(near),
+        )
+
+
+def order_key(candidate: Candidate) -> tuple[float, int]:
+    return (-candidate.score, candidate.volunteer.member_id)

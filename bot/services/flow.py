@@ -9,7 +9,7 @@ from bot.domain import matching
 from bot.domain.models import AskStatus, Candidate, MatchResult, RequestStatus
 from bot.services import render
 from bot.services.context import Scope
-from bot.storage import jobs
+from bot.storage import counters, jobs
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
@@ -63,17 +63,54 @@ async def schedule_request(scope: Scope, request_id: int) -> None:
     )
 
 
-async def rank(ctx: Scope, request: StoredRequest) -> MatchResult:
-    pool = await volunteer_store.pool(
-        ctx.conn,
-        ctx.profiles,
-        ctx.community.id,
-        request.fields,
-        request.seeker_id,
-        request.id,
-        ctx.now,
-    )
-    return matching.rank(request.fields, request.seeker_id, pool, ctx.now, ctx.settings)
+async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> MatchResult:
+    """The request's best candidates, as `matching.rank` orders the whole pool, but only the
+    first `limit` of them (all when None): volunteers are taken from the index in matching's
+    order (score tier, then load, then member id) and checked in small batches until enough
+    of them can be asked. The adjacent-topic tier is only read when nobody fits directly."""
+    want = limit if limit is not None else 1 << 30
+    await counters.refresh(ctx.conn, ctx.now)
+    postings = matching.Postings.of(request.fields)
+    context = await volunteer_store.request_context(ctx.conn, request.seeker_id, request.id)
+    excluded: dict[int, str] = {}
+    for near in (False, True):
+        found: list[Candidate] = []
+        offset, ordered = 0, list[int]()
+        size = max(2 * want if limit is not None else 256, 8)
+        while len(found) < want:
+            if not ordered:
+                ordered = await volunteer_store.tier_order(
+                    ctx.conn, ctx.community.id, postings, near=near, offset=offset, limit=size
+                )
+                offset += len(ordered)
+                size = min(size * 4, 4096)
+                if not ordered:
+                    break
+            batch, ordered = ordered[:64], ordered[64:]
+            stats = await volunteer_store.stats_of(ctx.conn, batch, context, ctx.now)
+            result = matching.rank(request.fields, request.seeker_id, stats, ctx.now, ctx.settings)
+            excluded.update(result.excluded)
+            found += [c for c in result.candidates if c.adjacent == near]
+        if found:
+            found.sort(key=matching.order_key)
+            return MatchResult(tuple(found[:want]), widened=near, excluded=excluded)
+    return MatchResult((), excluded=excluded)
+
+
+async def candidate(
+    ctx: Scope, request: StoredRequest, member_id: int, best: MatchResult
+) -> Candidate | None:
+    """This one volunteer as a candidate of the request (with their reasons), or None when
+    `rank` would not list them; `best` is the request's first candidate (`rank`, limit 1)."""
+    if not best.candidates:
+        return None
+    context = await volunteer_store.request_context(ctx.conn, request.seeker_id, request.id)
+    stats = await volunteer_store.stats_of(ctx.conn, [member_id], context, ctx.now)
+    result = matching.rank(request.fields, request.seeker_id, stats, ctx.now, ctx.settings)
+    for found in result.candidates:
+        if found.adjacent == best.widened:
+            return found
+    return None
 
 
 async def propose(
@@ -139,7 +176,7 @@ async def move_on(ctx: Scope, request_id: int) -> None:
     if await store.active_asks(ctx.conn, request_id=request.id):
         return
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
-    result = await rank(ctx, request)
+    result = await rank(ctx, request, limit=1)
     if not result.candidates:
         await close(ctx, request, "no_one_left", seeker)
         return

@@ -120,7 +120,7 @@ async def start_matching(ctx: Context, request_id: int) -> Reply:
     request = await store.get_request(ctx.conn, request_id)
     assert request is not None
     await flow.schedule_request(ctx, request_id)
-    result = await flow.rank(ctx, request)
+    result = await flow.rank(ctx, request, limit=max(ctx.settings.suggestions_shown, 1))
     if not result.candidates:
         return await close_in_reply(ctx, request, "no_match")
     if request.target_member_id is not None:
@@ -185,18 +185,18 @@ async def pick(ctx: Context) -> Reply:
         raise AlreadyDone(
             f"Request #{request.id} is already with a volunteer; you'll hear back soon."
         )
-    result = await flow.rank(ctx, request)
+    result = await flow.rank(ctx, request, limit=1)
     if not result.candidates:
         return await close_in_reply(ctx, request, "no_one_left")
-    if choice in ("", "auto"):
-        candidate = result.candidates[0]
-    else:
-        chosen = [c for c in result.candidates if str(c.volunteer.member_id) == choice]
-        if not chosen:
+    candidate = result.candidates[0]
+    if choice not in ("", "auto"):
+        named = choice.isascii() and choice.isdigit() and str(int(choice)) == choice
+        chosen = await flow.candidate(ctx, request, int(choice), result) if named else None
+        if chosen is None:
             raise UserError(
                 "That volunteer can't be asked for this request now. Pick another, or let the bot choose."
             )
-        candidate = chosen[0]
+        candidate = chosen
     await flow.ask_candidate(ctx, request, candidate)
     text = asked_text(ctx, request)
     return Reply(messages=(Message(text=text),), update=await current_views.suggestions(ctx))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
+from bot.storage import counters
 from bot.storage.inserts import insert_missing
 from bot.storage.schema import introductions, no_shows
 
@@ -105,16 +106,21 @@ async def report_no_show(
         "member_id": intro.other(reporter_id),
         "created_at": now,
     }
-    return await insert_missing(conn, no_shows, values, ("introduction_id", "reporter_id"))
+    if not await insert_missing(conn, no_shows, values, ("introduction_id", "reporter_id")):
+        return False
+    await counters.touched(conn, intro.other(reporter_id))
+    return True
 
 
 async def withdraw_no_show(conn: AsyncConnection, introduction_id: int, reporter_id: int) -> None:
     """The reporter says the chat happened after all: their report goes."""
-    await conn.execute(
-        sa.delete(no_shows).where(
-            no_shows.c.introduction_id == introduction_id, no_shows.c.reporter_id == reporter_id
-        )
+    removed = await conn.execute(
+        sa.delete(no_shows)
+        .where(no_shows.c.introduction_id == introduction_id, no_shows.c.reporter_id == reporter_id)
+        .returning(no_shows.c.member_id)
     )
+    for (member_id,) in removed.all():
+        await counters.touched(conn, member_id)
 
 
 async def completed_as_seeker(conn: AsyncConnection, member_id: int) -> int:

@@ -20,6 +20,7 @@ from bot.domain.models import (
     RequestStatus,
     Window,
 )
+from bot.storage import counters
 from bot.storage.schema import asks, introductions, members, requests
 
 target_members = members.alias("target_members")
@@ -246,7 +247,9 @@ async def insert_introduction(
         )
         .returning(introductions.c.id)
     )
-    return int(result.scalar_one())
+    intro_id = int(result.scalar_one())
+    await counters.touched(conn, ask.volunteer_id)
+    return intro_id
 
 
 async def introduction_for(conn: AsyncConnection, request_id: int) -> int | None:

@@ -102,6 +102,29 @@ volunteers = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+# Matching's index of active volunteers: one row per index word (see matching.posting_keys),
+# kept in step with the profile in the same transaction as each change.
+volunteer_keys = sa.Table(
+    "volunteer_keys",
+    metadata,
+    sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
+    sa.Index(None, "member_id"),
+)
+
+# A member's matching load (introductions in the last 90 days + 2 x no-shows reported against
+# them in the last 60 days) and when it next changes by time alone (an event leaves its
+# window). A row whose `load_until` has passed is recounted before it is used; events mark it
+# passed. No row: no load.
+volunteer_loads = sa.Table(
+    "volunteer_loads",
+    metadata,
+    sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
+    sa.Column("load", sa.Integer, nullable=False),
+    sa.Column("load_until", UTCDateTime(), nullable=True, index=True),
+)
+
 requests = sa.Table(
     "requests",
     metadata,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.matching import profile_keys, request_keys
+from bot.domain.matching import Postings, posting_keys
 from bot.domain.models import (
     ACTIVE_ASK,
     AskStatus,
@@ -20,19 +21,18 @@ from bot.domain.models import (
     VolunteerStats,
     Window,
 )
+from bot.storage.counters import NO_SHOW_DAYS, RECENT_DAYS
 from bot.storage.inserts import insert_or_update
 from bot.storage.schema import (
     asks,
-    communities,
     introductions,
     members,
     no_shows,
     requests,
+    volunteer_keys,
+    volunteer_loads,
     volunteers,
 )
-
-RECENT_DAYS = 90
-NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
 
 
 def month_start(now: datetime, timezone: str) -> datetime:
@@ -42,60 +42,25 @@ def month_start(now: datetime, timezone: str) -> datetime:
 
 
 class ProfileCache:
-    """Parsed profiles per community, indexed for matching, reused while the community's
-    volunteer version holds.
-
-    Any change to a profile writes a new random version in the same transaction, so a change
-    made by another process (or rolled back in this one) is never served stale: a version
-    token is never reused.
-    """
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[str, _Indexed]] = {}
-
-    async def candidates(
-        self, conn: AsyncConnection, community_id: int, fields: RequestFields
-    ) -> list[VolunteerProfile]:
-        """Active volunteers who share at least one matching key with the request."""
-        index = await self._index(conn, community_id)
-        found: dict[int, VolunteerProfile] = {}
-        for key in request_keys(fields):
-            for profile in index.get(key, ()):
-                found[profile.member_id] = profile
-        return sorted(found.values(), key=lambda p: p.member_id)
-
-    async def _index(self, conn: AsyncConnection, community_id: int) -> _Indexed:
-        version = (
-            await conn.execute(
-                sa.select(communities.c.volunteers_version).where(communities.c.id == community_id)
-            )
-        ).scalar_one()
-        entry = self._entries.get(community_id)
-        if entry is not None and entry[0] == version and version:
-            return entry[1]
-        rows = await conn.execute(
-            _select_profiles().where(
-                volunteers.c.community_id == community_id, volunteers.c.active.is_(True)
-            )
-        )
-        index: _Indexed = defaultdict(list)
-        for row in rows:
-            profile = _profile(row)
-            for key in profile_keys(profile):
-                index[key].append(profile)
-        self._entries[community_id] = (version, index)
-        return index
+    """Kept for the callers that hand one to every scope. Matching no longer caches profiles
+    in the process: it reads the database's index of postings (`volunteer_keys`), kept in
+    step with every profile change in the same transaction, so a change made by any process
+    is seen by the next command, and nothing is loaded at start."""
 
 
-_Indexed = dict[str, list[VolunteerProfile]]
-
-
-async def _bump(conn: AsyncConnection, community_id: int) -> None:
+async def _index(conn: AsyncConnection, profile: VolunteerProfile, community_id: int) -> None:
+    """Replace the volunteer's postings with those of `profile` (none once they left)."""
     await conn.execute(
-        sa.update(communities)
-        .where(communities.c.id == community_id)
-        .values(volunteers_version=uuid4().hex)
+        sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == profile.member_id)
     )
+    if profile.active:
+        await conn.execute(
+            sa.insert(volunteer_keys),
+            [
+                {"community_id": community_id, "key": key, "member_id": profile.member_id}
+                for key in sorted(posting_keys(profile))
+            ],
+        )
 
 
 async def save_profile(
@@ -128,12 +93,12 @@ async def save_profile(
         ("member_id",),
         on_insert={"joined_at": now},
     )
-    await _bump(conn, community_id)
+    await _index(conn, profile, community_id)
 
 
 async def remove_profile(conn: AsyncConnection, member_id: int, community_id: int) -> None:
+    await conn.execute(sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == member_id))
     await conn.execute(sa.delete(volunteers).where(volunteers.c.member_id == member_id))
-    await _bump(conn, community_id)
 
 
 def _select_profiles() -> sa.Select[Any]:
@@ -152,14 +117,11 @@ async def get_profile(conn: AsyncConnection, member_id: int) -> VolunteerProfile
 async def set_pause(
     conn: AsyncConnection, member_id: int, until: datetime | None, now: datetime
 ) -> None:
-    result = await conn.execute(
+    await conn.execute(
         sa.update(volunteers)
         .where(volunteers.c.member_id == member_id)
         .values(paused_until=until, updated_at=now)
-        .returning(volunteers.c.community_id)
     )
-    for (community_id,) in result.all():
-        await _bump(conn, community_id)
 
 
 async def pool(
@@ -171,28 +133,62 @@ async def pool(
     request_id: int,
     now: datetime,
 ) -> list[VolunteerStats]:
-    """Every active, unpaused volunteer of the community, with their counts for this request."""
-    profiles = [
-        p
-        for p in await cache.candidates(conn, community_id, fields)
-        if p.paused_until is None or p.paused_until <= now
-    ]
-    intro_times = await _introductions_since(
-        conn, [p.member_id for p in profiles], now - timedelta(days=RECENT_DAYS)
-    )
-    outstanding = await _outstanding(conn, community_id)
-    declined = await _declined_seeker(conn, seeker_id)
-    missed = await _no_shows_since(conn, community_id, now - timedelta(days=NO_SHOW_DAYS))
-    asked = {
-        r.volunteer_id
+    """Every active volunteer of the community, with their counts for this request: what the
+    reference `matching.rank` scores in full (tests compare the shortlist with it)."""
+    del cache, fields
+    ids = [
+        r[0]
         for r in await conn.execute(
-            sa.select(asks.c.volunteer_id).where(asks.c.request_id == request_id)
+            sa.select(volunteers.c.member_id)
+            .where(volunteers.c.community_id == community_id, volunteers.c.active.is_(True))
+            .order_by(volunteers.c.member_id)
         )
-    }
+    ]
+    context = await request_context(conn, seeker_id, request_id)
+    stats: list[VolunteerStats] = []
+    for start in range(0, len(ids), 500):
+        stats += await stats_of(conn, ids[start : start + 500], context, now)
+    return stats
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What exclusions need about the request itself: who declined its seeker and when, and
+    who was asked for it already."""
+
+    declined: dict[int, datetime]
+    asked: frozenset[int]
+
+
+async def request_context(conn: AsyncConnection, seeker_id: int, request_id: int) -> RequestContext:
+    asked = await conn.execute(
+        sa.select(asks.c.volunteer_id).where(asks.c.request_id == request_id)
+    )
+    return RequestContext(
+        declined=await _declined_seeker(conn, seeker_id), asked=frozenset(r[0] for r in asked)
+    )
+
+
+async def stats_of(
+    conn: AsyncConnection, member_ids: Sequence[int], context: RequestContext, now: datetime
+) -> list[VolunteerStats]:
+    """These volunteers (a small batch), with their counts for one request, in the given
+    order; primary-key and indexed reads only."""
+    if not member_ids:
+        return []
+    ids = list(member_ids)
+    rows = await conn.execute(_select_profiles().where(volunteers.c.member_id.in_(ids)))
+    profiles = {p.member_id: p for p in map(_profile, rows)}
+    intro_times = await _introductions_since(conn, ids, now - timedelta(days=RECENT_DAYS))
+    missed = await _no_shows_of(conn, ids, now - timedelta(days=NO_SHOW_DAYS))
+    outstanding = await _outstanding_of(conn, ids)
     starts: dict[str, datetime] = {}
     stats = []
-    for p in profiles:
-        times = intro_times.get(p.member_id, [])
+    for member_id in ids:
+        p = profiles.get(member_id)
+        if p is None:
+            continue
+        times = intro_times.get(member_id, [])
         start = starts.get(p.timezone) or starts.setdefault(
             p.timezone, month_start(now, p.timezone)
         )
@@ -200,14 +196,84 @@ async def pool(
             VolunteerStats(
                 profile=p,
                 used_this_month=sum(1 for t in times if t >= start),
-                outstanding=outstanding[p.member_id],
+                outstanding=outstanding[member_id],
                 given_recently=len(times),
-                last_declined_seeker_at=declined.get(p.member_id),
-                asked_for_request=p.member_id in asked,
-                no_shows_recently=missed[p.member_id],
+                last_declined_seeker_at=context.declined.get(member_id),
+                asked_for_request=member_id in context.asked,
+                no_shows_recently=missed[member_id],
             )
         )
     return stats
+
+
+async def tier_order(
+    conn: AsyncConnection,
+    community_id: int,
+    postings: Postings,
+    *,
+    near: bool,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """Volunteers who fit the request directly (or, with `near`, by an adjacent topic) in
+    matching's order: score tier (a combination of postings) first, then load, then member id.
+    The load comes from the counters (`counters.refresh` first)."""
+    k = volunteer_keys
+    if postings.person:
+        if near:
+            return []
+        query = sa.select(k.c.member_id).where(
+            k.c.community_id == community_id, k.c.key == postings.person
+        )
+        return [r[0] for r in await conn.execute(query.offset(offset).limit(limit))]
+
+    def hits(keys: frozenset[str]) -> sa.ColumnElement[Any]:
+        if not keys:
+            return sa.literal(0)
+        return sa.func.sum(sa.case((k.c.key.in_(sorted(keys)), 1), else_=0))
+
+    fit_keys = postings.role | postings.organisation | ({postings.topic} - {""})
+    wanted = (postings.near if near else fit_keys) | postings.affiliations
+    if not (postings.near if near else fit_keys):
+        return []
+    inner = (
+        sa.select(
+            k.c.member_id.label("member_id"),
+            hits(frozenset({postings.topic}) - {""}).label("t"),
+            hits(postings.role).label("r"),
+            hits(postings.organisation).label("o"),
+            hits(postings.affiliations).label("a"),
+            hits(postings.near).label("n"),
+        )
+        .where(k.c.community_id == community_id, k.c.key.in_(sorted(wanted)))
+        .group_by(k.c.member_id)
+        .subquery()
+    )
+    role = inner.c.r == len(postings.role) if postings.role else sa.false()
+    organisation = inner.c.o == len(postings.organisation) if postings.organisation else sa.false()
+    if near:
+        fits = inner.c.n > 0
+        boost = inner.c.a * 10
+    else:
+        fits = sa.or_(inner.c.t > 0, role, organisation)
+        boost = (
+            inner.c.t * 5
+            + sa.case((role, 3), else_=0)
+            + sa.case((organisation, 3), else_=0)
+            + inner.c.a * 10
+        )
+    load = sa.func.coalesce(volunteer_loads.c.load, 0)
+    query = (
+        sa.select(inner.c.member_id)
+        .select_from(
+            inner.outerjoin(volunteer_loads, volunteer_loads.c.member_id == inner.c.member_id)
+        )
+        .where(fits)
+        .order_by(boost.desc(), load, inner.c.member_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [r[0] for r in await conn.execute(query)]
 
 
 async def load(conn: AsyncConnection, member_id: int, timezone: str, now: datetime) -> int:
@@ -247,12 +313,12 @@ async def _introductions_since(
     return times
 
 
-async def _outstanding(conn: AsyncConnection, community_id: int) -> Counter[int]:
+async def _outstanding_of(conn: AsyncConnection, volunteer_ids: list[int]) -> Counter[int]:
+    """Asks waiting on a moderator or on these volunteers (the index on volunteer_id, status)."""
     rows = await conn.execute(
         sa.select(asks.c.volunteer_id, sa.func.count())
-        .join(requests, requests.c.id == asks.c.request_id)
         .where(
-            requests.c.community_id == community_id,
+            asks.c.volunteer_id.in_(volunteer_ids),
             asks.c.status.in_([s.value for s in ACTIVE_ASK]),
         )
         .group_by(asks.c.volunteer_id)
@@ -260,15 +326,16 @@ async def _outstanding(conn: AsyncConnection, community_id: int) -> Counter[int]
     return Counter({r[0]: int(r[1]) for r in rows})
 
 
-async def _no_shows_since(
-    conn: AsyncConnection, community_id: int, since: datetime
+async def _no_shows_of(
+    conn: AsyncConnection, volunteer_ids: list[int], since: datetime
 ) -> Counter[int]:
-    """Chats volunteers missed, as their seekers reported (no-shows of seekers don't count)."""
+    """Chats these volunteers missed, as their seekers reported (no-shows of seekers don't
+    count)."""
     rows = await conn.execute(
         sa.select(no_shows.c.member_id, sa.func.count())
         .join(introductions, introductions.c.id == no_shows.c.introduction_id)
         .where(
-            introductions.c.community_id == community_id,
+            no_shows.c.member_id.in_(volunteer_ids),
             no_shows.c.member_id == introductions.c.volunteer_id,
             no_shows.c.created_at >= since,
         )

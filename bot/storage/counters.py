@@ -1,0 +1,142 @@
+"""Matching loads kept as counters instead of scans of history.
+
+A member's load is their introductions of the last 90 days plus twice the no-shows reported
+against them in the last 60 days. `volunteer_loads` stores it with `load_until`, the moment it
+next changes by time alone (the oldest counted event leaves its window). An event (an
+introduction, a no-show reported or withdrawn) marks the member's row as passed, in the same
+transaction; before matching reads loads, every passed row is recounted from history with
+indexed reads (`refresh`). So a stored load is exact at any `now` it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.storage.inserts import insert_or_update
+from bot.storage.schema import introductions, members, no_shows, volunteer_loads
+
+RECENT_DAYS = 90
+NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
+NO_SHOW_WEIGHT = 2
+PASSED = datetime(1970, 1, 1, tzinfo=UTC)  # `load_until` of a row an event made stale
+_CHUNK = 500
+
+_Load = tuple[int, datetime | None]  # (load, load_until)
+
+
+async def touched(conn: AsyncConnection, member_id: int) -> None:
+    """An event changed this member's load: recount it before it is next read."""
+    await insert_or_update(
+        conn,
+        volunteer_loads,
+        {"member_id": member_id, "load": 0, "load_until": PASSED},
+        ("member_id",),
+    )
+
+
+async def refresh(conn: AsyncConnection, now: datetime) -> None:
+    """Recount every load that may have changed since it was stored (few rows: one per event
+    since the last refresh)."""
+    stale = [
+        r[0]
+        for r in await conn.execute(
+            sa.select(volunteer_loads.c.member_id).where(volunteer_loads.c.load_until < now)
+        )
+    ]
+    for start in range(0, len(stale), _CHUNK):
+        chunk = stale[start : start + _CHUNK]
+        loads = await _loads(conn, now, volunteer_ids=chunk)
+        await conn.execute(
+            sa.update(volunteer_loads)
+            .where(volunteer_loads.c.member_id == sa.bindparam("m"))
+            .values(load=sa.bindparam("l"), load_until=sa.bindparam("u")),
+            [
+                {"m": m, "l": loads.get(m, (0, None))[0], "u": loads.get(m, (0, None))[1]}
+                for m in chunk
+            ],
+        )
+
+
+async def recount(conn: AsyncConnection, now: datetime, community_id: int | None = None) -> None:
+    """Recompute every stored load from history (after a bulk load, or in a migration)."""
+    delete = sa.delete(volunteer_loads)
+    if community_id is not None:
+        delete = delete.where(
+            volunteer_loads.c.member_id.in_(
+                sa.select(members.c.id).where(members.c.community_id == community_id)
+            )
+        )
+    await conn.execute(delete)
+    loads = await _loads(conn, now, community_id=community_id)
+    rows = [
+        {"member_id": m, "load": load, "load_until": until} for m, (load, until) in loads.items()
+    ]
+    for start in range(0, len(rows), 5000):
+        await conn.execute(sa.insert(volunteer_loads), rows[start : start + 5000])
+
+
+async def _loads(
+    conn: AsyncConnection,
+    now: datetime,
+    *,
+    volunteer_ids: Iterable[int] | None = None,
+    community_id: int | None = None,
+) -> dict[int, _Load]:
+    """Exact loads at `now` of these volunteers (or of everyone, or of one community)."""
+    intros, shows = load_queries(now, volunteer_ids=volunteer_ids, community_id=community_id)
+    return combine((await conn.execute(intros)).all(), (await conn.execute(shows)).all())
+
+
+def load_queries(
+    now: datetime,
+    *,
+    volunteer_ids: Iterable[int] | None = None,
+    community_id: int | None = None,
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """Per member: (count, oldest) of introductions and of no-shows still counted at `now`."""
+    intros = sa.select(
+        introductions.c.volunteer_id, sa.func.count(), sa.func.min(introductions.c.created_at)
+    ).where(introductions.c.created_at >= now - timedelta(days=RECENT_DAYS))
+    shows = (
+        sa.select(no_shows.c.member_id, sa.func.count(), sa.func.min(no_shows.c.created_at))
+        .join(introductions, introductions.c.id == no_shows.c.introduction_id)
+        .where(
+            no_shows.c.member_id == introductions.c.volunteer_id,
+            no_shows.c.created_at >= now - timedelta(days=NO_SHOW_DAYS),
+        )
+    )
+    if volunteer_ids is not None:
+        ids = list(volunteer_ids)
+        intros = intros.where(introductions.c.volunteer_id.in_(ids))
+        shows = shows.where(no_shows.c.member_id.in_(ids))
+    if community_id is not None:
+        intros = intros.where(introductions.c.community_id == community_id)
+        shows = shows.where(introductions.c.community_id == community_id)
+    return intros.group_by(introductions.c.volunteer_id), shows.group_by(no_shows.c.member_id)
+
+
+def combine(intro_rows: Sequence[Any], show_rows: Sequence[Any]) -> dict[int, _Load]:
+    """Loads and the moment each next changes, from the rows of `load_queries`."""
+    loads: dict[int, _Load] = {}
+    for member_id, count, oldest in intro_rows:
+        loads[member_id] = (int(count), _as_utc(oldest) + timedelta(days=RECENT_DAYS))
+    for member_id, count, oldest in show_rows:
+        load, until = loads.get(member_id, (0, None))
+        leaves = _as_utc(oldest) + timedelta(days=NO_SHOW_DAYS)
+        loads[member_id] = (
+            load + NO_SHOW_WEIGHT * int(count),
+            leaves if until is None else min(until, leaves),
+        )
+    return loads
+
+
+def _as_utc(value: datetime | str) -> datetime:
+    """min() of a timestamp comes back as stored (a naive string on SQLite)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
