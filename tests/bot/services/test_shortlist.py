@@ -1,0 +1,234 @@
+"""Matching from the index and the counters gives the same candidates as the reference
+`matching.rank` over the whole pool, on random communities."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from bot.commands import CommunityRef
+from bot.domain import matching
+from bot.domain.community import CommunitySettings
+from bot.domain.models import (
+    AskStatus,
+    MatchResult,
+    RequestFields,
+    RequestStatus,
+    VolunteerProfile,
+)
+from bot.services import flow
+from bot.services.context import Scope
+from bot.storage import counters
+from bot.storage import members as member_store
+from bot.storage import requests as store
+from bot.storage import volunteers as volunteer_store
+from bot.storage.database import Database
+from bot.storage.schema import no_shows
+from bot.storage.volunteers import ProfileCache
+
+TOPICS = (
+    "data engineering",
+    "Data Science",
+    "machine learning",
+    "ML",
+    "python",
+    "python data",
+    "UX design",
+    "product design",
+    "devops",
+    "security",
+    "software engineering",
+    "marketing",
+    "law",
+)
+ROLES = ("Data engineer", "Senior Data Scientist", "Designer", "Engineer", "")
+ORGS = ("Acme", "Acme Corp", "Globex", "")
+AFFILIATIONS = ("University of Toronto", "Women in Tech", "MIT", "université de Montréal")
+ZONES = ("UTC", "Pacific/Kiritimati", "America/Adak", "Europe/Berlin")
+# Around the windows' edges: 60 days (no-shows), 90 days (introductions), a month.
+AGES = (0, 1, 29, 31, 59, 60, 61, 89, 90, 91, 120)
+STARTS = (
+    datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+    datetime(2026, 2, 28, 23, 30, tzinfo=UTC),
+    datetime(2026, 3, 1, 11, 0, tzinfo=UTC),
+    datetime(2026, 7, 15, 12, 0, tzinfo=UTC),
+)
+_communities = count()
+
+
+def _profile(rnd: random.Random, member_id: int, user_id: str, now: datetime) -> VolunteerProfile:
+    return VolunteerProfile(
+        member_id=member_id,
+        user_id=user_id,
+        display_name=user_id,
+        role=rnd.choice(ROLES),
+        organisation=rnd.choice(ORGS),
+        topics=tuple(rnd.sample(TOPICS, rnd.randint(1, 3))),
+        affiliations=tuple(rnd.sample(AFFILIATIONS, rnd.randint(0, 2))),
+        timezone=rnd.choice(ZONES),
+        formats=rnd.choice((("video",), ("phone",), ("video", "phone"), ())),
+        minutes=rnd.choice((15, 30, 60)),
+        monthly_capacity=rnd.choice((1, 2, 3, 5)),
+        paused_until=rnd.choice(
+            (None, None, None, now - timedelta(hours=1), now + timedelta(days=1))
+        ),
+        active=rnd.random() > 0.1,
+    )
+
+
+def _fields(rnd: random.Random, users: list[str]) -> RequestFields:
+    return RequestFields(
+        topic=rnd.choice((*TOPICS, "quantum basket weaving", "data", "")),
+        why="I want to learn how this work is done day to day.",
+        questions=("What is a typical week?",),
+        minutes=rnd.choice((15, 30, 45)),
+        format=rnd.choice(("video", "phone")),
+        time_frame_days=14,
+        target_role=rnd.choice(("", "", "data scientist", "engineer", "Designer")),
+        target_org=rnd.choice(("", "", "Acme", "globex")),
+        target_user_id=rnd.choice(("",) * 8 + tuple(users[:2]) + ("Uother",)),
+        affiliations=tuple(rnd.sample(AFFILIATIONS, rnd.randint(0, 2))),
+    )
+
+
+def _seen(result: MatchResult) -> list[tuple[int, float, tuple[str, ...], bool]]:
+    return [(c.volunteer.member_id, c.score, c.reasons, c.adjacent) for c in result.candidates]
+
+
+async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> None:
+    now = rnd.choice(STARTS) + timedelta(minutes=rnd.randint(-90, 90))
+    community_settings = CommunitySettings()
+    async with db.engine.connect() as conn, conn.begin() as transaction:
+        ref = CommunityRef("console", f"c{next(_communities)}-{rnd.random()}")
+        community = await member_store.get_or_create_community(conn, ref, community_settings, now)
+        seeker = await member_store.ensure_member(conn, community.id, "Useeker", "Seeker", now)
+        other = await member_store.ensure_member(conn, community.id, "Uother", "Other", now)
+        ids, users = [], []
+        for n in range(rnd.randint(0, 30)):
+            member = await member_store.ensure_member(conn, community.id, f"U{n}", f"V{n}", now)
+            profile = _profile(rnd, member.id, member.user_id, now)
+            await volunteer_store.save_profile(conn, profile, community.id, now)
+            if rnd.random() < 0.3:  # an edit: the index follows it
+                profile = _profile(rnd, member.id, member.user_id, now)
+                await volunteer_store.save_profile(conn, profile, community.id, now)
+            ids.append(member.id)
+            users.append(member.user_id)
+        fields = _fields(rnd, users)
+        target = await member_store.find_member(conn, community.id, fields.target_user_id)
+        request_id = await store.insert_request(
+            conn,
+            community.id,
+            seeker.id,
+            fields,
+            target.id if target else None,
+            RequestStatus.OPEN,
+            (),
+            now,
+        )
+        past = await store.insert_request(
+            conn, community.id, seeker.id, fields, None, RequestStatus.CLOSED, (), now
+        )
+        elsewhere = await store.insert_request(
+            conn, community.id, other.id, fields, None, RequestStatus.OPEN, (), now
+        )
+        for volunteer_id in ids:
+            for _ in range(rnd.choice((0, 0, 1, 2, 4))):  # introductions and no-shows
+                when = now - timedelta(days=rnd.choice(AGES), minutes=rnd.choice((-1, 0, 1)))
+                when = min(when, now)
+                chat_id = await store.insert_request(
+                    conn, community.id, seeker.id, fields, None, RequestStatus.CLOSED, (), when
+                )
+                chat = await store.get_request(conn, chat_id)
+                ask_id = await store.insert_ask(
+                    conn, chat_id, volunteer_id, AskStatus.ACCEPTED, (), when
+                )
+                ask = await store.get_ask(conn, ask_id)
+                assert ask is not None and chat is not None
+                intro = await store.insert_introduction(conn, chat, ask, when)
+                if rnd.random() < 0.4:
+                    missed = rnd.choice((volunteer_id, seeker.id))  # a seeker's no-show: no weight
+                    reporter = seeker.id if missed == volunteer_id else volunteer_id
+                    shown = min(now, when + timedelta(days=rnd.choice((0, 1, 30))))
+                    await conn.execute(
+                        sa.insert(no_shows).values(
+                            introduction_id=intro,
+                            reporter_id=reporter,
+                            member_id=missed,
+                            created_at=shown,
+                        )
+                    )
+                    await counters.touched(conn, missed)
+            roll = rnd.random()
+            if roll < 0.15:  # waiting on someone else's request
+                status = rnd.choice((AskStatus.ASKED, AskStatus.PROPOSED, AskStatus.EXPIRED))
+                await store.insert_ask(conn, elsewhere, volunteer_id, status, (), now)
+            elif roll < 0.3:  # declined this seeker, inside or outside the cool-down
+                ask_id = await store.insert_ask(conn, past, volunteer_id, AskStatus.ASKED, (), now)
+                days = rnd.choice((1, 89, 91))
+                await store.transition_ask(
+                    conn, ask_id, AskStatus.DECLINED, now - timedelta(days=days)
+                )
+            elif roll < 0.4:  # already asked for this request
+                status = rnd.choice((AskStatus.DECLINED, AskStatus.NOT_NOW, AskStatus.WITHDRAWN))
+                await store.insert_ask(conn, request_id, volunteer_id, status, (), now)
+        # Stored loads last refreshed a while ago: some have slid out of their windows since.
+        await counters.refresh(conn, now - timedelta(days=rnd.choice((0, 1, 3))))
+        request = await store.get_request(conn, request_id)
+        assert request is not None and request.fields == fields
+
+        pool = await volunteer_store.pool(
+            conn, ProfileCache(), community.id, fields, seeker.id, request_id, now
+        )
+        expected = matching.rank(fields, seeker.id, pool, now, community_settings)
+        scope = Scope(conn, now, community, ProfileCache())
+        for limit in (1, 3, None):
+            got = await flow.rank(scope, request, limit)
+            assert _seen(got) == _seen(expected)[:limit]
+            assert got.widened == (expected.widened if got.candidates else False)
+        best = await flow.rank(scope, request, 1)
+        listed = {c.volunteer.member_id: c for c in expected.candidates}
+        for volunteer_id in ids:
+            found = await flow.candidate(scope, request, volunteer_id, best)
+            assert found == listed.get(volunteer_id)
+        await (transaction.commit() if keep else transaction.rollback())
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),  # shrinking a database is slow
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rnd=st.randoms(use_true_random=False))
+async def test_the_shortlist_ranks_like_the_whole_pool(
+    database_url: str, rnd: random.Random
+) -> None:
+    db = Database(database_url)
+    await db.migrate()
+    try:
+        await _check(db, rnd)
+    finally:
+        await db.dispose()
+
+
+async def test_loads_are_recounted_from_history(database_url: str) -> None:
+    """`recount` stores what the events kept: the same loads, and nothing stale."""
+    db = Database(database_url)
+    await db.migrate()
+    try:
+        for seed in range(3):
+            await _check(db, random.Random(seed), keep=True)
+        now = max(STARTS) + timedelta(days=5)  # later than every event
+        async with db.engine.begin() as conn:
+            await counters.refresh(conn, now)
+            kept = (await conn.execute(sa.text("SELECT * FROM volunteer_loads"))).all()
+            await counters.recount(conn, now)
+            counted = (await conn.execute(sa.text("SELECT * FROM volunteer_loads"))).all()
+        assert {r[0]: r[1] for r in kept if r[1]} == {r[0]: r[1] for r in counted}
+    finally:
+        await db.dispose()
