@@ -3,6 +3,7 @@ commands: match, propose, ask, move on, close."""
 
 from __future__ import annotations
 
+from contextlib import aclosing
 from datetime import timedelta
 
 from bot.domain import matching
@@ -75,22 +76,28 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     excluded: dict[int, str] = {}
     for near in (False, True):
         found: list[Candidate] = []
-        offset, ordered = 0, list[int]()
-        size = max(2 * want if limit is not None else 256, 8)
-        while len(found) < want:
-            if not ordered:
-                ordered = await volunteer_store.tier_order(
-                    ctx.conn, ctx.community.id, postings, near=near, offset=offset, limit=size
-                )
-                offset += len(ordered)
-                size = min(size * 4, 4096)
-                if not ordered:
+        pages = volunteer_store.shortlist(
+            ctx.conn,
+            ctx.community.id,
+            postings,
+            near=near,
+            first=max(2 * want, 8) if limit else 256,
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                for start in range(0, len(page), 64):
+                    stats = await volunteer_store.stats_of(
+                        ctx.conn, page[start : start + 64], context, ctx.now
+                    )
+                    result = matching.rank(
+                        request.fields, request.seeker_id, stats, ctx.now, ctx.settings
+                    )
+                    excluded.update(result.excluded)
+                    found += [c for c in result.candidates if c.adjacent == near]
+                    if len(found) >= want:
+                        break
+                if len(found) >= want:
                     break
-            batch, ordered = ordered[:64], ordered[64:]
-            stats = await volunteer_store.stats_of(ctx.conn, batch, context, ctx.now)
-            result = matching.rank(request.fields, request.seeker_id, stats, ctx.now, ctx.settings)
-            excluded.update(result.excluded)
-            found += [c for c in result.candidates if c.adjacent == near]
         if found:
             found.sort(key=matching.order_key)
             return MatchResult(tuple(found[:want]), widened=near, excluded=excluded)

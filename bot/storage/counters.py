@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.inserts import insert_or_update
-from bot.storage.schema import introductions, members, no_shows, volunteer_loads
+from bot.storage.schema import introductions, members, no_shows, volunteer_keys, volunteer_loads
 
 RECENT_DAYS = 90
 NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
@@ -34,8 +34,9 @@ async def touched(conn: AsyncConnection, member_id: int) -> None:
     await insert_or_update(
         conn,
         volunteer_loads,
-        {"member_id": member_id, "load": 0, "load_until": PASSED},
+        {"member_id": member_id, "load_until": PASSED},
         ("member_id",),
+        on_insert={"load": 0},
     )
 
 
@@ -51,15 +52,40 @@ async def refresh(conn: AsyncConnection, now: datetime) -> None:
     for start in range(0, len(stale), _CHUNK):
         chunk = stale[start : start + _CHUNK]
         loads = await _loads(conn, now, volunteer_ids=chunk)
+        rows = [
+            {"m": m, "l": loads.get(m, (0, None))[0], "u": loads.get(m, (0, None))[1]}
+            for m in chunk
+        ]
         await conn.execute(
             sa.update(volunteer_loads)
             .where(volunteer_loads.c.member_id == sa.bindparam("m"))
             .values(load=sa.bindparam("l"), load_until=sa.bindparam("u")),
-            [
-                {"m": m, "l": loads.get(m, (0, None))[0], "u": loads.get(m, (0, None))[1]}
-                for m in chunk
-            ],
+            rows,
         )
+        await conn.execute(
+            sa.update(volunteer_keys)
+            .where(volunteer_keys.c.member_id == sa.bindparam("m"))
+            .values(load=sa.bindparam("l")),
+            [{"m": r["m"], "l": r["l"]} for r in rows],
+        )
+
+
+async def current(conn: AsyncConnection, member_id: int) -> int:
+    """The member's stored load (what their postings carry)."""
+    row = await conn.execute(
+        sa.select(volunteer_loads.c.load).where(volunteer_loads.c.member_id == member_id)
+    )
+    return int(row.scalar_one_or_none() or 0)
+
+
+def copy_loads() -> sa.Update:
+    """Every posting's load from the stored loads (after a recount)."""
+    stored = (
+        sa.select(volunteer_loads.c.load)
+        .where(volunteer_loads.c.member_id == volunteer_keys.c.member_id)
+        .scalar_subquery()
+    )
+    return sa.update(volunteer_keys).values(load=sa.func.coalesce(stored, 0))
 
 
 async def recount(conn: AsyncConnection, now: datetime, community_id: int | None = None) -> None:
@@ -78,6 +104,10 @@ async def recount(conn: AsyncConnection, now: datetime, community_id: int | None
     ]
     for start in range(0, len(rows), 5000):
         await conn.execute(sa.insert(volunteer_loads), rows[start : start + 5000])
+    update = copy_loads()
+    if community_id is not None:
+        update = update.where(volunteer_keys.c.community_id == community_id)
+    await conn.execute(update)
 
 
 async def _loads(

@@ -103,14 +103,18 @@ volunteers = sa.Table(
 )
 
 # Matching's index of active volunteers: one row per index word (see matching.posting_keys),
-# kept in step with the profile in the same transaction as each change.
+# kept in step with the profile and the load in the same transaction as each change.
 volunteer_keys = sa.Table(
     "volunteer_keys",
     metadata,
     sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
     sa.Column("key", sa.String(300), primary_key=True),
     sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
+    # The member's load (a copy of volunteer_loads.load), so a posting reads in matching's
+    # order within a score tier: load, then member id.
+    sa.Column("load", sa.Integer, nullable=False, server_default="0"),
     sa.Index(None, "member_id"),
+    sa.Index("ix_volunteer_keys_order", "community_id", "key", "load", "member_id"),
 )
 
 # A member's matching load (introductions in the last 90 days + 2 x no-shows reported against

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from bot.domain.models import (
     VolunteerStats,
     Window,
 )
+from bot.storage import counters
 from bot.storage.counters import NO_SHOW_DAYS, RECENT_DAYS
 from bot.storage.inserts import insert_or_update
 from bot.storage.schema import (
@@ -30,7 +31,6 @@ from bot.storage.schema import (
     no_shows,
     requests,
     volunteer_keys,
-    volunteer_loads,
     volunteers,
 )
 
@@ -54,10 +54,16 @@ async def _index(conn: AsyncConnection, profile: VolunteerProfile, community_id:
         sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == profile.member_id)
     )
     if profile.active:
+        load = await counters.current(conn, profile.member_id)
         await conn.execute(
             sa.insert(volunteer_keys),
             [
-                {"community_id": community_id, "key": key, "member_id": profile.member_id}
+                {
+                    "community_id": community_id,
+                    "key": key,
+                    "member_id": profile.member_id,
+                    "load": load,
+                }
                 for key in sorted(posting_keys(profile))
             ],
         )
@@ -206,53 +212,91 @@ async def stats_of(
     return stats
 
 
-async def tier_order(
-    conn: AsyncConnection,
-    community_id: int,
-    postings: Postings,
-    *,
-    near: bool,
-    offset: int,
-    limit: int,
-) -> list[int]:
+async def shortlist(
+    conn: AsyncConnection, community_id: int, postings: Postings, *, near: bool, first: int
+) -> AsyncGenerator[list[int], None]:
     """Volunteers who fit the request directly (or, with `near`, by an adjacent topic) in
-    matching's order: score tier (a combination of postings) first, then load, then member id.
-    The load comes from the counters (`counters.refresh` first)."""
+    matching's order, page by page: score tier (a combination of postings) first, then load,
+    then member id. Loads are the postings' copies (`counters.refresh` first)."""
+    for query in _tiers(community_id, postings, near):
+        offset, size = 0, first
+        while True:
+            page = [r[0] for r in await conn.execute(query.offset(offset).limit(size))]
+            if page:
+                yield page
+            if len(page) < size:
+                break
+            offset += len(page)
+            size = min(size * 4, 4096)
+
+
+def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[Any]]:
+    """Queries that together list the candidates in order, one per score tier when the tiers
+    are simple (a topic, at most one affiliation: the usual request), else one for all."""
     k = volunteer_keys
     if postings.person:
         if near:
             return []
-        query = sa.select(k.c.member_id).where(
-            k.c.community_id == community_id, k.c.key == postings.person
+        return [
+            sa.select(k.c.member_id).where(
+                k.c.community_id == community_id, k.c.key == postings.person
+            )
+        ]
+    simple = postings.topic and not (postings.role or postings.organisation)
+    if near or not simple or len(postings.affiliations) > 1:
+        return [_all_tiers(community_id, postings, near)]
+    topic = sa.select(k.c.member_id).where(
+        k.c.community_id == community_id, k.c.key == postings.topic
+    )
+    topic = topic.order_by(k.c.load, k.c.member_id)
+    if not postings.affiliations:
+        return [topic]
+    (affiliation,) = postings.affiliations
+    shared = k.alias("shared")
+    shares = (
+        sa.select(shared.c.member_id)
+        .where(
+            shared.c.community_id == community_id,
+            shared.c.key == affiliation,
+            shared.c.member_id == k.c.member_id,
         )
-        return [r[0] for r in await conn.execute(query.offset(offset).limit(limit))]
+        .exists()
+    )
+    return [topic.where(shares), topic.where(~shares)]
+
+
+def _all_tiers(community_id: int, postings: Postings, near: bool) -> sa.Select[Any]:
+    """Every candidate's score tier from the postings they share with the request, in one
+    grouped query (role and organisation fit only when all their words are shared)."""
+    k = volunteer_keys
 
     def hits(keys: frozenset[str]) -> sa.ColumnElement[Any]:
         if not keys:
             return sa.literal(0)
         return sa.func.sum(sa.case((k.c.key.in_(sorted(keys)), 1), else_=0))
 
-    fit_keys = postings.role | postings.organisation | ({postings.topic} - {""})
-    wanted = (postings.near if near else fit_keys) | postings.affiliations
-    if not (postings.near if near else fit_keys):
-        return []
+    topic = frozenset({postings.topic}) - {""}
+    fit_keys = postings.near if near else (postings.role | postings.organisation | topic)
     inner = (
         sa.select(
             k.c.member_id.label("member_id"),
-            hits(frozenset({postings.topic}) - {""}).label("t"),
+            sa.func.max(k.c.load).label("load"),
+            hits(topic).label("t"),
             hits(postings.role).label("r"),
             hits(postings.organisation).label("o"),
             hits(postings.affiliations).label("a"),
             hits(postings.near).label("n"),
         )
-        .where(k.c.community_id == community_id, k.c.key.in_(sorted(wanted)))
+        .where(
+            k.c.community_id == community_id, k.c.key.in_(sorted(fit_keys | postings.affiliations))
+        )
         .group_by(k.c.member_id)
         .subquery()
     )
     role = inner.c.r == len(postings.role) if postings.role else sa.false()
     organisation = inner.c.o == len(postings.organisation) if postings.organisation else sa.false()
     if near:
-        fits = inner.c.n > 0
+        fits: sa.ColumnElement[bool] = inner.c.n > 0
         boost = inner.c.a * 10
     else:
         fits = sa.or_(inner.c.t > 0, role, organisation)
@@ -262,18 +306,13 @@ async def tier_order(
             + sa.case((organisation, 3), else_=0)
             + inner.c.a * 10
         )
-    load = sa.func.coalesce(volunteer_loads.c.load, 0)
-    query = (
+    if not fit_keys:
+        fits = sa.false()
+    return (
         sa.select(inner.c.member_id)
-        .select_from(
-            inner.outerjoin(volunteer_loads, volunteer_loads.c.member_id == inner.c.member_id)
-        )
         .where(fits)
-        .order_by(boost.desc(), load, inner.c.member_id)
-        .offset(offset)
-        .limit(limit)
+        .order_by(boost.desc(), inner.c.load, inner.c.member_id)
     )
-    return [r[0] for r in await conn.execute(query)]
 
 
 async def load(conn: AsyncConnection, member_id: int, timezone: str, now: datetime) -> int:

@@ -14,7 +14,7 @@ from alembic import op
 
 from bot.domain.matching import posting_keys
 from bot.domain.models import VolunteerProfile
-from bot.storage.counters import combine, load_queries
+from bot.storage.counters import combine, copy_loads, load_queries
 
 revision = "0006"
 down_revision = "0005"
@@ -28,11 +28,15 @@ def upgrade() -> None:
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=300), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("load", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"]),
         sa.ForeignKeyConstraint(["member_id"], ["members.id"]),
         sa.PrimaryKeyConstraint("community_id", "key", "member_id"),
     )
     op.create_index(op.f("ix_volunteer_keys_member_id"), "volunteer_keys", ["member_id"])
+    op.create_index(
+        "ix_volunteer_keys_order", "volunteer_keys", ["community_id", "key", "load", "member_id"]
+    )
     loads = op.create_table(
         "volunteer_loads",
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -81,10 +85,12 @@ def _backfill(conn: sa.Connection, keys: sa.Table, loads: sa.Table) -> None:
                 for m, (load, until) in counted.items()
             ],
         )
+        conn.execute(copy_loads())
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_volunteer_loads_load_until"), table_name="volunteer_loads")
     op.drop_table("volunteer_loads")
+    op.drop_index("ix_volunteer_keys_order", table_name="volunteer_keys")
     op.drop_index(op.f("ix_volunteer_keys_member_id"), table_name="volunteer_keys")
     op.drop_table("volunteer_keys")
