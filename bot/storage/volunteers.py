@@ -167,12 +167,24 @@ class RequestContext:
 
 
 async def request_context(conn: AsyncConnection, seeker_id: int, request_id: int) -> RequestContext:
-    asked = await conn.execute(
-        sa.select(asks.c.volunteer_id).where(asks.c.request_id == request_id)
+    """One query: when each volunteer last declined the seeker, and who was asked already."""
+    declined = (
+        sa.select(sa.literal("d"), asks.c.volunteer_id, sa.func.max(asks.c.decided_at))
+        .join(requests, requests.c.id == asks.c.request_id)
+        .where(requests.c.seeker_id == seeker_id, asks.c.status == AskStatus.DECLINED.value)
+        .group_by(asks.c.volunteer_id)
     )
-    return RequestContext(
-        declined=await _declined_seeker(conn, seeker_id), asked=frozenset(r[0] for r in asked)
+    asked = sa.select(sa.literal("a"), asks.c.volunteer_id, asks.c.decided_at).where(
+        asks.c.request_id == request_id
     )
+    last: dict[int, datetime] = {}
+    already: set[int] = set()
+    for kind, volunteer_id, when in await conn.execute(sa.union_all(declined, asked)):
+        if kind == "a":
+            already.add(volunteer_id)
+        elif when is not None:
+            last[volunteer_id] = when
+    return RequestContext(declined=last, asked=frozenset(already))
 
 
 async def stats_of(
@@ -185,9 +197,7 @@ async def stats_of(
     ids = list(member_ids)
     rows = await conn.execute(_select_profiles().where(volunteers.c.member_id.in_(ids)))
     profiles = {p.member_id: p for p in map(_profile, rows)}
-    intro_times = await _introductions_since(conn, ids, now - timedelta(days=RECENT_DAYS))
-    missed = await _no_shows_of(conn, ids, now - timedelta(days=NO_SHOW_DAYS))
-    outstanding = await _outstanding_of(conn, ids)
+    intro_times, missed, outstanding = await _counts_of(conn, ids, now)
     starts: dict[str, datetime] = {}
     stats = []
     for member_id in ids:
@@ -335,63 +345,42 @@ async def load(conn: AsyncConnection, member_id: int, timezone: str, now: dateti
     return int(used) + int(waiting)
 
 
-async def _introductions_since(
-    conn: AsyncConnection, volunteer_ids: list[int], since: datetime
-) -> dict[int, list[datetime]]:
-    """Recent introductions of these volunteers only (the index on volunteer_id, created_at)."""
-    if not volunteer_ids:
-        return {}
-    rows = await conn.execute(
-        sa.select(introductions.c.volunteer_id, introductions.c.created_at).where(
-            introductions.c.volunteer_id.in_(volunteer_ids), introductions.c.created_at >= since
-        )
+async def _counts_of(
+    conn: AsyncConnection, volunteer_ids: list[int], now: datetime
+) -> tuple[dict[int, list[datetime]], Counter[int], Counter[int]]:
+    """In one query, for these volunteers only (indexed reads): their introductions of the
+    last 90 days, the no-shows reported against them in the last 60 days (no-shows of
+    seekers don't count), and their asks waiting on a moderator or on them."""
+    intros = sa.select(
+        sa.literal("i"), introductions.c.volunteer_id, introductions.c.created_at
+    ).where(
+        introductions.c.volunteer_id.in_(volunteer_ids),
+        introductions.c.created_at >= now - timedelta(days=RECENT_DAYS),
     )
-    times: dict[int, list[datetime]] = defaultdict(list)
-    for r in rows:
-        times[r.volunteer_id].append(r.created_at)
-    return times
-
-
-async def _outstanding_of(conn: AsyncConnection, volunteer_ids: list[int]) -> Counter[int]:
-    """Asks waiting on a moderator or on these volunteers (the index on volunteer_id, status)."""
-    rows = await conn.execute(
-        sa.select(asks.c.volunteer_id, sa.func.count())
-        .where(
-            asks.c.volunteer_id.in_(volunteer_ids),
-            asks.c.status.in_([s.value for s in ACTIVE_ASK]),
-        )
-        .group_by(asks.c.volunteer_id)
-    )
-    return Counter({r[0]: int(r[1]) for r in rows})
-
-
-async def _no_shows_of(
-    conn: AsyncConnection, volunteer_ids: list[int], since: datetime
-) -> Counter[int]:
-    """Chats these volunteers missed, as their seekers reported (no-shows of seekers don't
-    count)."""
-    rows = await conn.execute(
-        sa.select(no_shows.c.member_id, sa.func.count())
+    missed = (
+        sa.select(sa.literal("n"), no_shows.c.member_id, no_shows.c.created_at)
         .join(introductions, introductions.c.id == no_shows.c.introduction_id)
         .where(
             no_shows.c.member_id.in_(volunteer_ids),
             no_shows.c.member_id == introductions.c.volunteer_id,
-            no_shows.c.created_at >= since,
+            no_shows.c.created_at >= now - timedelta(days=NO_SHOW_DAYS),
         )
-        .group_by(no_shows.c.member_id)
     )
-    return Counter({r[0]: int(r[1]) for r in rows})
-
-
-async def _declined_seeker(conn: AsyncConnection, seeker_id: int) -> dict[int, datetime]:
-    rows = await conn.execute(
-        sa.select(asks.c.volunteer_id, sa.func.max(asks.c.decided_at))
-        .join(requests, requests.c.id == asks.c.request_id)
-        .where(requests.c.seeker_id == seeker_id, asks.c.status == AskStatus.DECLINED.value)
-        .group_by(asks.c.volunteer_id)
+    waiting = sa.select(sa.literal("a"), asks.c.volunteer_id, asks.c.created_at).where(
+        asks.c.volunteer_id.in_(volunteer_ids),
+        asks.c.status.in_([s.value for s in ACTIVE_ASK]),
     )
-    # max() keeps the column's type, so `when` comes back as an aware UTC datetime.
-    return {volunteer_id: when for volunteer_id, when in rows if when is not None}
+    times: dict[int, list[datetime]] = defaultdict(list)
+    no_show_count: Counter[int] = Counter()
+    outstanding: Counter[int] = Counter()
+    for kind, member_id, when in await conn.execute(sa.union_all(intros, missed, waiting)):
+        if kind == "i":
+            times[member_id].append(when)
+        elif kind == "n":
+            no_show_count[member_id] += 1
+        else:
+            outstanding[member_id] += 1
+    return times, no_show_count, outstanding
 
 
 def _profile(row: Any) -> VolunteerProfile:
