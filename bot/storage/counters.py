@@ -46,7 +46,9 @@ async def refresh(conn: AsyncConnection, now: datetime) -> None:
     stale = [
         r[0]
         for r in await conn.execute(
-            sa.select(volunteer_loads.c.member_id).where(volunteer_loads.c.load_until < now)
+            sa.select(volunteer_loads.c.member_id)
+            .where(volunteer_loads.c.load_until < now)
+            .order_by(volunteer_loads.c.member_id)  # concurrent refreshes lock rows in one order
         )
     ]
     for start in range(0, len(stale), _CHUNK):

@@ -58,8 +58,8 @@ communities = sa.Table(
     sa.Column("external_id", sa.String(100), nullable=False),
     sa.Column("name", sa.String(200), nullable=False, server_default=""),
     sa.Column("settings", sa.JSON, nullable=False),
-    # A fresh random token whenever any volunteer profile of the community changes, so every
-    # process can tell whether its cached profiles are current (see storage.volunteers).
+    # No longer written: matching reads the index in `volunteer_keys`, which every process
+    # sees current (it was a token for caches of profiles).
     sa.Column("volunteers_version", sa.String(32), nullable=False, server_default=""),
     _created(),
     sa.UniqueConstraint("platform", "external_id"),
