@@ -43,14 +43,10 @@ async def touched(conn: AsyncConnection, member_id: int) -> None:
 async def refresh(conn: AsyncConnection, now: datetime) -> None:
     """Recount every load that may have changed since it was stored (few rows: one per event
     since the last refresh)."""
-    stale = [
-        r[0]
-        for r in await conn.execute(
-            sa.select(volunteer_loads.c.member_id)
-            .where(volunteer_loads.c.load_until < now)
-            .order_by(volunteer_loads.c.member_id)  # concurrent refreshes lock rows in one order
-        )
-    ]
+    query = sa.select(volunteer_loads.c.member_id).where(volunteer_loads.c.load_until < now)
+    # Sorted, so concurrent refreshes lock rows in one order (in Python: ORDER BY would make
+    # SQLite walk the primary key instead of the index on load_until).
+    stale = sorted(r[0] for r in await conn.execute(query))
     for start in range(0, len(stale), _CHUNK):
         chunk = stale[start : start + _CHUNK]
         loads = await _loads(conn, now, volunteer_ids=chunk)
