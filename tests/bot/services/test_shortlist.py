@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from bot.app import Infochat
 from bot.commands import CommunityRef
 from bot.domain import matching
 from bot.domain.community import CommunitySettings
@@ -30,6 +32,7 @@ from bot.storage import volunteers as volunteer_store
 from bot.storage.database import Database
 from bot.storage.schema import no_shows
 from bot.storage.volunteers import ProfileCache
+from tests.support import GOOD_REQUEST, World, join_all, text_of
 
 TOPICS = (
     "data engineering",
@@ -232,3 +235,16 @@ async def test_loads_are_recounted_from_history(database_url: str) -> None:
         assert {r[0]: r[1] for r in kept if r[1]} == {r[0]: r[1] for r in counted}
     finally:
         await db.dispose()
+
+
+async def test_a_profile_changed_by_another_process_is_seen_by_the_next_request(
+    world: World,
+) -> None:
+    await join_all(world)
+    elsewhere = replace(world, app=Infochat(world.db, world.clock))  # another process
+    first = await elsewhere.say("sam", GOOD_REQUEST)
+    assert "Priya" in text_of(first.messages[0])
+    await world.say("priya", '/infochat volunteer edit topics="law"')
+    second = await elsewhere.say("ana", GOOD_REQUEST)
+    assert "Priya" not in text_of(second.messages[0])
+    assert "Chen" in text_of(second.messages[0])  # widened to an adjacent topic
