@@ -228,7 +228,10 @@ async def shortlist(
     """Volunteers who fit the request directly (or, with `near`, by an adjacent topic) in
     matching's order, page by page: score tier (a combination of postings) first, then load,
     then member id. Loads are the postings' copies (`counters.refresh` first)."""
-    for query in _tiers(community_id, postings, near):
+    tiers = _tiers(community_id, postings, near)
+    if len(tiers) == 2 and await _fewer(conn, community_id, postings):
+        tiers[0] = _sharing(community_id, min(postings.affiliations), postings.topic)
+    for query in tiers:
         offset, size = 0, first
         while True:
             page = [r[0] for r in await conn.execute(query.offset(offset).limit(size))]
@@ -238,6 +241,50 @@ async def shortlist(
                 break
             offset += len(page)
             size = min(size * 4, 4096)
+
+
+async def _fewer(conn: AsyncConnection, community_id: int, postings: Postings) -> bool:
+    """Whether fewer volunteers list the request's affiliation than its topic (counted up to
+    a cap, on the index), so the top tier is read from the affiliation's posting."""
+    k = volunteer_keys
+
+    def size(key: str) -> sa.ScalarSelect[Any]:
+        capped = (
+            sa.select(k.c.member_id)
+            .where(k.c.community_id == community_id, k.c.key == key)
+            .limit(_CAP)
+            .subquery()
+        )
+        return sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+
+    row = (
+        await conn.execute(sa.select(size(postings.topic), size(min(postings.affiliations))))
+    ).one()
+    return bool(row[1] < row[0])
+
+
+_CAP = 2000
+
+
+def _sharing(community_id: int, driver: str, other: str) -> sa.Select[Any]:
+    """Volunteers with both postings, read along `driver`'s in (load, member id) order (a
+    volunteer's postings all carry the same load, so either posting gives the same order)."""
+    k = volunteer_keys
+    shared = k.alias("shared")
+    both = (
+        sa.select(shared.c.member_id)
+        .where(
+            shared.c.community_id == community_id,
+            shared.c.key == other,
+            shared.c.member_id == k.c.member_id,
+        )
+        .exists()
+    )
+    return (
+        sa.select(k.c.member_id)
+        .where(k.c.community_id == community_id, k.c.key == driver, both)
+        .order_by(k.c.load, k.c.member_id)
+    )
 
 
 def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[Any]]:
@@ -272,7 +319,7 @@ def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[
         )
         .exists()
     )
-    return [topic.where(shares), topic.where(~shares)]
+    return [_sharing(community_id, postings.topic, affiliation), topic.where(~shares)]
 
 
 def _all_tiers(community_id: int, postings: Postings, near: bool) -> sa.Select[Any]:

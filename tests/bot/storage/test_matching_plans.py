@@ -34,7 +34,8 @@ async def test_the_usual_request_reads_its_tiers_in_order_from_an_index(tmp_path
         )
         tiers = volunteers._tiers(1, Postings.of(fields), near=False)
         assert len(tiers) == 2  # shares the affiliation, then doesn't
-        for tier in tiers:
+        by_affiliation = volunteers._sharing(1, "a:mit", "t:data engineering")
+        for tier in (*tiers, by_affiliation):
             plan = await _plan(db, tier.offset(0).limit(8))
             assert plan.startswith(
                 "SEARCH volunteer_keys USING COVERING INDEX ix_volunteer_keys_order"
