@@ -72,7 +72,9 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     want = limit if limit is not None else 1 << 30
     await counters.refresh(ctx.conn, ctx.now)
     postings = matching.Postings.of(request.fields)
-    context = await volunteer_store.request_context(ctx.conn, request.seeker_id, request.id)
+    context = await volunteer_store.request_context(
+        ctx.conn, ctx.community.id, request.seeker_id, request.id
+    )
     excluded: dict[int, str] = {}
     for near in (False, True):
         found: list[Candidate] = []
@@ -111,7 +113,9 @@ async def candidate(
     `rank` would not list them; `best` is the request's first candidate (`rank`, limit 1)."""
     if not best.candidates:
         return None
-    context = await volunteer_store.request_context(ctx.conn, request.seeker_id, request.id)
+    context = await volunteer_store.request_context(
+        ctx.conn, ctx.community.id, request.seeker_id, request.id
+    )
     stats = await volunteer_store.stats_of(ctx.conn, [member_id], context, ctx.now)
     result = matching.rank(request.fields, request.seeker_id, stats, ctx.now, ctx.settings)
     for found in result.candidates:

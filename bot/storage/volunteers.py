@@ -150,7 +150,7 @@ async def pool(
             .order_by(volunteers.c.member_id)
         )
     ]
-    context = await request_context(conn, seeker_id, request_id)
+    context = await request_context(conn, community_id, seeker_id, request_id)
     stats: list[VolunteerStats] = []
     for start in range(0, len(ids), 500):
         stats += await stats_of(conn, ids[start : start + 500], context, now)
@@ -159,14 +159,17 @@ async def pool(
 
 @dataclass(frozen=True)
 class RequestContext:
-    """What exclusions need about the request itself: who declined its seeker and when, and
-    who was asked for it already."""
+    """What exclusions need about the request itself: its community, who declined its seeker
+    and when, and who was asked for it already."""
 
+    community_id: int
     declined: dict[int, datetime]
     asked: frozenset[int]
 
 
-async def request_context(conn: AsyncConnection, seeker_id: int, request_id: int) -> RequestContext:
+async def request_context(
+    conn: AsyncConnection, community_id: int, seeker_id: int, request_id: int
+) -> RequestContext:
     """One query: when each volunteer last declined the seeker, and who was asked already."""
     declined = (
         sa.select(sa.literal("d"), asks.c.volunteer_id, sa.func.max(asks.c.decided_at))
@@ -184,18 +187,22 @@ async def request_context(conn: AsyncConnection, seeker_id: int, request_id: int
             already.add(volunteer_id)
         elif when is not None:
             last[volunteer_id] = when
-    return RequestContext(declined=last, asked=frozenset(already))
+    return RequestContext(community_id, declined=last, asked=frozenset(already))
 
 
 async def stats_of(
     conn: AsyncConnection, member_ids: Sequence[int], context: RequestContext, now: datetime
 ) -> list[VolunteerStats]:
-    """These volunteers (a small batch), with their counts for one request, in the given
-    order; primary-key and indexed reads only."""
+    """These volunteers of the request's community (a small batch), with their counts for
+    the request, in the given order; primary-key and indexed reads only."""
     if not member_ids:
         return []
     ids = list(member_ids)
-    rows = await conn.execute(_select_profiles().where(volunteers.c.member_id.in_(ids)))
+    rows = await conn.execute(
+        _select_profiles().where(
+            volunteers.c.member_id.in_(ids), volunteers.c.community_id == context.community_id
+        )
+    )
     profiles = {p.member_id: p for p in map(_profile, rows)}
     intro_times, missed, outstanding = await _counts_of(conn, ids, now)
     starts: dict[str, datetime] = {}

@@ -179,6 +179,23 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             elif roll < 0.4:  # already asked for this request
                 status = rnd.choice((AskStatus.DECLINED, AskStatus.NOT_NOW, AskStatus.WITHDRAWN))
                 await store.insert_ask(conn, request_id, volunteer_id, status, (), now)
+        # A volunteer of another community who fits the request in every way: never listed.
+        ref = CommunityRef("console", f"other{next(_communities)}-{rnd.random()}")
+        other_community = await member_store.get_or_create_community(
+            conn, ref, community_settings, now
+        )
+        stranger = await member_store.ensure_member(conn, other_community.id, "U0", "S", now)
+        fitting = VolunteerProfile(
+            stranger.id,
+            "U0",
+            "S",
+            fields.target_role,
+            fields.target_org,
+            (fields.topic or "law",),
+            fields.affiliations,
+        )
+        await volunteer_store.save_profile(conn, fitting, other_community.id, now)
+        ids_and_stranger = [*ids, stranger.id]
         # Stored loads last refreshed a while ago: some have slid out of their windows since.
         await counters.refresh(conn, now - timedelta(days=rnd.choice((0, 1, 3))))
         request = await store.get_request(conn, request_id)
@@ -195,7 +212,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             assert got.widened == (expected.widened if got.candidates else False)
         best = await flow.rank(scope, request, 1)
         listed = {c.volunteer.member_id: c for c in expected.candidates}
-        for volunteer_id in ids:
+        for volunteer_id in ids_and_stranger:
             found = await flow.candidate(scope, request, volunteer_id, best)
             assert found == listed.get(volunteer_id)
         await (transaction.commit() if keep else transaction.rollback())
