@@ -19,17 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.digest import (
-    CHART_WEEKS,
-    Digest,
-    in_window,
-    paid_forward_between,
-    recognise,
-    waiting_by_topic,
-    weekly_counts,
-)
+from bot.domain.digest import CHART_WEEKS, Digest, Week, waiting_by_topic_counts
 from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
-from bot.domain.ledger import longest_chain
+from bot.domain.ledger import longest_chain_of
 from bot.domain.topics import normalize_topic
 from bot.jobs import JobHandler
 from bot.services.context import Context, Handler, Scope
@@ -49,6 +41,7 @@ log = logging.getLogger(__name__)
 WEEKLY = "digest.weekly"
 PERSONAL = "digest.personal"
 MAX_PERSONAL_LINES = 10
+TOPICS_SHOWN = 8  # topics a digest lists with their waiting requests
 
 
 async def schedule_weekly(conn: AsyncConnection, community: Community, now: datetime) -> None:
@@ -77,29 +70,32 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
 async def gather(scope: Scope, at: datetime | None = None) -> Digest:
     """The digest that goes out at `at` (now, unless a late job reports its own time): the
     seven whole local days before that day, and the twelve weeks of its chart."""
-    conn, community_id = scope.conn, scope.community.id
     at = min(at or scope.now, scope.now)
-    chart = weeks_before(at, scope.settings.timezone, CHART_WEEKS)
+    return await compute(scope.conn, scope.community.id, scope.settings.timezone, at)
+
+
+async def compute(conn: AsyncConnection, community_id: int, timezone: str, at: datetime) -> Digest:
+    """A digest from a fixed number of set-based queries (`storage.digest`), whatever the
+    community's size; meant to run in a read snapshot, beside the writer."""
+    chart = weeks_before(at, timezone, CHART_WEEKS)
     start, end = chart[-1]
-    chats = [c for c in await ledger_store.completed_chats(conn, community_id) if c.at < end]
-    givers = {c.giver for c in chats if in_window(c, start, end)}
-    forward = paid_forward_between(chats, start, end)
-    people = await store.people(conn, givers | forward)
-    waiting = await store.open_requests(conn, community_id)
+    edges = [s for s, _ in chart] + [end]
+    waiting = waiting_by_topic_counts(await store.waiting_topics(conn, community_id))
     capacity, with_room = await store.capacity_left(conn, community_id, at)
-    requested = await store.submitted_since(conn, community_id, chart[0][0], end)
+    requested = await store.requests_per_week(conn, community_id, edges)
+    given = await store.chats_per_week(conn, community_id, edges)
     return Digest(
         start=start,
         end=end,
-        completed=sum(1 for c in chats if in_window(c, start, end)),
+        completed=given[-1],
         new_volunteers=await store.new_volunteers(conn, community_id, start, end),
-        givers=recognise(givers, people),
-        paid_forward=recognise(forward, people),
-        longest_chain=longest_chain(chats),
-        waiting=waiting_by_topic(r.topic for r in waiting),
+        givers=await store.recognition(conn, community_id, start, end),
+        paid_forward=await store.recognition(conn, community_id, start, end, paid_forward=True),
+        longest_chain=longest_chain_of(await ledger_store.chat_links(conn, community_id, end)),
+        waiting=waiting,
         capacity_left=capacity,
         volunteers_with_room=with_room,
-        weeks=weekly_counts(requested, (c.at for c in chats), chart),
+        weeks=tuple(Week(s, requested[i], given[i]) for i, (s, _) in enumerate(chart)),
     )
 
 
@@ -113,6 +109,16 @@ def span(start: datetime, end: datetime, timezone: str) -> str:
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def waiting_text(waiting: tuple[tuple[str, int], ...]) -> str:
+    """The topics most waited for, with counts; the rest summed up."""
+    shown = ", ".join(f"{topic} ({n})" for topic, n in waiting[:TOPICS_SHOWN])
+    rest = waiting[TOPICS_SHOWN:]
+    if rest:
+        more = sum(n for _, n in rest)
+        shown += f" and {_plural(more, 'more request')} in {_plural(len(rest), 'other topic')}"
+    return shown or "none right now"
 
 
 def digest_message(scope: Scope, digest: Digest) -> Message:
@@ -144,10 +150,7 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
             if chain
             else "none yet: it starts when someone who was helped helps another",
         ),
-        Line(
-            label="Requests waiting",
-            value=", ".join(f"{topic} ({n})" for topic, n in digest.waiting) or "none right now",
-        ),
+        Line(label="Requests waiting", value=waiting_text(digest.waiting)),
         Line(
             label="Capacity left this month",
             value=f"{_plural(digest.capacity_left, 'chat')} with "

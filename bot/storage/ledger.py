@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,6 +13,41 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.followup import IntroductionStatus
 from bot.domain.ledger import Chat
 from bot.storage.schema import introductions, members
+
+Row = tuple[int, int, Any]  # giver, receiver, when (comparable, in the engine's representation)
+
+
+def chat_at(table: sa.FromClause = introductions) -> sa.ColumnElement[datetime]:
+    """When a completed chat happened: the picked slot when there was one (and it was not
+    after the confirmation), else the confirmation."""
+    return sa.case(
+        (
+            sa.and_(table.c.slot_start.is_not(None), table.c.slot_start <= table.c.completed_at),
+            table.c.slot_start,
+        ),
+        else_=table.c.completed_at,
+    )
+
+
+def completed_in(community_id: int, table: sa.FromClause = introductions) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        table.c.community_id == community_id,
+        table.c.status == IntroductionStatus.COMPLETED.value,
+    )
+
+
+async def chat_links(conn: AsyncConnection, community_id: int, before: datetime) -> list[Row]:
+    """Every completed chat before `before` as (giver, receiver, at), latest first, in one
+    lean query: `at` stays in the engine's own representation (ordered the same way), which
+    spares converting each of a large history's rows."""
+    at = chat_at()
+    raw_at = sa.type_coerce(at, sa.String) if conn.dialect.name == "sqlite" else at
+    rows = await conn.execute(
+        sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at)
+        .where(completed_in(community_id), at < before)
+        .order_by(at.desc())
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def completed_chats(
