@@ -129,6 +129,7 @@ requests = sa.Table(
     sa.Column("close_reason", sa.String(40), nullable=True),
     sa.Index(None, "seeker_id", "status"),
     sa.Index(None, "community_id", "status"),
+    sa.Index(None, "community_id", "submitted_at"),  # digests: requests per week
 )
 
 asks = sa.Table(
@@ -148,6 +149,7 @@ asks = sa.Table(
     sa.Column("deny_reason", sa.Text, nullable=True),
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
+    sa.Index(None, "status", "volunteer_id"),  # the approval queue; asks waiting per volunteer
 )
 
 introductions = sa.Table(
@@ -170,6 +172,11 @@ introductions = sa.Table(
     sa.Column("volunteer_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "created_at"),
+    # Digests and the ledger: a community's chats by confirmation, introductions this month,
+    # and what each member received.
+    sa.Index(None, "community_id", "status", "completed_at"),
+    sa.Index(None, "community_id", "created_at"),
+    sa.Index(None, "seeker_id", "status"),
 )
 
 audit_log = sa.Table(
