@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.commands import Command
 from bot.domain.digest import CHART_WEEKS, Digest, Week, waiting_by_topic_counts
 from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
 from bot.domain.ledger import longest_chain_of
 from bot.domain.topics import normalize_topic
-from bot.jobs import JobHandler
-from bot.services.context import Context, Handler, Scope
+from bot.jobs import JobHandler, JobSnapshot
+from bot.services.context import Context, Handler, Scope, Snapshot
 from bot.services.digest_chart import weekly_chart
 from bot.services.forms import weekly_digest_choice
 from bot.storage import digest as store
@@ -176,13 +177,32 @@ async def post_weekly(scope: Scope, job: Job) -> None:
     ):
         log.info("digest: %s of community %s is stale; posting %s instead", job.period, cid, latest)
         return  # the latest week's job is due now and runs in this round
-    digest = await gather(scope, job.due_at)  # a little late, it still reports its own week
+    digest = scope.prepared
+    if not isinstance(digest, Digest):  # no snapshot: compute here
+        digest = await gather(scope, job.due_at)  # a little late, it still reports its week
     await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
-    for member_id in await store.weekly_subscribers(scope.conn, scope.community.id):
-        await jobs.schedule(
-            scope.conn, scope.community.id, PERSONAL, member_id, scope.now, scope.now, job.period
-        )
+    await jobs.schedule_many(
+        scope.conn,
+        cid,
+        PERSONAL,
+        await store.weekly_subscribers(scope.conn, cid),
+        scope.now,
+        scope.now,
+        job.period,
+    )
     await schedule_weekly(scope.conn, scope.community, scope.now)
+
+
+async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Digest | None:
+    """The week's digest, computed in a read snapshot before the job takes the write lock;
+    None if the job is stale (it hands over to the latest week's job without a digest)."""
+    community = await store.community(conn, job.community_id)
+    if community is None:
+        return None
+    s = community.settings
+    if last_occurrence(now, s.timezone, s.digest_weekday, s.digest_hour) > job.due_at:
+        return None
+    return await compute(conn, community.id, s.timezone, min(job.due_at, now))
 
 
 def matching(
@@ -241,9 +261,24 @@ async def save_weekly_choice(ctx: Context) -> tuple[Message, ...]:
     return (Message(text=text),)
 
 
+async def preview_snapshot(conn: AsyncConnection, command: Command, now: datetime) -> object:
+    """The preview's digest, computed in a read snapshot before the command's transaction
+    (for moderators only; the handler still checks), with the community it is for."""
+    if not command.actor.is_moderator:
+        return None
+    community = await store.community_of(conn, command.actor.community)
+    if community is None:
+        return None
+    return community.id, await compute(conn, community.id, community.settings.timezone, now)
+
+
 async def preview(ctx: Context) -> Reply:
     ctx.require_moderator()
-    digest = await gather(ctx)
+    prepared = ctx.prepared
+    if isinstance(prepared, tuple) and prepared[0] == ctx.community.id:
+        digest: Digest = prepared[1]
+    else:
+        digest = await gather(ctx)
     due = await store.next_due(ctx.conn, WEEKLY, ctx.community.id)
     zone = ctx.settings.timezone
     when = ""
@@ -259,3 +294,5 @@ async def preview(ctx: Context) -> Reply:
 
 JOBS: dict[str, JobHandler] = {WEEKLY: post_weekly, PERSONAL: send_personal}
 HANDLERS: dict[str, Handler] = {"mod.digest": preview}
+SNAPSHOTS: dict[str, Snapshot] = {"mod.digest": preview_snapshot}
+JOB_SNAPSHOTS: dict[str, JobSnapshot] = {WEEKLY: weekly_snapshot}

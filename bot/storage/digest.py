@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,14 +48,34 @@ class OpenRequest:
 
 async def all_communities(conn: AsyncConnection) -> list[Community]:
     rows = await conn.execute(sa.select(communities).order_by(communities.c.id))
-    return [
-        Community(
-            r.id,
-            CommunityRef(r.platform, r.external_id, r.name),
-            CommunitySettings.stored(r.settings),
+    return [_community(r) for r in rows]
+
+
+async def community(conn: AsyncConnection, community_id: int) -> Community | None:
+    row = (
+        await conn.execute(sa.select(communities).where(communities.c.id == community_id))
+    ).first()
+    return _community(row) if row else None
+
+
+async def community_of(conn: AsyncConnection, ref: CommunityRef) -> Community | None:
+    row = (
+        await conn.execute(
+            sa.select(communities).where(
+                communities.c.platform == ref.platform,
+                communities.c.external_id == ref.external_id,
+            )
         )
-        for r in rows
-    ]
+    ).first()
+    return _community(row) if row else None
+
+
+def _community(row: Any) -> Community:
+    return Community(
+        row.id,
+        CommunityRef(row.platform, row.external_id, row.name),
+        CommunitySettings.stored(row.settings),
+    )
 
 
 async def pending_targets(conn: AsyncConnection, kind: str, target: int | None = None) -> set[str]:

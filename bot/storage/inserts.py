@@ -32,6 +32,17 @@ async def insert_missing(
     return (await conn.execute(statement)).rowcount == 1
 
 
+async def insert_missing_rows(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> None:
+    """`insert_missing` for many rows in one statement (nothing to do without rows)."""
+    if rows:
+        statement = (
+            _insert(conn, table).values(list(rows)).on_conflict_do_nothing(index_elements=key)
+        )
+        await conn.execute(statement)
+
+
 async def insert_or_update(
     conn: AsyncConnection,
     table: sa.Table,
