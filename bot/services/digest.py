@@ -13,7 +13,9 @@ if one ever failed for good).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,7 +37,7 @@ from bot.storage import volunteers as volunteer_store
 from bot.storage.digest import OpenRequest
 from bot.storage.jobs import Job
 from bot.storage.members import Community
-from bot.views import Line, Message, Reply
+from bot.views import Attachment, Line, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +70,11 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
             await schedule_weekly(conn, community, now)
 
 
-async def gather(scope: Scope, at: datetime | None = None) -> Digest:
-    """The digest that goes out at `at` (now, unless a late job reports its own time): the
-    seven whole local days before that day, and the twelve weeks of its chart."""
-    at = min(at or scope.now, scope.now)
-    return await compute(scope.conn, scope.community.id, scope.settings.timezone, at)
-
-
 async def compute(conn: AsyncConnection, community_id: int, timezone: str, at: datetime) -> Digest:
-    """A digest from a fixed number of set-based queries (`storage.digest`), whatever the
-    community's size; meant to run in a read snapshot, beside the writer."""
+    """The digest that goes out at `at` (now, or a late job's own time): the seven whole
+    local days before that day, and the twelve weeks of its chart. A fixed number of
+    set-based queries (`storage.digest`) whatever the community's size; meant to run in a
+    read snapshot, beside the writer."""
     chart = weeks_before(at, timezone, CHART_WEEKS)
     start, end = chart[-1]
     edges = [s for s, _ in chart] + [end]
@@ -122,9 +119,33 @@ def waiting_text(waiting: tuple[tuple[str, int], ...]) -> str:
     return shown or "none right now"
 
 
-def digest_message(scope: Scope, digest: Digest) -> Message:
-    zone = scope.settings.timezone
-    name = scope.community.ref.name or "the community"
+@dataclass(frozen=True)
+class Prepared:
+    """A digest message made in a read snapshot, for the community it describes."""
+
+    community_id: int
+    message: Message
+
+
+async def digest_post(conn: AsyncConnection, community: Community, at: datetime) -> Message:
+    """The community's digest as of `at`, chart included (drawn off the event loop)."""
+    zone = community.settings.timezone
+    digest = await compute(conn, community.id, zone, at)
+    name = f"digest-{iso_week(digest.end, zone)}.png"
+    chart = await asyncio.to_thread(weekly_chart, digest.weeks, zone, name)
+    return digest_message(community, digest, chart)
+
+
+def _prepared(scope: Scope) -> Message | None:
+    prepared = scope.prepared
+    if isinstance(prepared, Prepared) and prepared.community_id == scope.community.id:
+        return prepared.message
+    return None
+
+
+def digest_message(community: Community, digest: Digest, chart: Attachment | None) -> Message:
+    zone = community.settings.timezone
+    name = community.ref.name or "the community"
     days = span(digest.start, digest.end, zone)
     if digest.completed:
         text = (
@@ -160,7 +181,6 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
             else "none: every volunteer is full or paused",
         ),
     ]
-    chart = weekly_chart(digest.weeks, zone, f"digest-{iso_week(digest.end, zone)}.png")
     return Message(
         title=f"This week in {name}",
         text=text,
@@ -177,10 +197,11 @@ async def post_weekly(scope: Scope, job: Job) -> None:
     ):
         log.info("digest: %s of community %s is stale; posting %s instead", job.period, cid, latest)
         return  # the latest week's job is due now and runs in this round
-    digest = scope.prepared
-    if not isinstance(digest, Digest):  # no snapshot: compute here
-        digest = await gather(scope, job.due_at)  # a little late, it still reports its week
-    await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
+    # A little late, it still reports its own week.
+    message = _prepared(scope) or await digest_post(
+        scope.conn, scope.community, min(job.due_at, scope.now)
+    )
+    await scope.to_channel(scope.settings.digest_channel, message)
     await jobs.schedule_many(
         scope.conn,
         cid,
@@ -193,7 +214,7 @@ async def post_weekly(scope: Scope, job: Job) -> None:
     await schedule_weekly(scope.conn, scope.community, scope.now)
 
 
-async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Digest | None:
+async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Prepared | None:
     """The week's digest, computed in a read snapshot before the job takes the write lock;
     None if the job is stale (it hands over to the latest week's job without a digest)."""
     community = await store.community(conn, job.community_id)
@@ -202,7 +223,7 @@ async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Dig
     s = community.settings
     if last_occurrence(now, s.timezone, s.digest_weekday, s.digest_hour) > job.due_at:
         return None
-    return await compute(conn, community.id, s.timezone, min(job.due_at, now))
+    return Prepared(community.id, await digest_post(conn, community, min(job.due_at, now)))
 
 
 def matching(
@@ -269,16 +290,12 @@ async def preview_snapshot(conn: AsyncConnection, command: Command, now: datetim
     community = await store.community_of(conn, command.actor.community)
     if community is None:
         return None
-    return community.id, await compute(conn, community.id, community.settings.timezone, now)
+    return Prepared(community.id, await digest_post(conn, community, now))
 
 
 async def preview(ctx: Context) -> Reply:
     ctx.require_moderator()
-    prepared = ctx.prepared
-    if isinstance(prepared, tuple) and prepared[0] == ctx.community.id:
-        digest: Digest = prepared[1]
-    else:
-        digest = await gather(ctx)
+    message = _prepared(ctx) or await digest_post(ctx.conn, ctx.community, ctx.now)
     due = await store.next_due(ctx.conn, WEEKLY, ctx.community.id)
     zone = ctx.settings.timezone
     when = ""
@@ -289,7 +306,7 @@ async def preview(ctx: Context) -> Reply:
         text=f"Preview only, nothing was posted. This is what #{ctx.settings.digest_channel} "
         f"would show now.{when}"
     )
-    return Reply(messages=(note, digest_message(ctx, digest)))
+    return Reply(messages=(note, message))
 
 
 JOBS: dict[str, JobHandler] = {WEEKLY: post_weekly, PERSONAL: send_personal}
