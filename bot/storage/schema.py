@@ -174,9 +174,17 @@ introductions = sa.Table(
     sa.Index(None, "volunteer_id", "created_at"),
     # Digests and the ledger: a community's chats by confirmation, introductions this month,
     # and what each member received.
-    sa.Index(None, "community_id", "status", "completed_at"),
-    sa.Index(None, "community_id", "created_at"),
-    sa.Index(None, "seeker_id", "status"),
+    sa.Index(  # covering: the chats are read from the index alone
+        "ix_introductions_community_chats",
+        "community_id",
+        "status",
+        "completed_at",
+        "slot_start",
+        "volunteer_id",
+        "seeker_id",
+    ),
+    sa.Index(None, "community_id", "created_at", "volunteer_id"),
+    sa.Index("ix_introductions_received", "seeker_id", "status", "completed_at", "slot_start"),
 )
 
 audit_log = sa.Table(

@@ -17,23 +17,33 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("introductions", ("community_id", "status", "completed_at")),
-    ("introductions", ("community_id", "created_at")),
-    ("introductions", ("seeker_id", "status")),
-    ("requests", ("community_id", "submitted_at")),
-    ("asks", ("status", "volunteer_id")),
+    # Covering: a community's chats are read from the index alone, in confirmation order.
+    (
+        "ix_introductions_community_chats",
+        "introductions",
+        ("community_id", "status", "completed_at", "slot_start", "volunteer_id", "seeker_id"),
+    ),
+    (
+        "ix_introductions_community_id_created_at_volunteer_id",
+        "introductions",
+        ("community_id", "created_at", "volunteer_id"),
+    ),
+    # Covering: what a member received, and when (has a giver been helped before?).
+    (
+        "ix_introductions_received",
+        "introductions",
+        ("seeker_id", "status", "completed_at", "slot_start"),
+    ),
+    ("ix_requests_community_id_submitted_at", "requests", ("community_id", "submitted_at")),
+    ("ix_asks_status_volunteer_id", "asks", ("status", "volunteer_id")),
 )
 
 
-def _name(table: str, columns: tuple[str, ...]) -> str:
-    return op.f(f"ix_{table}_{'_'.join(columns)}")
-
-
 def upgrade() -> None:
-    for table, columns in INDEXES:
-        op.create_index(_name(table, columns), table, list(columns), unique=False)
+    for name, table, columns in INDEXES:
+        op.create_index(op.f(name), table, list(columns), unique=False)
 
 
 def downgrade() -> None:
-    for table, columns in reversed(INDEXES):
-        op.drop_index(_name(table, columns), table_name=table)
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(op.f(name), table_name=table)
