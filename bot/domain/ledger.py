@@ -86,6 +86,37 @@ def longest_chain_of(links: Iterable[tuple[int, int, Any]]) -> int:
     return longest if longest >= 2 else 0
 
 
+@dataclass(frozen=True)
+class ChainState:
+    """Help chains folded over the `folded` chats that happened before `through`: `reach`
+    is, per member, the longest chain ending with a chat they received."""
+
+    through: datetime
+    folded: int
+    longest: int
+    reach: dict[int, int]
+
+
+def fold(
+    state: ChainState | None, links: Iterable[tuple[int, int, Any]], through: Any
+) -> ChainState:
+    """The state with `links` folded in: the chats from the state's `through` to `through`,
+    earliest first. Its `longest` is `longest_chain`'s of all those chats (before the 0 for
+    a single chat)."""
+    reach: dict[int, int] = defaultdict(int, state.reach if state else {})
+    longest = state.longest if state else 0
+    folded = state.folded if state else 0
+    for _, group in groupby(links, key=itemgetter(2)):
+        scored = [(receiver, 1 + reach[giver]) for giver, receiver, _ in group]
+        for receiver, best in scored:
+            if best > reach[receiver]:
+                reach[receiver] = best
+            if best > longest:
+                longest = best
+            folded += 1
+    return ChainState(through, folded, longest, dict(reach))
+
+
 def chains(chats: Sequence[Chat]) -> list[Chain]:
     """Every maximal chain, as the people in it: no chain twice, none that sits inside a
     longer one. Longest first, then in the order they started."""

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Command
-from bot.domain.digest import CHART_WEEKS, Digest, Week, waiting_by_topic_counts
+from bot.domain.digest import CHART_WEEKS, WEEK, Digest, Week, waiting_by_topic_counts
 from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
-from bot.domain.ledger import longest_chain_of
+from bot.domain.ledger import ChainState, fold
 from bot.domain.topics import normalize_topic
 from bot.jobs import JobHandler, JobSnapshot
 from bot.services.context import Context, Handler, Scope, Snapshot
@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 WEEKLY = "digest.weekly"
 PERSONAL = "digest.personal"
 MAX_PERSONAL_LINES = 10
+# Help chains are kept folded this far before a digest's end: chats confirmed later than
+# that after they happened make them fold again from the start.
+CHAINS_BEHIND = timedelta(days=28)
 TOPICS_SHOWN = 8  # topics a digest lists with their waiting requests
 
 
@@ -70,11 +73,14 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
             await schedule_weekly(conn, community, now)
 
 
-async def compute(conn: AsyncConnection, community_id: int, timezone: str, at: datetime) -> Digest:
+async def compute(
+    conn: AsyncConnection, community_id: int, timezone: str, at: datetime
+) -> tuple[Digest, ChainState | None]:
     """The digest that goes out at `at` (now, or a late job's own time): the seven whole
     local days before that day, and the twelve weeks of its chart. A fixed number of
     set-based queries (`storage.digest`) whatever the community's size; meant to run in a
-    read snapshot, beside the writer."""
+    read snapshot, beside the writer. Also the help chains folded further, to keep, if
+    they moved on."""
     chart = weeks_before(at, timezone, CHART_WEEKS)
     start, end = chart[-1]
     edges = [s for s, _ in chart] + [end]
@@ -82,19 +88,41 @@ async def compute(conn: AsyncConnection, community_id: int, timezone: str, at: d
     capacity, with_room = await store.capacity_left(conn, community_id, at)
     requested = await store.requests_per_week(conn, community_id, edges)
     given = await store.chats_per_week(conn, community_id, edges)
-    return Digest(
+    longest, kept = await longest_chain(conn, community_id, end)
+    digest = Digest(
         start=start,
         end=end,
         completed=given[-1],
         new_volunteers=await store.new_volunteers(conn, community_id, start, end),
         givers=await store.recognition(conn, community_id, start, end),
         paid_forward=await store.recognition(conn, community_id, start, end, paid_forward=True),
-        longest_chain=longest_chain_of(await ledger_store.chat_links(conn, community_id, end)),
+        longest_chain=longest,
         waiting=waiting,
         capacity_left=capacity,
         volunteers_with_room=with_room,
         weeks=tuple(Week(s, requested[i], given[i]) for i, (s, _) in enumerate(chart)),
     )
+    return digest, kept
+
+
+async def longest_chain(
+    conn: AsyncConnection, community_id: int, end: datetime
+) -> tuple[int, ChainState | None]:
+    """The longest help chain of the chats before `end`, from the chains folded so far and
+    the chats since (a few weeks' worth); and the folded chains moved on, to keep, when they
+    are a week behind where they are kept (`CHAINS_BEHIND` before the digest's end)."""
+    state = await ledger_store.chain_state(conn, community_id)
+    if state is not None and state.through > end:
+        state = None  # an earlier week's digest, late
+    keep = end - CHAINS_BEHIND
+    moved = state is None or keep - state.through >= WEEK
+    since = state.through if state else None
+    until = keep if moved or state is None else state.through
+    # Two queries always (the first finds nothing unless the chains move on).
+    kept = fold(state, await ledger_store.chat_links(conn, community_id, since, until), until)
+    recent = await ledger_store.chat_links(conn, community_id, kept.through, end)
+    longest = fold(kept, recent, end).longest
+    return (longest if longest >= 2 else 0), (kept if moved else None)
 
 
 def span(start: datetime, end: datetime, timezone: str) -> str:
@@ -121,26 +149,31 @@ def waiting_text(waiting: tuple[tuple[str, int], ...]) -> str:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A digest message made in a read snapshot, for the community it describes."""
+    """A digest message made in a read snapshot, for the community it describes, and the
+    help chains to keep (if they moved on)."""
 
     community_id: int
     message: Message
+    chains: ChainState | None = None
 
 
-async def digest_post(conn: AsyncConnection, community: Community, at: datetime) -> Message:
+async def digest_post(conn: AsyncConnection, community: Community, at: datetime) -> Prepared:
     """The community's digest as of `at`, chart included (drawn off the event loop)."""
     zone = community.settings.timezone
-    digest = await compute(conn, community.id, zone, at)
+    digest, chains = await compute(conn, community.id, zone, at)
     name = f"digest-{iso_week(digest.end, zone)}.png"
     chart = await asyncio.to_thread(weekly_chart, digest.weeks, zone, name)
-    return digest_message(community, digest, chart)
+    return Prepared(community.id, digest_message(community, digest, chart), chains)
 
 
-def _prepared(scope: Scope) -> Message | None:
+async def prepared_post(scope: Scope, at: datetime) -> Message:
+    """The digest the snapshot prepared (else made now), keeping its help chains."""
     prepared = scope.prepared
-    if isinstance(prepared, Prepared) and prepared.community_id == scope.community.id:
-        return prepared.message
-    return None
+    if not (isinstance(prepared, Prepared) and prepared.community_id == scope.community.id):
+        prepared = await digest_post(scope.conn, scope.community, at)
+    if prepared.chains is not None:
+        await ledger_store.save_chain_state(scope.conn, scope.community.id, prepared.chains)
+    return prepared.message
 
 
 def digest_message(community: Community, digest: Digest, chart: Attachment | None) -> Message:
@@ -198,9 +231,7 @@ async def post_weekly(scope: Scope, job: Job) -> None:
         log.info("digest: %s of community %s is stale; posting %s instead", job.period, cid, latest)
         return  # the latest week's job is due now and runs in this round
     # A little late, it still reports its own week.
-    message = _prepared(scope) or await digest_post(
-        scope.conn, scope.community, min(job.due_at, scope.now)
-    )
+    message = await prepared_post(scope, min(job.due_at, scope.now))
     await scope.to_channel(scope.settings.digest_channel, message)
     await jobs.schedule_many(
         scope.conn,
@@ -223,7 +254,7 @@ async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Pre
     s = community.settings
     if last_occurrence(now, s.timezone, s.digest_weekday, s.digest_hour) > job.due_at:
         return None
-    return Prepared(community.id, await digest_post(conn, community, min(job.due_at, now)))
+    return await digest_post(conn, community, min(job.due_at, now))
 
 
 def matching(
@@ -290,12 +321,12 @@ async def preview_snapshot(conn: AsyncConnection, command: Command, now: datetim
     community = await store.community_of(conn, command.actor.community)
     if community is None:
         return None
-    return Prepared(community.id, await digest_post(conn, community, now))
+    return await digest_post(conn, community, now)
 
 
 async def preview(ctx: Context) -> Reply:
     ctx.require_moderator()
-    message = _prepared(ctx) or await digest_post(ctx.conn, ctx.community, ctx.now)
+    message = await prepared_post(ctx, ctx.now)
     due = await store.next_due(ctx.conn, WEEKLY, ctx.community.id)
     zone = ctx.settings.timezone
     when = ""

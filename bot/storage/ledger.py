@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
-from bot.domain.ledger import Chat
-from bot.storage.schema import introductions, members
+from bot.domain.ledger import ChainState, Chat
+from bot.storage.inserts import insert_or_update
+from bot.storage.schema import help_chains, introductions, members
 
 Row = tuple[int, int, Any]  # giver, receiver, when (comparable, in the engine's representation)
 
@@ -36,18 +37,56 @@ def completed_in(community_id: int, table: sa.FromClause = introductions) -> sa.
     )
 
 
-async def chat_links(conn: AsyncConnection, community_id: int, before: datetime) -> list[Row]:
-    """Every completed chat before `before` as (giver, receiver, at), latest first, in one
-    lean query: `at` stays in the engine's own representation (ordered the same way), which
-    spares converting each of a large history's rows."""
+async def chat_links(
+    conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime
+) -> list[Row]:
+    """The completed chats that happened in [since, before) as (giver, receiver, at),
+    earliest first, in one lean query: `at` stays in the engine's own representation
+    (ordered the same way), which spares converting each of a long history's rows."""
     at = chat_at()
     raw_at = sa.type_coerce(at, sa.String) if conn.dialect.name == "sqlite" else at
-    rows = await conn.execute(
-        sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at)
-        .where(completed_in(community_id), at < before)
-        .order_by(at.desc())
+    query = sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at).where(
+        completed_in(community_id), at < before
     )
+    if since is not None:  # a chat happens no later than it is confirmed: an index range
+        query = query.where(introductions.c.completed_at >= since, at >= since)
+    rows = await conn.execute(query.order_by(at))
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | None:
+    """The community's folded help chains, unless chats before their time changed since
+    (a chat confirmed late, or removed): then they must be folded again from the start."""
+    at = chat_at()
+    counted = sa.select(sa.func.count()).where(completed_in(community_id))
+    through = help_chains.c.through
+    row = (
+        await conn.execute(
+            sa.select(
+                help_chains,
+                counted.where(introductions.c.completed_at < through).scalar_subquery(),
+                counted.where(
+                    introductions.c.completed_at >= through, at < through
+                ).scalar_subquery(),
+            ).where(help_chains.c.community_id == community_id)
+        )
+    ).first()
+    if row is None or row[-2] + row[-1] != row.folded:
+        return None
+    reach = {int(member): best for member, best in row.reach.items()}
+    return ChainState(row.through, row.folded, row.longest, reach)
+
+
+async def save_chain_state(conn: AsyncConnection, community_id: int, state: ChainState) -> None:
+    reach = {str(member): best for member, best in state.reach.items() if best}
+    values = {
+        "community_id": community_id,
+        "through": state.through,
+        "folded": state.folded,
+        "longest": state.longest,
+        "reach": reach,
+    }
+    await insert_or_update(conn, help_chains, values, key=("community_id",))
 
 
 async def completed_chats(

@@ -288,3 +288,15 @@ notices = sa.Table(
     sa.Column("kind", sa.String(40), primary_key=True),
     _created(),
 )
+
+# The ledger's help chains folded up to a time, so a digest's longest chain reads only the
+# chats since (storage.ledger, domain.ledger.ChainState): derived data, rebuilt when stale.
+help_chains = sa.Table(
+    "help_chains",
+    metadata,
+    sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
+    sa.Column("through", UTCDateTime(), nullable=False),  # chats that happened before this
+    sa.Column("folded", sa.Integer, nullable=False),  # how many chats that was
+    sa.Column("longest", sa.Integer, nullable=False),
+    sa.Column("reach", sa.JSON, nullable=False),  # member → longest chain they received
+)

@@ -1,6 +1,7 @@
 """digest and approval indexes: a community's completed chats by confirmation time, its
 introductions and requests by time, and asks by status, so digests and the moderators'
-queue read a community's recent rows instead of its whole history
+queue read a community's recent rows instead of its whole history; and help_chains, the
+ledger's chains folded up to a time
 
 Revision ID: 0007
 Revises: 0005
@@ -9,6 +10,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
@@ -42,8 +44,24 @@ INDEXES = (
 def upgrade() -> None:
     for name, table, columns in INDEXES:
         op.create_index(op.f(name), table, list(columns), unique=False)
+    # Derived data only (rebuilt from the introductions when missing): nothing to backfill.
+    op.create_table(
+        "help_chains",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("through", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("folded", sa.Integer(), nullable=False),
+        sa.Column("longest", sa.Integer(), nullable=False),
+        sa.Column("reach", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_help_chains_community_id_communities"),
+        ),
+        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_help_chains")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("help_chains")
     for name, table, _ in reversed(INDEXES):
         op.drop_index(op.f(name), table_name=table)

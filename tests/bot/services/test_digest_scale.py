@@ -182,6 +182,7 @@ async def cost(world: World, action: str) -> tuple[int, Any]:
 @pytest.mark.parametrize("action", ["mod.digest", "mod.queue", "mod.ledger"])
 async def test_the_same_statements_at_any_community_size(community: World, action: str) -> None:
     await grow(community, 4)
+    await cost(community, action)  # the first digest keeps the help chains folded
     small, _ = await cost(community, action)
     await grow(community, 60)
     large, _ = await cost(community, action)
@@ -259,3 +260,85 @@ async def test_the_weekly_digest_computes_before_it_takes_the_write_lock(
     await runner
     (digest,) = community.channel("digest")
     assert digest.title == "This week in Test community"
+
+
+async def chat(world: World, giver: int, receiver: int, at: datetime, confirmed: datetime) -> None:
+    async with world.db.transaction() as conn:
+        request_id = next(_ids)
+        await conn.execute(
+            sa.insert(requests).values(
+                id=request_id,
+                community_id=1,
+                seeker_id=receiver,
+                status="completed",
+                topic="data engineering",
+                why="Seeded.",
+                questions=[],
+                minutes=15,
+                format="video",
+                time_frame_days=14,
+                affiliations=[],
+                warnings=[],
+                created_at=at - DAY,
+            )
+        )
+        await conn.execute(
+            sa.insert(asks).values(
+                id=request_id,
+                request_id=request_id,
+                volunteer_id=giver,
+                status="accepted",
+                reasons=[],
+                created_at=at - DAY,
+            )
+        )
+        await conn.execute(
+            sa.insert(introductions).values(
+                id=request_id,
+                community_id=1,
+                request_id=request_id,
+                ask_id=request_id,
+                seeker_id=receiver,
+                volunteer_id=giver,
+                minutes=15,
+                status="completed",
+                created_at=at - DAY,
+                slot_start=at,
+                completed_at=confirmed,
+            )
+        )
+
+
+async def longest(world: World) -> str:
+    _, reply = await cost(world, "mod.digest")
+    return {line.label: line.value for line in reply.messages[1].lines}["Longest help chain"]
+
+
+async def test_help_chains_are_kept_folded_and_fold_again_after_a_late_confirmation(
+    community: World,
+) -> None:
+    await grow(community, 2)
+    now = community.clock.now()
+    a, b, c, d = (next(_ids) for _ in range(4))
+    async with community.db.transaction() as conn:
+        await conn.execute(
+            sa.insert(members),
+            [
+                {"id": m, "community_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
+                 "created_at": now - 400 * DAY}
+                for m in (a, b, c, d)
+            ],
+        )  # fmt: skip
+    # Long ago: a → b → c, a chain of two chats.
+    await chat(community, a, b, now - 200 * DAY, now - 200 * DAY)
+    await chat(community, b, c, now - 100 * DAY, now - 100 * DAY)
+    assert (await longest(community)).startswith("2 chats")
+    assert (await longest(community)).startswith("2 chats")  # from the folded chains
+    # A chat of long ago, confirmed only now: c → d after b → c makes it three.
+    await chat(community, c, d, now - 90 * DAY, now - DAY)
+    assert (await longest(community)).startswith("3 chats")
+    # And a recent one (since the folded chains): d → a makes it four.
+    await chat(community, d, a, now - 2 * DAY, now - 2 * DAY)
+    assert (await longest(community)).startswith("4 chats")
+    community.clock.advance(30 * DAY)  # the folded chains move on
+    assert (await longest(community)).startswith("4 chats")
