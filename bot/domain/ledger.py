@@ -95,6 +95,7 @@ class ChainState:
     folded: int
     longest: int
     reach: dict[int, int]
+    confirmed_late: int = 0  # of the chats folded, those confirmed at or after `through`
 
 
 def fold(
@@ -115,6 +116,10 @@ def fold(
                 longest = best
             folded += 1
     return ChainState(through, folded, longest, dict(reach))
+
+
+def confirmed(state: ChainState, late: int) -> ChainState:
+    return ChainState(state.through, state.folded, state.longest, state.reach, late)
 
 
 def chains(chats: Sequence[Chat]) -> list[Chain]:

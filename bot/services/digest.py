@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import Command
 from bot.domain.digest import CHART_WEEKS, WEEK, Digest, Week, waiting_by_topic_counts
 from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
-from bot.domain.ledger import ChainState, fold
+from bot.domain.ledger import ChainState, confirmed, fold
 from bot.domain.topics import normalize_topic
 from bot.jobs import JobHandler, JobSnapshot
 from bot.services.context import Context, Handler, Scope, Snapshot
@@ -118,8 +118,9 @@ async def longest_chain(
     moved = state is None or keep - state.through >= WEEK
     since = state.through if state else None
     until = keep if moved or state is None else state.through
-    # Two queries always (the first finds nothing unless the chains move on).
+    # The same queries always (the first finds nothing unless the chains move on).
     kept = fold(state, await ledger_store.chat_links(conn, community_id, since, until), until)
+    kept = confirmed(kept, await ledger_store.confirmed_late(conn, community_id, until))
     recent = await ledger_store.chat_links(conn, community_id, kept.through, end)
     longest = fold(kept, recent, end).longest
     return (longest if longest >= 2 else 0), (kept if moved else None)

@@ -55,26 +55,33 @@ async def chat_links(
 
 
 async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | None:
-    """The community's folded help chains, unless chats before their time changed since
-    (a chat confirmed late, or removed): then they must be folded again from the start."""
-    at = chat_at()
-    counted = sa.select(sa.func.count()).where(completed_in(community_id))
-    through = help_chains.c.through
+    """The community's folded help chains, unless a chat before their time was confirmed
+    since they were folded (confirmations are never undone, nor dated in the past): then
+    they must be folded again from the start."""
     row = (
         await conn.execute(
             sa.select(
                 help_chains,
-                counted.where(introductions.c.completed_at < through).scalar_subquery(),
-                counted.where(
-                    introductions.c.completed_at >= through, at < through
-                ).scalar_subquery(),
+                _confirmed_late(community_id, help_chains.c.through).scalar_subquery(),
             ).where(help_chains.c.community_id == community_id)
         )
     ).first()
-    if row is None or row[-2] + row[-1] != row.folded:
+    if row is None or row[-1] != row.confirmed_late:
         return None
     reach = {int(member): best for member, best in row.reach.items()}
-    return ChainState(row.through, row.folded, row.longest, reach)
+    return ChainState(row.through, 0, row.longest, reach, row.confirmed_late)
+
+
+async def confirmed_late(conn: AsyncConnection, community_id: int, through: datetime) -> int:
+    """Chats that happened before `through` but were confirmed at or after it."""
+    result = await conn.execute(_confirmed_late(community_id, through))
+    return int(result.scalar_one())
+
+
+def _confirmed_late(community_id: int, through: Any) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).where(
+        completed_in(community_id), introductions.c.completed_at >= through, chat_at() < through
+    )
 
 
 async def save_chain_state(conn: AsyncConnection, community_id: int, state: ChainState) -> None:
@@ -82,7 +89,7 @@ async def save_chain_state(conn: AsyncConnection, community_id: int, state: Chai
     values = {
         "community_id": community_id,
         "through": state.through,
-        "folded": state.folded,
+        "confirmed_late": state.confirmed_late,
         "longest": state.longest,
         "reach": reach,
     }

@@ -296,7 +296,8 @@ help_chains = sa.Table(
     metadata,
     sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
     sa.Column("through", UTCDateTime(), nullable=False),  # chats that happened before this
-    sa.Column("folded", sa.Integer, nullable=False),  # how many chats that was
+    # Of those, how many were confirmed at or after `through`: when more are, it is stale.
+    sa.Column("confirmed_late", sa.Integer, nullable=False),
     sa.Column("longest", sa.Integer, nullable=False),
     sa.Column("reach", sa.JSON, nullable=False),  # member → longest chain they received
 )

@@ -49,7 +49,7 @@ def upgrade() -> None:
         "help_chains",
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("through", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("folded", sa.Integer(), nullable=False),
+        sa.Column("confirmed_late", sa.Integer(), nullable=False),
         sa.Column("longest", sa.Integer(), nullable=False),
         sa.Column("reach", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
