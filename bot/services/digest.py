@@ -46,7 +46,7 @@ PERSONAL = "digest.personal"
 MAX_PERSONAL_LINES = 10
 # Help chains are kept folded this far before a digest's end: chats confirmed later than
 # that after they happened make them fold again from the start.
-CHAINS_BEHIND = timedelta(days=28)
+CHAINS_BEHIND = timedelta(days=14)
 TOPICS_SHOWN = 8  # topics a digest lists with their waiting requests
 
 

@@ -128,23 +128,26 @@ async def recognition(
             ),
         )
     givers = sa.select(introductions.c.volunteer_id).where(cond)
-    public = members.c.public_recognition.is_(True)
-    counts = (
+    public = sa.case((members.c.public_recognition.is_(True), 1), else_=0)
+    # One pass: the first names (those who opted in first), each row with the totals.
+    rows = (
         await conn.execute(
             sa.select(
-                sa.func.count(),
-                sa.func.coalesce(sa.func.sum(sa.case((public, 1), else_=0)), 0),
-            ).where(members.c.id.in_(givers))
+                members.c.display_name,
+                public.label("public"),
+                sa.func.count().over().label("everyone"),
+                sa.func.sum(public).over().label("named"),
+            )
+            .where(members.c.id.in_(givers))
+            .order_by(public.desc(), members.c.display_name, members.c.id)
+            .limit(shown)
         )
-    ).one()
-    names = await conn.execute(
-        sa.select(members.c.display_name)
-        .where(members.c.id.in_(givers), public)
-        .order_by(members.c.display_name, members.c.id)
-        .limit(shown)
-    )
-    named = tuple(sorted(r.display_name for r in names))
-    return Recognition(named, int(counts[0]) - int(counts[1]), int(counts[1]) - len(named))
+    ).all()
+    if not rows:
+        return Recognition()
+    everyone, public_count = int(rows[0].everyone), int(rows[0].named)
+    named = tuple(sorted(r.display_name for r in rows if r.public))
+    return Recognition(named, everyone - public_count, public_count - len(named))
 
 
 async def chats_per_week(
