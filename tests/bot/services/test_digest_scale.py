@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from bot.services import digest as digest_service
-from bot.storage.schema import asks, introductions, members, requests, volunteers
+from bot.storage.jobs import schedule_many
+from bot.storage.schema import asks, introductions, jobs, members, requests, volunteers
 from tests.support import World
 
 DAY = timedelta(days=1)
@@ -342,3 +343,36 @@ async def test_help_chains_are_kept_folded_and_fold_again_after_a_late_confirmat
     assert (await longest(community)).startswith("4 chats")
     community.clock.advance(30 * DAY)  # the folded chains move on
     assert (await longest(community)).startswith("4 chats")
+
+
+async def test_thousands_of_weekly_subscribers_are_queued_in_a_few_inserts(
+    community: World,
+) -> None:
+    n = 4_500  # more rows than one statement may carry parameters for
+    now = community.clock.now()
+    async with community.db.transaction() as conn:
+        await conn.execute(
+            sa.insert(members),
+            [
+                {"id": 10**6 + i, "community_id": 1, "user_id": f"w{i}",
+                 "display_name": f"W{i}", "weekly_digest": True, "created_at": now}
+                for i in range(n)
+            ],
+        )  # fmt: skip
+        await conn.execute(
+            sa.insert(volunteers),
+            [
+                {"member_id": 10**6 + i, "community_id": 1, "role": "Engineer",
+                 "organisation": "Acme", "topics": ["data engineering"], "affiliations": [],
+                 "timezone": "UTC", "languages": ["English"], "formats": ["video"],
+                 "minutes": 30, "monthly_capacity": 4, "windows": [], "active": True,
+                 "joined_at": now, "updated_at": now}
+                for i in range(n)
+            ],
+        )  # fmt: skip
+        await schedule_many(conn, 1, "digest.personal", range(10**6, 10**6 + n), now, now, "w")
+        await schedule_many(conn, 1, "digest.personal", range(10**6, 10**6 + n), now, now, "w")
+        queued = await conn.execute(
+            sa.select(sa.func.count()).where(jobs.c.kind == "digest.personal")
+        )
+        assert queued.scalar_one() == n  # once each, however often queued
