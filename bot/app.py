@@ -38,7 +38,7 @@ from bot.services import (
     volunteers,
 )
 from bot.services.arguments import check_fields
-from bot.services.context import Context, Handler
+from bot.services.context import Context, Handler, Snapshot
 from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
@@ -63,6 +63,8 @@ HANDLERS: dict[str, Handler] = {
     **thanks.HANDLERS,
     **ledger.HANDLERS,
 }
+# Read-only work done in a snapshot before the command's transaction (see Snapshot).
+SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS}
 JOB_HANDLERS: dict[str, JobHandler] = {
     **reminders.JOBS,
     **digest.JOBS,
@@ -96,7 +98,13 @@ class Infochat:
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs, sharing its caches."""
         return JobRunner(
-            self.db, self.clock, JOB_HANDLERS, self.profiles, self.on_commit, JOB_PREPARATIONS
+            self.db,
+            self.clock,
+            JOB_HANDLERS,
+            self.profiles,
+            self.on_commit,
+            JOB_PREPARATIONS,
+            digest.JOB_SNAPSHOTS,
         )
 
     async def dispatch(self, command: Command) -> Reply:
@@ -150,6 +158,7 @@ class Infochat:
             return ()
 
     async def _run(self, handler: Handler, command: Command) -> Reply:
+        prepared = await self._snapshot(command)
         async with self.db.transaction() as conn:
             prior = await idempotency.lookup(conn, command)
             if prior is not None:
@@ -160,10 +169,20 @@ class Infochat:
                 conn, command.actor.community, self.defaults, now
             )
             actor = await upsert_actor(conn, community.id, command.actor, now)
-            context = Context(conn, now, community, self.profiles, actor, command)
+            context = Context(
+                conn, now, community, self.profiles, actor, command, prepared=prepared
+            )
             reply = await with_moderator_note(partial(current_views.run, handler), context)
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
+
+    async def _snapshot(self, command: Command) -> object:
+        """The action's read-only work, done beside the writer before its transaction."""
+        step = SNAPSHOTS.get(command.action)
+        if step is None:
+            return None
+        async with self.db.read() as conn:
+            return await step(conn, command, self.clock.now())
 
     async def _refuse(self, command: Command, refusal: Reply) -> Reply:
         """Remember a refusal under its key (its transaction was rolled back), so a repeated

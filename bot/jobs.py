@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 JobHandler = Callable[[Scope, store.Job], Awaitable[None]]
 # Runs in its own transaction before each round, e.g. to give every community its next digest.
 Preparation = Callable[[AsyncConnection, datetime], Awaitable[None]]
+# Read-only work a job does before it is claimed, in a snapshot beside the writer (e.g.
+# computing a digest): its result reaches the handler as `Scope.prepared`.
+JobSnapshot = Callable[[AsyncConnection, store.Job, datetime], Awaitable[object]]
 MAX_ATTEMPTS = 5
 RETRY = timedelta(minutes=5)
 
@@ -47,6 +50,7 @@ class JobRunner:
         profiles: ProfileCache,
         on_commit: Callable[[], None] | None = None,
         prepare: Sequence[Preparation] = (),
+        snapshots: Mapping[str, JobSnapshot] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -54,6 +58,7 @@ class JobRunner:
         self.profiles = profiles
         self.on_commit = on_commit
         self.prepare = prepare
+        self.snapshots = snapshots or {}
 
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
@@ -106,9 +111,20 @@ class JobRunner:
         except Exception:  # never let it hold up the jobs already due
             log.exception("jobs: preparing the round failed; running due jobs anyway")
 
+    async def _snapshot(self, job_id: int, now: datetime) -> object:
+        """The job's read-only work, done beside the writer before it is claimed."""
+        if not self.snapshots:
+            return None
+        async with self.db.read() as conn:
+            job = await store.pending(conn, job_id, self.snapshots.keys())
+            if job is None:
+                return None
+            return await self.snapshots[job.kind](conn, job, now)
+
     async def _run(self, job_id: int) -> bool:
         now = self.clock.now()
         try:
+            prepared = await self._snapshot(job_id, now)
             async with self.db.transaction() as conn:
                 job = await store.claim(conn, job_id, now)
                 if job is None:
@@ -127,7 +143,8 @@ class JobRunner:
                     CommunityRef(row.platform, row.external_id, row.name),
                     CommunitySettings.stored(row.settings),
                 )
-                await handler(Scope(conn, now, community, self.profiles), job)
+                scope = Scope(conn, now, community, self.profiles, prepared=prepared)
+                await handler(scope, job)
         except Exception as exc:
             log.exception("jobs: job %s failed; will retry", job_id)
             async with self.db.transaction() as conn:

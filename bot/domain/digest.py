@@ -29,8 +29,11 @@ class Recognition:
 
     named: tuple[str, ...] = ()
     unnamed: int = 0
+    more: int = 0  # others who opted in, beyond the names shown
 
     def __str__(self) -> str:
+        if self.more:
+            return f"{', '.join(self.named)} and {self.more + self.unnamed} more"
         others = ""
         if self.unnamed:
             verb = "prefers" if self.unnamed == 1 else "prefer"
@@ -96,7 +99,14 @@ def paid_forward_between(chats: Sequence[Chat], start: datetime, end: datetime) 
 
 def waiting_by_topic(topics: Iterable[str]) -> tuple[tuple[str, int], ...]:
     """Open requests counted per normalised topic, most waiting first."""
-    counts = Counter(normalize_topic(t) or "other" for t in topics)
+    return waiting_by_topic_counts((t, 1) for t in topics)
+
+
+def waiting_by_topic_counts(counted: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """`waiting_by_topic` from counts per topic as written."""
+    counts: Counter[str] = Counter()
+    for topic, n in counted:
+        counts[normalize_topic(topic) or "other"] += n
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import itemgetter
+from typing import Any
 
 # The people of a chain in order; one person may appear twice (A helped B, B later helped A).
 Chain = tuple[int, ...]
@@ -63,17 +65,61 @@ def paid_forward(chats: Iterable[Chat]) -> set[int]:
 
 def longest_chain(chats: Sequence[Chat]) -> int:
     """The number of chats in the longest chain; 0 when nobody has paid it forward yet."""
+    ordered = sorted(chats, key=lambda c: c.at, reverse=True)
+    return longest_chain_of((c.giver, c.receiver, c.at) for c in ordered)
+
+
+def longest_chain_of(links: Iterable[tuple[int, int, Any]]) -> int:
+    """`longest_chain` of (giver, receiver, when) links given latest first; `when` may be
+    any value that orders like the time (e.g. a stored timestamp, unparsed)."""
     # Latest chats first: a chat's best chain is 1 + the best chain its receiver started
     # strictly later. Chats at the same moment are scored before any of them counts.
     best_from: dict[int, int] = defaultdict(int)  # person → best chain they start, so far
     longest = 0
-    ordered = sorted(chats, key=lambda c: c.at, reverse=True)
-    for _, group in groupby(ordered, key=lambda c: c.at):
-        scored = [(chat, 1 + best_from[chat.receiver]) for chat in group]
-        for chat, best in scored:
-            best_from[chat.giver] = max(best_from[chat.giver], best)
-            longest = max(longest, best)
+    for _, group in groupby(links, key=itemgetter(2)):
+        scored = [(giver, 1 + best_from[receiver]) for giver, receiver, _ in group]
+        for giver, best in scored:
+            if best > best_from[giver]:
+                best_from[giver] = best
+            if best > longest:
+                longest = best
     return longest if longest >= 2 else 0
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """Help chains folded over the `folded` chats that happened before `through`: `reach`
+    is, per member, the longest chain ending with a chat they received."""
+
+    through: datetime
+    folded: int
+    longest: int
+    reach: dict[int, int]
+    confirmed_late: int = 0  # of the chats folded, those confirmed at or after `through`
+
+
+def fold(
+    state: ChainState | None, links: Iterable[tuple[int, int, Any]], through: Any
+) -> ChainState:
+    """The state with `links` folded in: the chats from the state's `through` to `through`,
+    earliest first. Its `longest` is `longest_chain`'s of all those chats (before the 0 for
+    a single chat)."""
+    reach: dict[int, int] = defaultdict(int, state.reach if state else {})
+    longest = state.longest if state else 0
+    folded = state.folded if state else 0
+    for _, group in groupby(links, key=itemgetter(2)):
+        scored = [(receiver, 1 + reach[giver]) for giver, receiver, _ in group]
+        for receiver, best in scored:
+            if best > reach[receiver]:
+                reach[receiver] = best
+            if best > longest:
+                longest = best
+            folded += 1
+    return ChainState(through, folded, longest, dict(reach))
+
+
+def confirmed(state: ChainState, late: int) -> ChainState:
+    return ChainState(state.through, state.folded, state.longest, state.reach, late)
 
 
 def chains(chats: Sequence[Chat]) -> list[Chain]:

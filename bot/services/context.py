@@ -1,11 +1,12 @@
 """What core code works with: one transaction, the time, the community, and where messages
 go (the outbox, inside the same transaction). A `Scope` serves due jobs; a `Context` adds
-the member who acts and their command."""
+the member who acts and their command. Work too heavy to do while holding the write lock is
+done before, in a read snapshot (`Snapshot`), and handed in as `prepared`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +27,9 @@ class Scope:
     now: datetime
     community: Community
     profiles: ProfileCache
+    # What the action's snapshot step computed before the write transaction began (see
+    # `Snapshot`), or None.
+    prepared: object = field(default=None, kw_only=True)
 
     @property
     def settings(self) -> CommunitySettings:
@@ -63,3 +67,6 @@ class Context(Scope):
 
 
 Handler = Callable[[Context], Awaitable[Reply]]
+# Read-only work an action does before it takes the write lock, in a snapshot beside the
+# writer (e.g. computing a digest): its result reaches the handler as `Scope.prepared`.
+Snapshot = Callable[[AsyncConnection, Command, datetime], Awaitable[object]]

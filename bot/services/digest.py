@@ -13,26 +13,21 @@ if one ever failed for good).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.digest import (
-    CHART_WEEKS,
-    Digest,
-    in_window,
-    paid_forward_between,
-    recognise,
-    waiting_by_topic,
-    weekly_counts,
-)
+from bot.commands import Command
+from bot.domain.digest import CHART_WEEKS, WEEK, Digest, Week, waiting_by_topic_counts
 from bot.domain.digest_time import iso_week, last_occurrence, next_occurrence, weeks_before
-from bot.domain.ledger import longest_chain
+from bot.domain.ledger import ChainState, confirmed, fold
 from bot.domain.topics import normalize_topic
-from bot.jobs import JobHandler
-from bot.services.context import Context, Handler, Scope
+from bot.jobs import JobHandler, JobSnapshot
+from bot.services.context import Context, Handler, Scope, Snapshot
 from bot.services.digest_chart import weekly_chart
 from bot.services.forms import weekly_digest_choice
 from bot.storage import digest as store
@@ -42,13 +37,17 @@ from bot.storage import volunteers as volunteer_store
 from bot.storage.digest import OpenRequest
 from bot.storage.jobs import Job
 from bot.storage.members import Community
-from bot.views import Line, Message, Reply
+from bot.views import Attachment, Line, Message, Reply
 
 log = logging.getLogger(__name__)
 
 WEEKLY = "digest.weekly"
 PERSONAL = "digest.personal"
 MAX_PERSONAL_LINES = 10
+# Help chains are kept folded this far before a digest's end: chats confirmed later than
+# that after they happened make them fold again from the start.
+CHAINS_BEHIND = timedelta(days=14)
+TOPICS_SHOWN = 8  # topics a digest lists with their waiting requests
 
 
 async def schedule_weekly(conn: AsyncConnection, community: Community, now: datetime) -> None:
@@ -74,33 +73,57 @@ async def ensure_digests(conn: AsyncConnection, now: datetime) -> None:
             await schedule_weekly(conn, community, now)
 
 
-async def gather(scope: Scope, at: datetime | None = None) -> Digest:
-    """The digest that goes out at `at` (now, unless a late job reports its own time): the
-    seven whole local days before that day, and the twelve weeks of its chart."""
-    conn, community_id = scope.conn, scope.community.id
-    at = min(at or scope.now, scope.now)
-    chart = weeks_before(at, scope.settings.timezone, CHART_WEEKS)
+async def compute(
+    conn: AsyncConnection, community_id: int, timezone: str, at: datetime
+) -> tuple[Digest, ChainState | None]:
+    """The digest that goes out at `at` (now, or a late job's own time): the seven whole
+    local days before that day, and the twelve weeks of its chart. A fixed number of
+    set-based queries (`storage.digest`) whatever the community's size; meant to run in a
+    read snapshot, beside the writer. Also the help chains folded further, to keep, if
+    they moved on."""
+    chart = weeks_before(at, timezone, CHART_WEEKS)
     start, end = chart[-1]
-    chats = [c for c in await ledger_store.completed_chats(conn, community_id) if c.at < end]
-    givers = {c.giver for c in chats if in_window(c, start, end)}
-    forward = paid_forward_between(chats, start, end)
-    people = await store.people(conn, givers | forward)
-    waiting = await store.open_requests(conn, community_id)
+    edges = [s for s, _ in chart] + [end]
+    waiting = waiting_by_topic_counts(await store.waiting_topics(conn, community_id))
     capacity, with_room = await store.capacity_left(conn, community_id, at)
-    requested = await store.submitted_since(conn, community_id, chart[0][0], end)
-    return Digest(
+    requested = await store.requests_per_week(conn, community_id, edges)
+    given = await store.chats_per_week(conn, community_id, edges)
+    longest, kept = await longest_chain(conn, community_id, end)
+    digest = Digest(
         start=start,
         end=end,
-        completed=sum(1 for c in chats if in_window(c, start, end)),
+        completed=given[-1],
         new_volunteers=await store.new_volunteers(conn, community_id, start, end),
-        givers=recognise(givers, people),
-        paid_forward=recognise(forward, people),
-        longest_chain=longest_chain(chats),
-        waiting=waiting_by_topic(r.topic for r in waiting),
+        givers=await store.recognition(conn, community_id, start, end),
+        paid_forward=await store.recognition(conn, community_id, start, end, paid_forward=True),
+        longest_chain=longest,
+        waiting=waiting,
         capacity_left=capacity,
         volunteers_with_room=with_room,
-        weeks=weekly_counts(requested, (c.at for c in chats), chart),
+        weeks=tuple(Week(s, requested[i], given[i]) for i, (s, _) in enumerate(chart)),
     )
+    return digest, kept
+
+
+async def longest_chain(
+    conn: AsyncConnection, community_id: int, end: datetime
+) -> tuple[int, ChainState | None]:
+    """The longest help chain of the chats before `end`, from the chains folded so far and
+    the chats since (a few weeks' worth); and the folded chains moved on, to keep, when they
+    are a week behind where they are kept (`CHAINS_BEHIND` before the digest's end)."""
+    state = await ledger_store.chain_state(conn, community_id)
+    if state is not None and state.through > end:
+        state = None  # an earlier week's digest, late
+    keep = end - CHAINS_BEHIND
+    moved = state is None or keep - state.through >= WEEK
+    since = state.through if state else None
+    until = keep if moved or state is None else state.through
+    # The same queries always (the first finds nothing unless the chains move on).
+    kept = fold(state, await ledger_store.chat_links(conn, community_id, since, until), until)
+    kept = confirmed(kept, await ledger_store.confirmed_late(conn, community_id, until))
+    recent = await ledger_store.chat_links(conn, community_id, kept.through, end)
+    longest = fold(kept, recent, end).longest
+    return (longest if longest >= 2 else 0), (kept if moved else None)
 
 
 def span(start: datetime, end: datetime, timezone: str) -> str:
@@ -115,9 +138,48 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def digest_message(scope: Scope, digest: Digest) -> Message:
-    zone = scope.settings.timezone
-    name = scope.community.ref.name or "the community"
+def waiting_text(waiting: tuple[tuple[str, int], ...]) -> str:
+    """The topics most waited for, with counts; the rest summed up."""
+    shown = ", ".join(f"{topic} ({n})" for topic, n in waiting[:TOPICS_SHOWN])
+    rest = waiting[TOPICS_SHOWN:]
+    if rest:
+        more = sum(n for _, n in rest)
+        shown += f" and {_plural(more, 'more request')} in {_plural(len(rest), 'other topic')}"
+    return shown or "none right now"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A digest message made in a read snapshot, for the community it describes, and the
+    help chains to keep (if they moved on)."""
+
+    community_id: int
+    message: Message
+    chains: ChainState | None = None
+
+
+async def digest_post(conn: AsyncConnection, community: Community, at: datetime) -> Prepared:
+    """The community's digest as of `at`, chart included (drawn off the event loop)."""
+    zone = community.settings.timezone
+    digest, chains = await compute(conn, community.id, zone, at)
+    name = f"digest-{iso_week(digest.end, zone)}.png"
+    chart = await asyncio.to_thread(weekly_chart, digest.weeks, zone, name)
+    return Prepared(community.id, digest_message(community, digest, chart), chains)
+
+
+async def prepared_post(scope: Scope, at: datetime) -> Message:
+    """The digest the snapshot prepared (else made now), keeping its help chains."""
+    prepared = scope.prepared
+    if not (isinstance(prepared, Prepared) and prepared.community_id == scope.community.id):
+        prepared = await digest_post(scope.conn, scope.community, at)
+    if prepared.chains is not None:
+        await ledger_store.save_chain_state(scope.conn, scope.community.id, prepared.chains)
+    return prepared.message
+
+
+def digest_message(community: Community, digest: Digest, chart: Attachment | None) -> Message:
+    zone = community.settings.timezone
+    name = community.ref.name or "the community"
     days = span(digest.start, digest.end, zone)
     if digest.completed:
         text = (
@@ -144,10 +206,7 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
             if chain
             else "none yet: it starts when someone who was helped helps another",
         ),
-        Line(
-            label="Requests waiting",
-            value=", ".join(f"{topic} ({n})" for topic, n in digest.waiting) or "none right now",
-        ),
+        Line(label="Requests waiting", value=waiting_text(digest.waiting)),
         Line(
             label="Capacity left this month",
             value=f"{_plural(digest.capacity_left, 'chat')} with "
@@ -156,7 +215,6 @@ def digest_message(scope: Scope, digest: Digest) -> Message:
             else "none: every volunteer is full or paused",
         ),
     ]
-    chart = weekly_chart(digest.weeks, zone, f"digest-{iso_week(digest.end, zone)}.png")
     return Message(
         title=f"This week in {name}",
         text=text,
@@ -173,13 +231,31 @@ async def post_weekly(scope: Scope, job: Job) -> None:
     ):
         log.info("digest: %s of community %s is stale; posting %s instead", job.period, cid, latest)
         return  # the latest week's job is due now and runs in this round
-    digest = await gather(scope, job.due_at)  # a little late, it still reports its own week
-    await scope.to_channel(scope.settings.digest_channel, digest_message(scope, digest))
-    for member_id in await store.weekly_subscribers(scope.conn, scope.community.id):
-        await jobs.schedule(
-            scope.conn, scope.community.id, PERSONAL, member_id, scope.now, scope.now, job.period
-        )
+    # A little late, it still reports its own week.
+    message = await prepared_post(scope, min(job.due_at, scope.now))
+    await scope.to_channel(scope.settings.digest_channel, message)
+    await jobs.schedule_many(
+        scope.conn,
+        cid,
+        PERSONAL,
+        await store.weekly_subscribers(scope.conn, cid),
+        scope.now,
+        scope.now,
+        job.period,
+    )
     await schedule_weekly(scope.conn, scope.community, scope.now)
+
+
+async def weekly_snapshot(conn: AsyncConnection, job: Job, now: datetime) -> Prepared | None:
+    """The week's digest, computed in a read snapshot before the job takes the write lock;
+    None if the job is stale (it hands over to the latest week's job without a digest)."""
+    community = await store.community(conn, job.community_id)
+    if community is None:
+        return None
+    s = community.settings
+    if last_occurrence(now, s.timezone, s.digest_weekday, s.digest_hour) > job.due_at:
+        return None
+    return await digest_post(conn, community, min(job.due_at, now))
 
 
 def matching(
@@ -238,9 +314,20 @@ async def save_weekly_choice(ctx: Context) -> tuple[Message, ...]:
     return (Message(text=text),)
 
 
+async def preview_snapshot(conn: AsyncConnection, command: Command, now: datetime) -> object:
+    """The preview's digest, computed in a read snapshot before the command's transaction
+    (for moderators only; the handler still checks), with the community it is for."""
+    if not command.actor.is_moderator:
+        return None
+    community = await store.community_of(conn, command.actor.community)
+    if community is None:
+        return None
+    return await digest_post(conn, community, now)
+
+
 async def preview(ctx: Context) -> Reply:
     ctx.require_moderator()
-    digest = await gather(ctx)
+    message = await prepared_post(ctx, ctx.now)
     due = await store.next_due(ctx.conn, WEEKLY, ctx.community.id)
     zone = ctx.settings.timezone
     when = ""
@@ -251,8 +338,10 @@ async def preview(ctx: Context) -> Reply:
         text=f"Preview only, nothing was posted. This is what #{ctx.settings.digest_channel} "
         f"would show now.{when}"
     )
-    return Reply(messages=(note, digest_message(ctx, digest)))
+    return Reply(messages=(note, message))
 
 
 JOBS: dict[str, JobHandler] = {WEEKLY: post_weekly, PERSONAL: send_personal}
 HANDLERS: dict[str, Handler] = {"mod.digest": preview}
+SNAPSHOTS: dict[str, Snapshot] = {"mod.digest": preview_snapshot}
+JOB_SNAPSHOTS: dict[str, JobSnapshot] = {WEEKLY: weekly_snapshot}

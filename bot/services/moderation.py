@@ -21,6 +21,8 @@ from bot.storage.requests import StoredAsk, StoredRequest
 from bot.text import clean
 from bot.views import Line, Message, Reply
 
+QUEUE_PAGE = 20  # approvals shown at once; the queue says how many wait in all
+
 
 async def proposed_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
     ctx.require_moderator()
@@ -38,16 +40,23 @@ async def proposed_ask(ctx: Context) -> tuple[StoredAsk, StoredRequest]:
 
 async def queue(ctx: Context) -> Reply:
     ctx.require_moderator()
-    waiting = await store.proposed_in(ctx.conn, ctx.community.id)
+    waiting, total = await store.proposed_in(ctx.conn, ctx.community.id, QUEUE_PAGE)
     if not waiting:
         return Reply.say("Nothing waiting for approval.")
-    messages = []
-    for ask in waiting[:20]:
-        request = await store.get_request(ctx.conn, ask.request_id)
-        assert request is not None
-        seeker = await member_store.get_member(ctx.conn, request.seeker_id)
-        volunteer = await member_store.get_member(ctx.conn, ask.volunteer_id)
-        messages.append(render.approval_message(ask, request, seeker, volunteer))
+    people = await member_store.get_members(
+        ctx.conn, {m for ask, request in waiting for m in (request.seeker_id, ask.volunteer_id)}
+    )
+    messages = [
+        render.approval_message(ask, request, people[request.seeker_id], people[ask.volunteer_id])
+        for ask, request in waiting
+    ]
+    if total > len(waiting):
+        messages.append(
+            Message(
+                text=f"These are the oldest {len(waiting)} of {total:,} introductions waiting "
+                "for approval; the rest show here as these are handled."
+            )
+        )
     return Reply(messages=tuple(messages))
 
 

@@ -1,20 +1,37 @@
-"""The facts weekly digests are made of, and who asked for a personal weekly DM."""
+"""The facts weekly digests are made of, and who asked for a personal weekly DM.
+
+Each fact is one set-based query, restricted by community and time so it reads through an
+index: a digest costs the same number of statements whatever the community's size."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
-from bot.domain.digest import Person
-from bot.domain.models import RequestStatus
+from bot.domain.digest import Recognition
+from bot.domain.models import ACTIVE_ASK, RequestStatus
+from bot.storage.ledger import chat_at, completed_in
 from bot.storage.members import Community
-from bot.storage.schema import communities, jobs, members, requests, volunteers
-from bot.storage.volunteers import load
+from bot.storage.schema import (
+    UTCDateTime,
+    asks,
+    communities,
+    introductions,
+    jobs,
+    members,
+    requests,
+    volunteers,
+)
+from bot.storage.volunteers import month_start
+
+NAMES_SHOWN = 10  # givers a digest names at most; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -31,14 +48,34 @@ class OpenRequest:
 
 async def all_communities(conn: AsyncConnection) -> list[Community]:
     rows = await conn.execute(sa.select(communities).order_by(communities.c.id))
-    return [
-        Community(
-            r.id,
-            CommunityRef(r.platform, r.external_id, r.name),
-            CommunitySettings.stored(r.settings),
+    return [_community(r) for r in rows]
+
+
+async def community(conn: AsyncConnection, community_id: int) -> Community | None:
+    row = (
+        await conn.execute(sa.select(communities).where(communities.c.id == community_id))
+    ).first()
+    return _community(row) if row else None
+
+
+async def community_of(conn: AsyncConnection, ref: CommunityRef) -> Community | None:
+    row = (
+        await conn.execute(
+            sa.select(communities).where(
+                communities.c.platform == ref.platform,
+                communities.c.external_id == ref.external_id,
+            )
         )
-        for r in rows
-    ]
+    ).first()
+    return _community(row) if row else None
+
+
+def _community(row: Any) -> Community:
+    return Community(
+        row.id,
+        CommunityRef(row.platform, row.external_id, row.name),
+        CommunitySettings.stored(row.settings),
+    )
 
 
 async def pending_targets(conn: AsyncConnection, kind: str, target: int | None = None) -> set[str]:
@@ -59,15 +96,105 @@ async def next_due(conn: AsyncConnection, kind: str, target: int) -> datetime | 
     return due
 
 
-async def people(conn: AsyncConnection, member_ids: set[int]) -> dict[int, Person]:
-    if not member_ids:
-        return {}
-    rows = await conn.execute(
-        sa.select(members.c.id, members.c.display_name, members.c.public_recognition).where(
-            members.c.id.in_(sorted(member_ids))
-        )
+async def completed_between(
+    conn: AsyncConnection, community_id: int, start: datetime, end: datetime
+) -> int:
+    result = await conn.execute(
+        sa.select(sa.func.count()).where(_chats_between(community_id, start, end))
     )
-    return {r.id: Person(r.display_name, bool(r.public_recognition)) for r in rows}
+    return int(result.scalar_one())
+
+
+async def recognition(
+    conn: AsyncConnection,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    paid_forward: bool = False,
+    shown: int = NAMES_SHOWN,
+) -> Recognition:
+    """The givers of [start, end) (only those who had been helped before, with
+    `paid_forward`): the first `shown` names of those who opted in, and how many others."""
+    cond = _chats_between(community_id, start, end)
+    if paid_forward:
+        received = introductions.alias("received")
+        cond = sa.and_(
+            cond,
+            sa.exists().where(
+                completed_in(community_id, received),
+                received.c.seeker_id == introductions.c.volunteer_id,
+                chat_at(received) < chat_at(),
+            ),
+        )
+    givers = sa.select(introductions.c.volunteer_id).where(cond)
+    public = sa.case((members.c.public_recognition.is_(True), 1), else_=0)
+    # One pass: the first names (those who opted in first), each row with the totals.
+    rows = (
+        await conn.execute(
+            sa.select(
+                members.c.display_name,
+                public.label("public"),
+                sa.func.count().over().label("everyone"),
+                sa.func.sum(public).over().label("named"),
+            )
+            .where(members.c.id.in_(givers))
+            .order_by(public.desc(), members.c.display_name, members.c.id)
+            .limit(shown)
+        )
+    ).all()
+    if not rows:
+        return Recognition()
+    everyone, public_count = int(rows[0].everyone), int(rows[0].named)
+    named = tuple(sorted(r.display_name for r in rows if r.public))
+    return Recognition(named, everyone - public_count, public_count - len(named))
+
+
+async def chats_per_week(
+    conn: AsyncConnection, community_id: int, edges: Sequence[datetime]
+) -> list[int]:
+    """Completed chats in each [edges[i], edges[i + 1])."""
+    at = chat_at()
+    return await _per_bucket(conn, at, edges, _chats_between(community_id, edges[0], edges[-1]))
+
+
+async def requests_per_week(
+    conn: AsyncConnection, community_id: int, edges: Sequence[datetime]
+) -> list[int]:
+    """Requests submitted in each [edges[i], edges[i + 1])."""
+    at = requests.c.submitted_at
+    return await _per_bucket(
+        conn,
+        at,
+        edges,
+        sa.and_(requests.c.community_id == community_id, at >= edges[0], at < edges[-1]),
+    )
+
+
+async def _per_bucket(
+    conn: AsyncConnection,
+    at: sa.ColumnElement[datetime],
+    edges: Sequence[datetime],
+    where: sa.ColumnElement[bool],
+) -> list[int]:
+    bucket = sa.case(
+        *((at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges) - 1
+    ).label("bucket")
+    rows = await conn.execute(sa.select(bucket, sa.func.count()).where(where).group_by(bucket))
+    counts = [0] * (len(edges) - 1)
+    for i, n in rows:
+        if 0 <= i < len(counts):
+            counts[i] = n
+    return counts
+
+
+def _chats_between(community_id: int, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    """Chats that happened in [start, end): confirmed since `start` (a chat happens no later
+    than it is confirmed), so the index on confirmation times bounds the search."""
+    at = chat_at()
+    return sa.and_(
+        completed_in(community_id), introductions.c.completed_at >= start, at >= start, at < end
+    )
 
 
 async def new_volunteers(
@@ -84,17 +211,17 @@ async def new_volunteers(
     return int(result.scalar_one())
 
 
-async def submitted_since(
-    conn: AsyncConnection, community_id: int, start: datetime, end: datetime
-) -> list[datetime]:
+async def waiting_topics(conn: AsyncConnection, community_id: int) -> list[tuple[str, int]]:
+    """Open requests counted per topic as written."""
     rows = await conn.execute(
-        sa.select(requests.c.submitted_at).where(
+        sa.select(requests.c.topic, sa.func.count())
+        .where(
             requests.c.community_id == community_id,
-            requests.c.submitted_at >= start,
-            requests.c.submitted_at < end,
+            requests.c.status == RequestStatus.OPEN.value,
         )
+        .group_by(requests.c.topic)
     )
-    return [r.submitted_at for r in rows]
+    return [(topic, int(n)) for topic, n in rows]
 
 
 async def open_requests(conn: AsyncConnection, community_id: int) -> list[OpenRequest]:
@@ -119,22 +246,63 @@ async def open_requests(conn: AsyncConnection, community_id: int) -> list[OpenRe
 
 async def capacity_left(conn: AsyncConnection, community_id: int, now: datetime) -> tuple[int, int]:
     """Chats still available this month (each volunteer's own calendar month) across active,
-    unpaused volunteers, and how many of them have room."""
-    rows = await conn.execute(
-        sa.select(
-            volunteers.c.member_id, volunteers.c.timezone, volunteers.c.monthly_capacity
-        ).where(
-            volunteers.c.community_id == community_id,
-            volunteers.c.active.is_(True),
-            sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
-        )
+    unpaused volunteers, and how many of them have room: what counts against capacity
+    (`volunteers.load`) for all of them at once."""
+    zones = await conn.execute(
+        sa.select(volunteers.c.timezone).where(volunteers.c.community_id == community_id).distinct()
     )
-    total = with_room = 0
-    for r in rows.all():
-        left = max(0, r.monthly_capacity - await load(conn, r.member_id, r.timezone, now))
-        total += left
-        with_room += left > 0
-    return total, with_room
+    starts = {zone: month_start(now, zone) for (zone,) in zones}
+    if not starts:
+        return 0, 0
+    earliest = min(starts.values())
+    own_start = sa.case(
+        *(
+            (volunteers.c.timezone == zone, sa.literal(start, UTCDateTime()))
+            for zone, start in starts.items()
+        ),
+        else_=sa.literal(earliest, UTCDateTime()),
+    )
+    used = (
+        sa.select(introductions.c.volunteer_id.label("member_id"), sa.func.count().label("n"))
+        .join(volunteers, volunteers.c.member_id == introductions.c.volunteer_id)
+        .where(
+            introductions.c.community_id == community_id,
+            introductions.c.created_at >= earliest,
+            introductions.c.created_at >= own_start,
+        )
+        .group_by(introductions.c.volunteer_id)
+        .subquery()
+    )
+    waiting = (
+        sa.select(asks.c.volunteer_id.label("member_id"), sa.func.count().label("n"))
+        .where(asks.c.status.in_([s.value for s in ACTIVE_ASK]))
+        .group_by(asks.c.volunteer_id)
+        .subquery()
+    )
+    left = (
+        volunteers.c.monthly_capacity
+        - sa.func.coalesce(used.c.n, 0)
+        - sa.func.coalesce(waiting.c.n, 0)
+    )
+    row = (
+        await conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(sa.case((left > 0, left), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((left > 0, 1), else_=0)), 0),
+            )
+            .select_from(
+                volunteers.outerjoin(used, used.c.member_id == volunteers.c.member_id).outerjoin(
+                    waiting, waiting.c.member_id == volunteers.c.member_id
+                )
+            )
+            .where(
+                volunteers.c.community_id == community_id,
+                volunteers.c.active.is_(True),
+                sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 async def weekly_subscribers(conn: AsyncConnection, community_id: int) -> list[int]:

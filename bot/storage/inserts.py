@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+ROWS_PER_INSERT = 1_000  # SQLite allows 32,766 parameters a statement, PostgreSQL 65,535
+
 _DIALECT_INSERT: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
     "sqlite": sqlite.insert,
     "postgresql": postgresql.insert,
@@ -30,6 +32,17 @@ async def insert_missing(
     """Insert `values` unless a row with the same unique `key` columns exists; True if added."""
     statement = _insert(conn, table).values(**values).on_conflict_do_nothing(index_elements=key)
     return (await conn.execute(statement)).rowcount == 1
+
+
+async def insert_missing_rows(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> None:
+    """`insert_missing` for many rows, `ROWS_PER_INSERT` to a statement (the engines bound
+    the parameters of one statement)."""
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = [dict(row) for row in rows[start : start + ROWS_PER_INSERT]]
+        statement = _insert(conn, table).values(chunk).on_conflict_do_nothing(index_elements=key)
+        await conn.execute(statement)
 
 
 async def insert_or_update(

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage.inserts import insert_missing
+from bot.storage.inserts import insert_missing, insert_missing_rows
 from bot.storage.schema import jobs
 
-__all__ = ["Job", "claim", "due", "jobs", "next_due_between", "overdue", "postpone", "schedule"]
+__all__ = [
+    "Job",
+    "claim",
+    "due",
+    "jobs",
+    "next_due_between",
+    "overdue",
+    "pending",
+    "postpone",
+    "schedule",
+    "schedule_many",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,32 @@ async def schedule(
         "created_at": now,
     }
     return await insert_missing(conn, jobs, values, key=("kind", "period", "target"))
+
+
+async def schedule_many(
+    conn: AsyncConnection,
+    community_id: int,
+    kind: str,
+    targets: Iterable[str | int],
+    due_at: datetime,
+    now: datetime,
+    period: str = "",
+) -> None:
+    """`schedule` for many targets in one statement."""
+    rows = [
+        {
+            "community_id": community_id,
+            "kind": kind,
+            "period": period,
+            "target": str(target),
+            "due_at": due_at,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for target in targets
+    ]
+    await insert_missing_rows(conn, jobs, rows, key=("kind", "period", "target"))
 
 
 async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
@@ -85,6 +123,20 @@ async def overdue(conn: AsyncConnection, kind: str, target: str | int, now: date
         .limit(1)
     )
     return found.first() is not None
+
+
+async def pending(conn: AsyncConnection, job_id: int, kinds: Iterable[str]) -> Job | None:
+    """The job if it is still pending and of one of `kinds` (read only: nothing is claimed)."""
+    row = (
+        await conn.execute(
+            sa.select(jobs).where(
+                jobs.c.id == job_id, jobs.c.status == "pending", jobs.c.kind.in_(sorted(kinds))
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return Job(row.id, row.community_id, row.kind, row.period, row.target, row.due_at, row.attempts)
 
 
 async def claim(conn: AsyncConnection, job_id: int, now: datetime) -> Job | None:

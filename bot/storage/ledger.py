@@ -5,13 +5,95 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
-from bot.domain.ledger import Chat
-from bot.storage.schema import introductions, members
+from bot.domain.ledger import ChainState, Chat
+from bot.storage.inserts import insert_or_update
+from bot.storage.schema import help_chains, introductions, members
+
+Row = tuple[int, int, Any]  # giver, receiver, when (comparable, in the engine's representation)
+
+
+def chat_at(table: sa.FromClause = introductions) -> sa.ColumnElement[datetime]:
+    """When a completed chat happened: the picked slot when there was one (and it was not
+    after the confirmation), else the confirmation."""
+    return sa.case(
+        (
+            sa.and_(table.c.slot_start.is_not(None), table.c.slot_start <= table.c.completed_at),
+            table.c.slot_start,
+        ),
+        else_=table.c.completed_at,
+    )
+
+
+def completed_in(community_id: int, table: sa.FromClause = introductions) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        table.c.community_id == community_id,
+        table.c.status == IntroductionStatus.COMPLETED.value,
+    )
+
+
+async def chat_links(
+    conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime
+) -> list[Row]:
+    """The completed chats that happened in [since, before) as (giver, receiver, at),
+    earliest first, in one lean query: `at` stays in the engine's own representation
+    (ordered the same way), which spares converting each of a long history's rows."""
+    at = chat_at()
+    raw_at = sa.type_coerce(at, sa.String) if conn.dialect.name == "sqlite" else at
+    query = sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at).where(
+        completed_in(community_id), at < before
+    )
+    if since is not None:  # a chat happens no later than it is confirmed: an index range
+        query = query.where(introductions.c.completed_at >= since, at >= since)
+    rows = await conn.execute(query.order_by(at))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | None:
+    """The community's folded help chains, unless a chat before their time was confirmed
+    since they were folded (confirmations are never undone, nor dated in the past): then
+    they must be folded again from the start."""
+    row = (
+        await conn.execute(
+            sa.select(
+                help_chains,
+                _confirmed_late(community_id, help_chains.c.through).scalar_subquery(),
+            ).where(help_chains.c.community_id == community_id)
+        )
+    ).first()
+    if row is None or row[-1] != row.confirmed_late:
+        return None
+    reach = {int(member): best for member, best in row.reach.items()}
+    return ChainState(row.through, 0, row.longest, reach, row.confirmed_late)
+
+
+async def confirmed_late(conn: AsyncConnection, community_id: int, through: datetime) -> int:
+    """Chats that happened before `through` but were confirmed at or after it."""
+    result = await conn.execute(_confirmed_late(community_id, through))
+    return int(result.scalar_one())
+
+
+def _confirmed_late(community_id: int, through: Any) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).where(
+        completed_in(community_id), introductions.c.completed_at >= through, chat_at() < through
+    )
+
+
+async def save_chain_state(conn: AsyncConnection, community_id: int, state: ChainState) -> None:
+    reach = {str(member): best for member, best in state.reach.items() if best}
+    values = {
+        "community_id": community_id,
+        "through": state.through,
+        "confirmed_late": state.confirmed_late,
+        "longest": state.longest,
+        "reach": reach,
+    }
+    await insert_or_update(conn, help_chains, values, key=("community_id",))
 
 
 async def completed_chats(

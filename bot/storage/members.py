@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -124,6 +125,15 @@ async def find_member(conn: AsyncConnection, community_id: int, user_id: str) ->
 async def get_member(conn: AsyncConnection, member_id: int) -> Member:
     row = (await conn.execute(sa.select(members).where(members.c.id == member_id))).one()
     return _member(row)
+
+
+async def get_members(conn: AsyncConnection, member_ids: Iterable[int]) -> dict[int, Member]:
+    """Members by id, in one query."""
+    wanted = sorted(set(member_ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(sa.select(members).where(members.c.id.in_(wanted)))
+    return {r.id: _member(r) for r in rows}
 
 
 async def lock_member(conn: AsyncConnection, member_id: int) -> None:

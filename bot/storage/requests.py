@@ -196,14 +196,31 @@ async def active_asks(
     return [_ask(r) for r in await conn.execute(query.order_by(asks.c.id))]
 
 
-async def proposed_in(conn: AsyncConnection, community_id: int) -> list[StoredAsk]:
-    rows = await conn.execute(
-        sa.select(asks)
-        .join(requests, requests.c.id == asks.c.request_id)
-        .where(requests.c.community_id == community_id, asks.c.status == AskStatus.PROPOSED.value)
-        .order_by(asks.c.id)
+async def proposed_in(
+    conn: AsyncConnection, community_id: int, limit: int
+) -> tuple[list[tuple[StoredAsk, StoredRequest]], int]:
+    """The community's first `limit` asks waiting for approval, oldest first, each with its
+    request, and how many are waiting in all: three indexed queries whatever the count."""
+    # Driven by the (few) proposed asks, whatever the engine's statistics guess: each one's
+    # request is found by its key.
+    of_request = sa.select(requests.c.community_id).where(requests.c.id == asks.c.request_id)
+    waiting = sa.and_(
+        asks.c.status == AskStatus.PROPOSED.value,
+        of_request.scalar_subquery() == community_id,
     )
-    return [_ask(r) for r in rows]
+    total = (await conn.execute(sa.select(sa.func.count()).where(waiting))).scalar_one()
+    if not total:
+        return [], 0
+    page = [
+        _ask(r)
+        for r in await conn.execute(sa.select(asks).where(waiting).order_by(asks.c.id).limit(limit))
+    ]
+    ids = sorted({a.request_id for a in page})
+    found = {
+        r.id: _request(r)
+        for r in await conn.execute(_select_requests().where(requests.c.id.in_(ids)))
+    }
+    return [(a, found[a.request_id]) for a in page], int(total)
 
 
 async def transition_ask(

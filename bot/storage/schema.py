@@ -156,6 +156,7 @@ requests = sa.Table(
     sa.Column("close_reason", sa.String(40), nullable=True),
     sa.Index(None, "seeker_id", "status"),
     sa.Index(None, "community_id", "status"),
+    sa.Index(None, "community_id", "submitted_at"),  # digests: requests per week
 )
 
 asks = sa.Table(
@@ -175,6 +176,7 @@ asks = sa.Table(
     sa.Column("deny_reason", sa.Text, nullable=True),
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
+    sa.Index(None, "status", "volunteer_id"),  # the approval queue; asks waiting per volunteer
 )
 
 introductions = sa.Table(
@@ -197,6 +199,19 @@ introductions = sa.Table(
     sa.Column("volunteer_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "created_at"),
+    # Digests and the ledger: a community's chats by confirmation, introductions this month,
+    # and what each member received.
+    sa.Index(  # covering: the chats are read from the index alone
+        "ix_introductions_community_chats",
+        "community_id",
+        "status",
+        "completed_at",
+        "slot_start",
+        "volunteer_id",
+        "seeker_id",
+    ),
+    sa.Index(None, "community_id", "created_at", "volunteer_id"),
+    sa.Index("ix_introductions_received", "seeker_id", "status", "completed_at", "slot_start"),
 )
 
 audit_log = sa.Table(
@@ -299,4 +314,17 @@ notices = sa.Table(
     sa.Column("member_id", sa.ForeignKey("members.id"), primary_key=True),
     sa.Column("kind", sa.String(40), primary_key=True),
     _created(),
+)
+
+# The ledger's help chains folded up to a time, so a digest's longest chain reads only the
+# chats since (storage.ledger, domain.ledger.ChainState): derived data, rebuilt when stale.
+help_chains = sa.Table(
+    "help_chains",
+    metadata,
+    sa.Column("community_id", sa.ForeignKey("communities.id"), primary_key=True),
+    sa.Column("through", UTCDateTime(), nullable=False),  # chats that happened before this
+    # Of those, how many were confirmed at or after `through`: when more are, it is stale.
+    sa.Column("confirmed_late", sa.Integer, nullable=False),
+    sa.Column("longest", sa.Integer, nullable=False),
+    sa.Column("reach", sa.JSON, nullable=False),  # member → longest chain they received
 )

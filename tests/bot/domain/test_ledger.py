@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.ledger import Chat, Tally, chains, longest_chain, paid_forward, tallies
+from bot.domain.ledger import Chat, Tally, chains, fold, longest_chain, paid_forward, tallies
 
 A, B, C, D, E = 1, 2, 3, 4, 5
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -105,3 +106,20 @@ def test_many_parallel_chats_stay_fast() -> None:
     history = [chat(A, B, n) for n in range(0, 200, 2)] + [chat(B, C, n) for n in range(1, 200, 2)]
     assert chains(history) == [(A, B, C)]
     assert longest_chain(history) == 2
+
+
+def test_folding_chats_in_two_parts_finds_the_same_longest_chain() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        chats = [
+            Chat(rng.randrange(8), rng.randrange(8), start + timedelta(hours=rng.randrange(40)))
+            for _ in range(rng.randrange(1, 30))
+        ]
+        cut = start + timedelta(hours=rng.randrange(41))
+        ordered = sorted(chats, key=lambda c: c.at)
+        links = [(c.giver, c.receiver, c.at) for c in ordered]
+        kept = fold(None, [x for x in links if x[2] < cut], cut)
+        found = fold(kept, [x for x in links if x[2] >= cut], start + timedelta(days=9)).longest
+        assert (found if found >= 2 else 0) == longest_chain(chats)
+        assert kept.folded == sum(1 for c in chats if c.at < cut)
