@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.storage.sqlite_driver import OneHopDBAPI
 from bot.storage.write_turns import FileLock, WriteTurns
 
 BUSY_TIMEOUT_MS = 10_000
@@ -39,6 +40,8 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        if self.is_sqlite and self.url.get_driver_name() == "aiosqlite":
+            kwargs["module"] = OneHopDBAPI()  # one trip to the database thread per statement
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._turns = WriteTurns(self._let_other_processes_in) if self.is_sqlite else None
         self._file_lock = _file_lock(self.url.database) if self.is_sqlite else None
