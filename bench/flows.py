@@ -165,6 +165,8 @@ def _statement_name(statement: str) -> str:
     """A statement's kind and table, e.g. `SELECT members`, `INSERT outbox`."""
     words = statement.split()
     verb = words[0].upper() if words else "?"
+    if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return verb
     upper = [w.upper() for w in words]
     for marker in {"SELECT": ("FROM",), "INSERT": ("INTO",), "UPDATE": ("UPDATE",),
                    "DELETE": ("FROM",), "WITH": ("FROM",)}.get(verb, ()):  # fmt: skip
@@ -284,7 +286,8 @@ def report_write_path(steps: Steps) -> None:
             key=lambda item: -item[1][1],
         )
         listed = ", ".join(
-            f"{name} {count / n:.1f}×{seconds / count * 1000:.2f}" for name, (count, seconds) in rows
+            f"{name} {count / n:.1f}×{seconds / count * 1000:.2f}"
+            for name, (count, seconds) in rows
         )
         print(f"    {step}: {listed}")
 

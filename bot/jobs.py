@@ -127,7 +127,9 @@ class JobRunner:
                     CommunityRef(row.platform, row.external_id, row.name),
                     CommunitySettings.stored(row.settings),
                 )
-                await handler(Scope(conn, now, community, self.profiles), job)
+                scope = Scope(conn, now, community, self.profiles)
+                await handler(scope, job)
+                await scope.flush()
         except Exception as exc:
             log.exception("jobs: job %s failed; will retry", job_id)
             async with self.db.transaction() as conn:

@@ -30,9 +30,7 @@ from sqlalchemy.util.concurrency import await_
 _Outcome = tuple[Any, list[Any] | None, int, int | None]
 
 
-def _run(
-    conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
-) -> _Outcome:
+def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
     """On the database thread: the whole life of one cursor."""
     cursor = conn.cursor()
     try:
@@ -97,7 +95,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
-            connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            connection: Any = self._connection  # aiosqlite's, whose `_execute` is untyped
             outcome: _Outcome = await connection._execute(
                 _run, connection._conn, operation, parameters, many
             )
