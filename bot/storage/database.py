@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.storage.sqlite_driver import OneHopDBAPI
+from bot.storage.sqlite_driver import OneHopConnection, OneHopDBAPI
 from bot.storage.write_turns import FileLock, WriteTurns
 
 BUSY_TIMEOUT_MS = 10_000
@@ -67,7 +67,7 @@ class Database:
             try:
                 conn = await self._writer_connection()
                 try:
-                    async with conn.begin():
+                    async with conn.begin(), _in_place(conn):
                         yield conn
                 except BaseException:
                     if conn.invalidated or conn.in_transaction():
@@ -128,6 +128,21 @@ class Database:
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()
+
+
+@contextlib.asynccontextmanager
+async def _in_place(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Statements of a write transaction that holds the file run on the event loop, with no
+    hand-over to the driver's thread (see `sqlite_driver`); BEGIN and COMMIT stay there."""
+    raw: object = (await conn.get_raw_connection()).dbapi_connection
+    if not isinstance(raw, OneHopConnection):
+        yield
+        return
+    raw.in_place = True
+    try:
+        yield
+    finally:
+        raw.in_place = False
 
 
 def _file_lock(database: str | None) -> FileLock | None:
