@@ -85,6 +85,7 @@ class Steps:
     the event loop and aiosqlite's thread, and the time the database thread worked."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     transactions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     hops: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -146,16 +147,17 @@ class Steps:
 
     async def timed(self, step: str, work: Callable[[], Awaitable[Any]]) -> Any:
         self.current = step
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return await work()
         finally:
             self.times[step].append(time.perf_counter() - started)
+            self.cpu[step] += time.process_time() - cpu
             self.current = ""
 
     def clear(self) -> None:
         for kept in (
-            self.times, self.statements, self.transactions, self.hops, self.awaited,
+            self.times, self.cpu, self.statements, self.transactions, self.hops, self.awaited,
             self.in_thread, self.per_sql,
         ):  # fmt: skip
             kept.clear()
@@ -263,10 +265,11 @@ def report_steps(steps: Steps, flows: int) -> None:
 def report_write_path(steps: Steps) -> None:
     """Where a step's milliseconds go: the event loop (Python: the core, SQLAlchemy, the
     driver's glue), the database thread (SQLite itself, fsync included), and the hand-overs
-    between the two (queueing, thread and loop wake-ups)."""
-    print("write path, mean per step:")
+    between the two (queueing, thread and loop wake-ups); and the CPU time the process used
+    (both threads), which depends much less on the machine's load than wall time does."""
+    print("write path, mean per step (ms; a busy machine adds to loop and hand-over, not CPU):")
     print(
-        f"  {'step':<16} {'ms':>7} {'loop':>7} {'thread':>7} {'hand-over':>9} "
+        f"  {'step':<16} {'ms':>7} {'CPU':>7} {'loop':>7} {'thread':>7} {'hand-over':>9} "
         f"{'tx':>4} {'hops':>5} {'hops/tx':>7} {'hop µs':>7}"
     )
     for step, times in _by_time(steps):
@@ -274,7 +277,8 @@ def report_write_path(steps: Steps) -> None:
         wall, awaited, worked = sum(times) / n, steps.awaited[step] / n, steps.in_thread[step] / n
         hops, tx = steps.hops[step] / n, steps.transactions[step] / n
         print(
-            f"  {step:<16} {wall * 1000:>7.2f} {(wall - awaited) * 1000:>7.2f} "
+            f"  {step:<16} {wall * 1000:>7.2f} {steps.cpu[step] / n * 1000:>7.2f} "
+            f"{(wall - awaited) * 1000:>7.2f} "
             f"{worked * 1000:>7.2f} {(awaited - worked) * 1000:>9.2f} {tx:>4.1f} {hops:>5.1f} "
             f"{hops / tx if tx else 0:>7.1f} {(awaited - worked) / hops * 1e6 if hops else 0:>7.0f}"
         )
