@@ -6,11 +6,13 @@ adapter makes four for a SELECT (create a cursor, execute, fetch the rows, close
 and three for any other statement. Here one function does all of that on the database thread,
 so a statement is one hand-over: a command of twenty statements saves some sixty.
 
-A connection can also be told to run its statements in place, on the event loop, with no
-hand-over at all (`in_place`): `database.py` does so inside a write transaction once `BEGIN
-IMMEDIATE` has taken the file, when no statement can wait for a lock (in WAL mode nothing
-holds up the one writer) and each runs in well under a millisecond; the waits, `BEGIN
-IMMEDIATE` (for the file) and `COMMIT` (for the disk), stay on the thread.
+A process's writing connection goes further (`in_place`, set by `database.py`): its
+`BEGIN IMMEDIATE` is first tried on the event loop without waiting, and once it holds the
+file every statement of the transaction runs there too, with no hand-over at all: in WAL
+mode nothing can hold up the one writer, and each statement takes well under a millisecond.
+What may wait stays on the thread: a `BEGIN IMMEDIATE` that finds the file busy (another
+program; infochat's own processes take turns before they begin, see `write_turns`) waits
+there with the busy timeout, and `COMMIT` waits there for the disk.
 
 Nothing else changes: the same `sqlite3` connection, the same errors, the same pragmas and
 transactions (`database.py`).
@@ -102,15 +104,36 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             connection: Any = self._connection  # aiosqlite's, whose `_execute` is untyped
-            outcome: _Outcome
+            raw: sqlite3.Connection = connection._conn
+            outcome: _Outcome | None = None
             if self._adapt_connection.in_place:  # type: ignore[attr-defined]
-                outcome = _run(connection._conn, operation, parameters, many)
-            else:
-                outcome = await connection._execute(
-                    _run, connection._conn, operation, parameters, many
-                )
+                if raw.in_transaction:
+                    outcome = _run(raw, operation, parameters, many)
+                elif operation == BEGIN_IMMEDIATE and _begin_at_once(raw):
+                    outcome = (None, None, -1, None)
+            if outcome is None:
+                outcome = await connection._execute(_run, raw, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows or ())
+
+
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def _begin_at_once(conn: sqlite3.Connection) -> bool:
+    """`BEGIN IMMEDIATE` if the file is free now; False (nothing begun) if it would wait."""
+    (timeout,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute(BEGIN_IMMEDIATE)
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode not in _BUSY:
+            raise
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
+    return True
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
@@ -119,7 +142,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
-        self.in_place = False  # run statements on the event loop (see the module's note)
+        self.in_place = False  # a writing connection (see the module's note)
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
