@@ -10,7 +10,11 @@ flows/s ≥ raw transactions/s ÷ 10.
 
 Also printed, to help optimisation: milliseconds and SQL statements per command, the rate in
 the first and second half of the run (a query that grows with history shows as a drop), and
-peak memory. `--profile` adds where the time goes (cProfile, the core's own functions).
+peak memory; then the write path of a further third of the flows run with every hand-over
+to the database thread timed: per step the wall and CPU milliseconds, split into the event
+loop, the database thread and the hand-overs between them, the transactions and hand-overs,
+and each kind of statement with its count and mean milliseconds. `--profile` adds where the
+time goes (cProfile, the core's own functions).
 """
 
 from __future__ import annotations
