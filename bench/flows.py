@@ -10,13 +10,18 @@ flows/s ≥ raw transactions/s ÷ 10.
 
 Also printed, to help optimisation: milliseconds and SQL statements per command, the rate in
 the first and second half of the run (a query that grows with history shows as a drop), and
-peak memory. `--profile` adds where the time goes (cProfile, the core's own functions).
+peak memory; then the write path of a further third of the flows run with every hand-over
+to the database thread timed: per step the wall and CPU milliseconds, split into the event
+loop, the database thread and the hand-overs between them, the transactions and hand-overs,
+and each kind of statement with its count and mean milliseconds. `--profile` adds where the
+time goes (cProfile, the core's own functions).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import io
 import pstats
@@ -26,7 +31,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,29 +84,101 @@ class LastAsk:
 
 @dataclass
 class Steps:
-    """Wall time and SQL statements per step (a command's action, or the outbox drain)."""
+    """Wall time and SQL statements per step (a command's action, or the outbox drain), and
+    where the write path spends it: each statement's time, the transactions, the hops between
+    the event loop and aiosqlite's thread, and the time the database thread worked."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     statements: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    transactions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    hops: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    awaited: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    in_thread: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    per_sql: dict[tuple[str, str], list[float]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0.0])
+    )
     current: str = ""
+    _started: float = 0.0
 
     def watch(self, db: Database) -> None:
         @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
         def _count(*_: Any) -> None:
             self.statements[self.current] += 1
+            self._started = time.perf_counter()
+
+        @event.listens_for(db.engine.sync_engine, "after_cursor_execute")
+        def _timed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            kept = self.per_sql[(self.current, _statement_name(statement))]
+            kept[0] += 1
+            kept[1] += time.perf_counter() - self._started
+
+        @event.listens_for(db.engine.sync_engine, "commit")
+        def _committed(*_: Any) -> None:
+            self.transactions[self.current] += 1
+
+    @contextlib.contextmanager
+    def hops_counted(self) -> Iterator[None]:
+        """Count each call handed to aiosqlite's thread, the time the loop waited for it and
+        the time the thread worked on it (the rest of a step is the event loop's)."""
+        original = aiosqlite.Connection._execute
+        steps = self
+
+        async def execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            worked = [0.0]
+
+            def timed() -> Any:
+                begun = time.perf_counter()
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    worked[0] = time.perf_counter() - begun
+
+            step = steps.current
+            begun = time.perf_counter()
+            try:
+                return await original(conn, timed)
+            finally:
+                steps.hops[step] += 1
+                steps.awaited[step] += time.perf_counter() - begun
+                steps.in_thread[step] += worked[0]
+
+        aiosqlite.Connection._execute = execute  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            aiosqlite.Connection._execute = original  # type: ignore[method-assign]
 
     async def timed(self, step: str, work: Callable[[], Awaitable[Any]]) -> Any:
         self.current = step
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             return await work()
         finally:
             self.times[step].append(time.perf_counter() - started)
+            self.cpu[step] += time.process_time() - cpu
             self.current = ""
 
     def clear(self) -> None:
-        self.times.clear()
-        self.statements.clear()
+        for kept in (
+            self.times, self.cpu, self.statements, self.transactions, self.hops, self.awaited,
+            self.in_thread, self.per_sql,
+        ):  # fmt: skip
+            kept.clear()
+
+
+def _statement_name(statement: str) -> str:
+    """A statement's kind and table, e.g. `SELECT members`, `INSERT outbox`."""
+    words = statement.split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return verb
+    upper = [w.upper() for w in words]
+    for marker in {"SELECT": ("FROM",), "INSERT": ("INTO",), "UPDATE": ("UPDATE",),
+                   "DELETE": ("FROM",), "WITH": ("FROM",)}.get(verb, ()):  # fmt: skip
+        if marker in upper[:-1]:
+            return f"{verb} {words[upper.index(marker) + 1].strip('()')}"
+    return " ".join(words[:2])
 
 
 class Bench:
@@ -181,12 +258,50 @@ def report_steps(steps: Steps, flows: int) -> None:
     print(
         f"  {'step':<16} {'count':>6} {'mean ms':>8} {'p95 ms':>8} {'ms/flow':>8} {'SQL/step':>9}"
     )
-    for step, times in sorted(steps.times.items(), key=lambda item: -sum(item[1])):
+    for step, times in _by_time(steps):
         p95 = statistics.quantiles(times, n=20)[-1] * 1000 if len(times) > 1 else times[0] * 1000
         print(
             f"  {step:<16} {len(times):>6} {statistics.fmean(times) * 1000:>8.2f} {p95:>8.2f} "
             f"{sum(times) / flows * 1000:>8.2f} {steps.statements[step] / len(times):>9.1f}"
         )
+
+
+def report_write_path(steps: Steps) -> None:
+    """Where a step's milliseconds go: the event loop (Python: the core, SQLAlchemy, the
+    driver's glue), the database thread (SQLite itself, fsync included), and the hand-overs
+    between the two (queueing, thread and loop wake-ups); and the CPU time the process used
+    (both threads), which depends much less on the machine's load than wall time does."""
+    print("write path, mean per step (ms; a busy machine adds to loop and hand-over, not CPU):")
+    print(
+        f"  {'step':<16} {'ms':>7} {'CPU':>7} {'loop':>7} {'thread':>7} {'hand-over':>9} "
+        f"{'tx':>4} {'hops':>5} {'hops/tx':>7} {'hop µs':>7}"
+    )
+    for step, times in _by_time(steps):
+        n = len(times)
+        wall, awaited, worked = sum(times) / n, steps.awaited[step] / n, steps.in_thread[step] / n
+        hops, tx = steps.hops[step] / n, steps.transactions[step] / n
+        print(
+            f"  {step:<16} {wall * 1000:>7.2f} {steps.cpu[step] / n * 1000:>7.2f} "
+            f"{(wall - awaited) * 1000:>7.2f} "
+            f"{worked * 1000:>7.2f} {(awaited - worked) * 1000:>9.2f} {tx:>4.1f} {hops:>5.1f} "
+            f"{hops / tx if tx else 0:>7.1f} {(awaited - worked) / hops * 1e6 if hops else 0:>7.0f}"
+        )
+    print("  statements per step (count per step, mean ms each, loop and thread included):")
+    for step, times in _by_time(steps):
+        n = len(times)
+        rows = sorted(
+            ((name, kept) for (s, name), kept in steps.per_sql.items() if s == step),
+            key=lambda item: -item[1][1],
+        )
+        listed = ", ".join(
+            f"{name} {count / n:.1f}×{seconds / count * 1000:.2f}"
+            for name, (count, seconds) in rows
+        )
+        print(f"    {step}: {listed}")
+
+
+def _by_time(steps: Steps) -> list[tuple[str, list[float]]]:
+    return sorted(steps.times.items(), key=lambda item: -sum(item[1]))
 
 
 class Profile:
@@ -259,6 +374,15 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
                 profiler.stop()
             halves.append(len(half) / (time.perf_counter() - begun))
         elapsed = time.perf_counter() - started
+        steps = bench.steps
+        # A second, shorter run with every hop to the database thread timed (timing them
+        # costs a little, so the flows/s above is measured without it).
+        detail = Steps()
+        detail.watch(db)
+        bench.steps = detail
+        with detail.hops_counted():
+            for i in range(n_flows, n_flows + max(1, n_flows // 3)):
+                await bench.flow(f"s{i}", rng)
         await db.dispose()
         raw_after = await raw_rate(Path(tmp) / "raw.db", n_raw)
     rate = n_flows / elapsed
@@ -267,7 +391,7 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
         f"flows:            {n_flows} in {elapsed:.2f} s = {rate:.1f} flows/s "
         f"({1000 / rate:.1f} ms/flow); first half {halves[0]:.1f}/s, second half {halves[1]:.1f}/s"
     )
-    report_steps(bench.steps, n_flows)
+    report_steps(steps, n_flows)
     print(
         f"raw aiosqlite:    {raw:.0f} single-row write transactions/s "
         f"(before {raw_before:.0f}, after {raw_after:.0f})"
@@ -280,6 +404,7 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
     print(
         f"peak memory:      {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB RSS"
     )
+    report_write_path(detail)
     if profiler is not None:
         profiler.report()
 

@@ -42,8 +42,9 @@ from bot.services.context import Context, Handler, Snapshot
 from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
 from bot.storage import idempotency
+from bot.storage.command_entry import read_entry
 from bot.storage.database import Database
-from bot.storage.members import get_or_create_community, upsert_actor
+from bot.storage.members import add_member, get_or_create_community, upsert_actor
 from bot.storage.volunteers import ProfileCache
 from bot.views import Message, Reply
 
@@ -160,19 +161,24 @@ class Infochat:
     async def _run(self, handler: Handler, command: Command) -> Reply:
         prepared = await self._snapshot(command)
         async with self.db.transaction() as conn:
-            prior = await idempotency.lookup(conn, command)
-            if prior is not None:
-                return prior
+            entry = await read_entry(conn, command)
+            if entry.prior is not None:
+                return entry.prior
             check_fields(command)
             now = self.clock.now()
-            community = await get_or_create_community(
+            community = entry.community or await get_or_create_community(
                 conn, command.actor.community, self.defaults, now
             )
-            actor = await upsert_actor(conn, community.id, command.actor, now)
+            sender = command.actor
+            member = entry.actor or await add_member(
+                conn, community.id, sender.user_id, sender.display_name, now, sender.is_moderator
+            )
+            actor = await upsert_actor(conn, community.id, sender, now, member)
             context = Context(
                 conn, now, community, self.profiles, actor, command, prepared=prepared
             )
             reply = await with_moderator_note(partial(current_views.run, handler), context)
+            await context.flush()
             await idempotency.record(conn, command, community.id, reply, now)
             return reply
 

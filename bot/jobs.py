@@ -145,6 +145,7 @@ class JobRunner:
                 )
                 scope = Scope(conn, now, community, self.profiles, prepared=prepared)
                 await handler(scope, job)
+                await scope.flush()
         except Exception as exc:
             log.exception("jobs: job %s failed; will retry", job_id)
             async with self.db.transaction() as conn:

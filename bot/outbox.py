@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -61,15 +61,32 @@ async def enqueue(
     message: Message,
     now: datetime,
 ) -> None:
+    await enqueue_all(conn, community_id, [(destination, message)], now)
+
+
+async def enqueue_all(
+    conn: AsyncConnection,
+    community_id: int,
+    messages: Sequence[tuple[Destination, Message]],
+    now: datetime,
+) -> None:
+    """Messages in one statement, delivered in the order given."""
+    if not messages:
+        return
     await conn.execute(
         sa.insert(outbox).values(
-            community_id=community_id,
-            destination=destination.model_dump(mode="json"),
-            message=message.model_dump(mode="json"),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            [
+                {
+                    "community_id": community_id,
+                    "destination": destination.model_dump(mode="json"),
+                    "message": message.model_dump(mode="json"),
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for destination, message in messages
+            ]
         )
     )
 

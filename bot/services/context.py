@@ -1,7 +1,11 @@
 """What core code works with: one transaction, the time, the community, and where messages
 go (the outbox, inside the same transaction). A `Scope` serves due jobs; a `Context` adds
 the member who acts and their command. Work too heavy to do while holding the write lock is
-done before, in a read snapshot (`Snapshot`), and handed in as `prepared`."""
+done before, in a read snapshot (`Snapshot`), and handed in as `prepared`.
+
+Messages are kept until `flush`, which writes them all in one statement: whoever makes a
+scope flushes it before its transaction commits (the dispatcher, the job runner).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import Command
 from bot.domain.community import CommunitySettings
 from bot.errors import Forbidden
-from bot.outbox import enqueue
+from bot.outbox import enqueue_all
 from bot.storage.members import Community, Member
 from bot.storage.privacy import is_deleted
 from bot.storage.volunteers import ProfileCache
@@ -30,6 +34,9 @@ class Scope:
     # What the action's snapshot step computed before the write transaction began (see
     # `Snapshot`), or None.
     prepared: object = field(default=None, kw_only=True)
+    _pending: list[tuple[Destination, Message]] = field(
+        default_factory=list, init=False, repr=False, kw_only=True
+    )
 
     @property
     def settings(self) -> CommunitySettings:
@@ -53,7 +60,12 @@ class Scope:
             if not users:
                 return
             destination = destination.model_copy(update={"user_ids": users})
-        await enqueue(self.conn, self.community.id, destination, message, self.now)
+        self._pending.append((destination, message))
+
+    async def flush(self) -> None:
+        """Write the messages sent so far to the outbox (in order, one statement)."""
+        pending, self._pending = self._pending, []
+        await enqueue_all(self.conn, self.community.id, pending, self.now)
 
 
 @dataclass

@@ -84,6 +84,7 @@ async def delete(ctx: Context) -> Reply:
     await audit.record(
         ctx.conn, ctx.community.id, ctx.actor.id, "member.delete", str(ctx.actor.id), {}, ctx.now
     )
+    await ctx.flush()  # the erasure forgets every message to them, these included
     await store.erase_member(ctx.conn, ctx.actor.id, ctx.actor.user_id)
     done = Message(text=current_views.DATA_DELETED)
     return Reply(messages=(done,), update=await current_views.deletion(ctx))

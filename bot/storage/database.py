@@ -6,8 +6,10 @@ write turns (`write_turns`): coroutines queue in the process and processes queue
 lock, so the single writer is handed on at once instead of being polled for (a process
 keeps the file for a short run of its queued transactions, then lets a waiting one in). Each process
 writes through one connection kept for the purpose, so a write turn never waits for the
-connection pool (which readers share) and no pool reset runs while the turn is held.
-Services only see a SQLAlchemy `AsyncConnection`.
+connection pool (which readers share) and no pool reset runs while the turn is held; once
+its `BEGIN IMMEDIATE` holds the file, its statements run on the event loop instead of being
+handed to the driver's thread one by one (`sqlite_driver`). Services only see a SQLAlchemy
+`AsyncConnection`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.storage.sqlite_driver import BEGIN_IMMEDIATE, OneHopConnection, OneHopDBAPI
 from bot.storage.write_turns import FileLock, WriteTurns
 
 BUSY_TIMEOUT_MS = 10_000
@@ -39,12 +42,15 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        if self.is_sqlite and self.url.get_driver_name() == "aiosqlite":
+            kwargs["module"] = OneHopDBAPI()  # one trip to the database thread per statement
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._turns = WriteTurns(self._let_other_processes_in) if self.is_sqlite else None
         self._file_lock = _file_lock(self.url.database) if self.is_sqlite else None
         self._holding = False  # this process holds the file lock
         self._streak = 0  # transactions in a row since it took it
         self._writer: AsyncConnection | None = None
+        self._writer_raw: OneHopConnection | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -119,9 +125,17 @@ class Database:
     async def _writer_connection(self) -> AsyncConnection:
         if self._writer is None:
             self._writer = await self.engine.connect()
+            # Its statements run on the event loop once it holds the file (`sqlite_driver`).
+            raw: object = (await self._writer.get_raw_connection()).dbapi_connection
+            if isinstance(raw, OneHopConnection):
+                raw.in_place = True
+                self._writer_raw = raw
         return self._writer
 
     async def _close_writer(self) -> None:
+        if self._writer_raw is not None:  # back in the pool it is a reader like any other
+            self._writer_raw.in_place = False
+            self._writer_raw = None
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()
@@ -156,4 +170,4 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if read_only else BEGIN_IMMEDIATE)

@@ -34,10 +34,12 @@ async def lookup(conn: AsyncConnection, command: Command) -> Reply | None:
             )
         )
     ).first()
-    if row is None:
-        return None
-    # Shown when it was first delivered: a replay shows nothing again.
-    return Reply.model_validate(row.reply).model_copy(update={"replay": True})
+    return None if row is None else replayed(row.reply)
+
+
+def replayed(stored: object) -> Reply:
+    """A stored reply as its replay: shown when it was first delivered, it shows nothing again."""
+    return Reply.model_validate(stored).model_copy(update={"replay": True})
 
 
 async def record(

@@ -45,6 +45,24 @@ async def insert_missing_rows(
         await conn.execute(statement)
 
 
+async def insert_missing_returning(
+    conn: AsyncConnection,
+    table: sa.Table,
+    values: Mapping[str, Any],
+    key: Sequence[str],
+    column: sa.Column[Any],
+) -> Any:
+    """`insert_missing` that gives the new row's `column` (e.g. its id), or None if a row with
+    the same `key` existed: one statement instead of an insert and a read."""
+    statement = (
+        _insert(conn, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(column)
+    )
+    return (await conn.execute(statement)).scalar_one_or_none()
+
+
 async def insert_or_update(
     conn: AsyncConnection,
     table: sa.Table,

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.members import forget_member
 from bot.storage.schema import (
     asks,
     introductions,
@@ -104,6 +105,7 @@ async def member_data(conn: AsyncConnection, member_id: int) -> dict[str, Any]:
 async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> None:
     """Erase what identifies the member or what they wrote. The caller has already closed
     their open requests, passed on their waiting asks and removed their volunteer profile."""
+    forget_member(conn, member_id)
     await conn.execute(
         sa.update(members)
         .where(members.c.id == member_id)

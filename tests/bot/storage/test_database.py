@@ -89,8 +89,9 @@ async def test_the_delivery_worker_gets_a_turn_under_a_stream_of_writers(tmp_pat
             await until(lambda: world.db.queued_writers == 21)
         assert await drained == 1
         await asyncio.gather(*writers)
-        # Claimed and sent after at most one of the commands, not after all twenty.
-        assert sent_after == [0]
+        # Claimed and sent after at most one of the commands (the one that took the turn
+        # while the send began), not after all twenty.
+        assert len(sent_after) == 1 and sent_after[0] <= 1
         async with world.db.read() as conn:
             status = (await conn.execute(sa.select(outbox.c.status))).scalar_one()
         assert status == "sent"

@@ -1,0 +1,64 @@
+"""What every command reads first, in one statement: its community and settings, the member
+who acts, and the first reply to its key if the key was seen before (idempotency)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.commands import Command
+from bot.domain.community import CommunitySettings
+from bot.storage.idempotency import replayed
+from bot.storage.members import Community, Member, remember
+from bot.storage.schema import communities, members, processed_commands
+from bot.views import Reply
+
+
+@dataclass(frozen=True)
+class Entry:
+    community: Community | None  # None: the bot has not met this community yet
+    actor: Member | None  # None: the member's first command
+    prior: Reply | None  # the replay of the key's first outcome
+
+
+async def read_entry(conn: AsyncConnection, command: Command) -> Entry:
+    ref = command.actor.community
+    user_id = command.actor.user_id
+    prior = (
+        sa.select(processed_commands.c.reply)
+        .where(
+            processed_commands.c.community_id == communities.c.id,
+            processed_commands.c.user_id == user_id,
+            processed_commands.c.key == command.key,
+        )
+        .scalar_subquery()
+    )
+    actor = sa.and_(members.c.community_id == communities.c.id, members.c.user_id == user_id)
+    row = (
+        await conn.execute(
+            sa.select(
+                communities.c.id,
+                communities.c.settings,
+                members.c.id.label("member_id"),
+                members.c.display_name,
+                members.c.is_moderator,
+                prior.label("prior"),
+            )
+            .select_from(communities.outerjoin(members, actor))
+            .where(
+                communities.c.platform == ref.platform,
+                communities.c.external_id == ref.external_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return Entry(None, None, None)
+    community = Community(row.id, ref, CommunitySettings.stored(row.settings))
+    member = None
+    if row.member_id is not None:
+        member = remember(
+            conn, Member(row.member_id, row.id, user_id, row.display_name, row.is_moderator)
+        )
+    return Entry(community, member, None if row.prior is None else replayed(row.prior))
