@@ -42,7 +42,7 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's PostgreSQL
 
-from bench.seed import (  # noqa: E402
+from bench.seed import (
     QUESTIONS,
     SEEKER_ORDER,
     WHY,
@@ -54,10 +54,10 @@ from bench.seed import (  # noqa: E402
     parse_size,
     seed,
 )
-from bot.app import Infochat  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
-from bot.commands import Actor, Command  # noqa: E402
-from bot.storage.database import Database, sqlite_url  # noqa: E402
+from bot.app import Infochat
+from bot.clock import FakeClock
+from bot.commands import Actor, Command
+from bot.storage.database import Database, sqlite_url
 
 DEFAULT_SIZES = "1k,10k,50k,50k+1M"
 QUICK_SIZES = "1k,10k"
@@ -192,7 +192,7 @@ def _child(role: str, url: str, options: argparse.Namespace, info: Path, out: Pa
     ]  # fmt: skip
     if role == "seed":
         args += ["--seed-size", options.seed_size, "--now", options.now]
-    done = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(args, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{role} failed:\n{done.stderr[-3000:]}")
 
@@ -275,7 +275,10 @@ def table(results: list[Result], pending: int) -> tuple[str, bool]:
         lines.append([*cells, ""])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = "\n".join(
-        " | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
+        " | ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        )
         for line in lines
     )
     return text, all_pass
@@ -294,7 +297,7 @@ def postgres_server() -> Any:
 
 async def _drop(server: Any, url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    await server._admin(f"DROP DATABASE IF EXISTS {name}")  # noqa: SLF001
+    await server._admin(f"DROP DATABASE IF EXISTS {name}")
 
 
 def run(options: argparse.Namespace) -> int:

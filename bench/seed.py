@@ -36,6 +36,7 @@ from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import accumulate
 from typing import Any
 from uuid import uuid4
@@ -242,12 +243,15 @@ INTRODUCTION_COLUMNS = (
     "completed_at",
 )  # fmt: skip
 THANKS_COLUMNS = ("id", "introduction_id", "from_id", "to_id", "text", "created_at")
-JSON_COLUMNS = frozenset(
-    {"topics", "affiliations", "languages", "formats", "windows", "questions", "warnings",
-     "reasons", "slots"}
-)  # fmt: skip
 
-DAY = timedelta(days=1)
+DAY = 86_400  # times are whole seconds since the epoch until they are written
+YEAR = 365 * DAY
+
+
+@cache
+def as_json(value: tuple[Any, ...]) -> str:
+    """A JSON list as SQLAlchemy's JSON type stores it (json.dumps), cached: few differ."""
+    return json.dumps(list(value))
 
 
 class Community:
@@ -259,7 +263,7 @@ class Community:
         self.community_id = community_id
         self.first_id = first_id  # member index i has id first_id + i
         self.moderator_id = moderator_id
-        self.now = now
+        self.now = int(now.timestamp())
         self.rng = rng
         self.topics = Weighted(TOPICS, 1.1)
         self.seeker_topics = Weighted(SEEKER_ORDER, 0.9)
@@ -270,9 +274,14 @@ class Community:
         self.active: list[int] = []  # member indexes of active, unpaused volunteers
         # Members who make no request in the seeded history's waiting work: measured seekers.
         self.free_seekers = list(range(size.member_count - 200, size.member_count))
+        self.history_seekers = size.member_count - 200 - size.pending - WAITING_ASKS
+        self.history_seekers -= WAITING_UNASKED
 
     def member_id(self, index: int) -> int:
         return self.first_id + index
+
+    def below(self, n: int) -> int:
+        return int(self.rng.random() * n)
 
     def members(self) -> Iterator[tuple[Any, ...]]:
         rng, now = self.rng, self.now
@@ -280,105 +289,106 @@ class Community:
             is_volunteer = i < self.size.volunteers
             yield (
                 self.member_id(i), self.community_id, user_id(i), display_name(i), False,
-                rng.random() < 0.3, is_volunteer and rng.random() < 0.1,
-                now - timedelta(seconds=rng.randrange(2 * 365 * 86_400)),
+                rng.random() < 0.3, is_volunteer and rng.random() < 0.1, now - self.below(2 * YEAR),
             )  # fmt: skip
 
     def volunteers(self) -> Iterator[tuple[Any, ...]]:
-        rng, now = self.rng, self.now
+        rng, now, below = self.rng, self.now, self.below
         for i in range(self.size.volunteers):
             member_id = self.member_id(i)
             topics = self.topics.sample(rng, rng.choice((1, 1, 2, 2, 2, 3, 3, 4)))
-            windows = [
-                [day, f"{hour:02d}:00", f"{hour + rng.choice((1, 2)):02d}:00"]
-                for day, hour in sorted(
-                    {(rng.randrange(7), rng.randrange(8, 20)) for _ in range(rng.randrange(4))}
-                )
-            ]
+            windows = tuple(
+                (day, f"{hour:02d}:00", f"{hour + rng.choice((1, 2)):02d}:00")
+                for day, hour in sorted({(below(7), 8 + below(12)) for _ in range(below(4))})
+            )
             roll = rng.random()
             active = roll >= 0.03
-            paused = now + timedelta(days=rng.randrange(1, 60)) if 0.03 <= roll < 0.07 else None
+            paused = now + (1 + below(60)) * DAY if 0.03 <= roll < 0.07 else None
             if active and paused is None:
                 self.active.append(i)
                 for topic in topics:
                     self.by_topic[topic].append(member_id)
-            joined = now - timedelta(seconds=rng.randrange(2 * 365 * 86_400))
+            joined = now - below(2 * YEAR)
             yield (
                 member_id, self.community_id, rng.choice(ROLES), self.organisations.draw(rng),
-                topics, self.schools.sample(rng, rng.choice((0, 1, 1, 2))), self.zones.draw(rng),
-                rng.choice(([], ["English"], ["English"], ["English", "Spanish"])),
-                rng.choice((["video"], ["video", "phone"], ["video", "phone", "text chat"])),
-                rng.choice((15, 20, 30, 30, 45)), rng.choice((1, 2, 2, 3, 4)), windows, paused,
-                active, joined, joined + timedelta(seconds=rng.randrange(86_400 * 30)),
+                as_json(tuple(topics)),
+                as_json(tuple(self.schools.sample(rng, rng.choice((0, 1, 1, 2))))),
+                self.zones.draw(rng),
+                as_json(rng.choice(((), ("English",), ("English",), ("English", "Spanish")))),
+                as_json(rng.choice((("video",), ("video", "phone"),
+                                    ("video", "phone", "text chat")))),
+                rng.choice((15, 20, 30, 30, 45)), rng.choice((1, 2, 2, 3, 4)),
+                as_json(windows), paused, active,
+                joined, joined + below(min(30 * DAY, now - joined) + 1),
             )  # fmt: skip
 
     def volunteer_for(self, topic: str, avoid: int) -> int:
         listed = self.by_topic.get(topic) or [self.member_id(i) for i in self.active[:50]]
         for _ in range(3):
-            chosen = listed[self.rng.randrange(len(listed))]
+            chosen = listed[self.below(len(listed))]
             if chosen != avoid:
                 return chosen
         return self.member_id(self.active[0])
 
     def request(self, request_id: int, seeker_id: int, topic: str, status: str,
-                at: datetime) -> tuple[Any, ...]:  # fmt: skip
+                at: int) -> tuple[Any, ...]:  # fmt: skip
         rng = self.rng
         return (
             request_id, self.community_id, seeker_id, status, topic, WHY.format(topic=topic),
-            [QUESTIONS[0], QUESTIONS[1].format(topic=topic)], rng.choice((15, 20, 30)),
+            as_json((QUESTIONS[0], QUESTIONS[1].format(topic=topic))), rng.choice((15, 20, 30)),
             rng.choice(("video", "video", "phone")), 14, "", "", None,
-            self.schools.sample(rng, 1) if rng.random() < 0.3 else [], [],
-            self.zones.draw(rng), [], at, at, None, None,
+            as_json((self.schools.draw(rng),)) if rng.random() < 0.3 else "[]", "[]",
+            self.zones.draw(rng), "[]", at, at, None, None,
         )  # fmt: skip
 
     def seeker(self) -> int:
         """A seeker for history: mostly members who don't volunteer."""
         first = self.size.volunteers if self.rng.random() < 0.85 else 0
-        last = self.size.member_count - 200 - self.size.pending - WAITING_ASKS - WAITING_UNASKED
-        return self.member_id(self.rng.randrange(first, max(first + 1, last)))
+        if self.history_seekers - first < 100:  # a tiny community: anybody
+            first = 0
+        return self.member_id(first + self.below(max(1, self.history_seekers - first)))
 
     def chats(self, ids: Ids) -> Iterator[dict[str, list[tuple[Any, ...]]]]:
         """Completed chats in chunks: rows per table."""
-        rng, now = self.rng, self.now
+        rng, now, below = self.rng, self.now, self.below
         chunk: dict[str, list[tuple[Any, ...]]] = _empty()
         for n in range(self.size.chats):
             topic = self.seeker_topics.draw(rng)
+            reasons = as_json((f"works in {topic}",))
             seeker_id = self.seeker()
             volunteer_id = self.volunteer_for(topic, seeker_id)
-            decide = timedelta(seconds=rng.randrange(600, 2 * 86_400))
-            slot = timedelta(seconds=rng.randrange(86_400, 7 * 86_400))
-            confirm = timedelta(seconds=rng.randrange(3_600, 3 * 86_400))
-            total = decide + slot + confirm + timedelta(minutes=5)
-            span = 365 * 86_400 - int(total.total_seconds())
-            start = now - total - timedelta(seconds=rng.randrange(max(span, 1)))
+            decide = 600 + below(2 * DAY)
+            slot = DAY + below(6 * DAY)
+            confirm = 3_600 + below(3 * DAY)
+            total = decide + slot + confirm + 300
+            start = now - total - below(max(YEAR - total, 1))
             request_id = ids.next("requests")
             chunk["requests"].append(self.request(request_id, seeker_id, topic, "completed", start))
-            asked = start + timedelta(seconds=1)
+            asked = start + 1
             if rng.random() < 0.1:  # another volunteer declined first
                 declined_by = self.volunteer_for(topic, seeker_id)
                 if declined_by != volunteer_id:
                     chunk["asks"].append((
-                        ids.next("asks"), request_id, declined_by, "declined",
-                        [f"works in {topic}"], None, "", asked, asked, asked + decide / 2, None,
-                        None, None,
+                        ids.next("asks"), request_id, declined_by, "declined", reasons, None, "",
+                        asked, asked, asked + decide // 2, None, None, None,
                     ))  # fmt: skip
-                    asked += decide / 2
+                    asked += decide // 2
             ask_id = ids.next("asks")
-            introduced = asked + decide / 2
+            introduced = asked + decide // 2
             approved_by = self.moderator_id if rng.random() < 0.5 else None
+            reminded = asked + 3 * DAY if decide > 3 * DAY and rng.random() < 0.15 else None
             chunk["asks"].append((
-                ask_id, request_id, volunteer_id, "accepted", [f"works in {topic}"], None, "",
-                start, asked, introduced, approved_by, None,
-                asked + 3 * DAY if rng.random() < 0.15 and decide > 3 * DAY else None,
+                ask_id, request_id, volunteer_id, "accepted", reasons, None, "", start, asked,
+                introduced, approved_by, None, reminded,
             ))  # fmt: skip
             intro_id = ids.next("introductions")
             slot_start = introduced + slot if rng.random() < 0.6 else None
             done = (slot_start or introduced + slot) + confirm
-            both = rng.random() < 0.5
+            slots = f'["{_iso(slot_start)}"]' if slot_start else "[]"
             chunk["introductions"].append((
                 intro_id, self.community_id, request_id, ask_id, seeker_id, volunteer_id,
-                rng.choice((15, 20, 30)), "completed", introduced,
-                [slot_start.isoformat()] if slot_start else [], slot_start, True, both, done,
+                rng.choice((15, 20, 30)), "completed", introduced, slots, slot_start, True,
+                rng.random() < 0.5, done,
             ))  # fmt: skip
             if rng.random() < 0.6:
                 chunk["thanks"].append(
@@ -391,14 +401,14 @@ class Community:
 
     def waiting(self, ids: Ids) -> dict[str, list[tuple[Any, ...]]]:
         """Open requests now: asks waiting for a moderator or a volunteer, and unasked ones."""
-        rng, now = self.rng, self.now
+        now = self.now
         rows = _empty()
-        seeker = self.size.member_count - 200 - self.size.pending - WAITING_ASKS - WAITING_UNASKED
+        seeker = self.history_seekers
         for kind, n in (("proposed", self.size.pending), ("asked", WAITING_ASKS),
                         ("open", WAITING_UNASKED)):  # fmt: skip
             for _ in range(n):
-                topic = self.seeker_topics.draw(rng)
-                at = now - timedelta(seconds=rng.randrange(6 * 86_400))
+                topic = self.seeker_topics.draw(self.rng)
+                at = now - self.below(6 * DAY)
                 request_id = ids.next("requests")
                 seeker_id = self.member_id(seeker)
                 seeker += 1
@@ -407,10 +417,15 @@ class Community:
                     continue
                 rows["asks"].append((
                     ids.next("asks"), request_id, self.volunteer_for(topic, seeker_id), kind,
-                    [f"works in {topic}"], None, "", at, at if kind == "asked" else None, None,
-                    None, None, None,
+                    as_json((f"works in {topic}",)), None, "", at,
+                    at if kind == "asked" else None, None, None, None, None,
                 ))  # fmt: skip
         return rows
+
+
+def _iso(seconds: int) -> str:
+    """A slot as the core stores it in `introductions.slots` (aware UTC isoformat)."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
 
 
 def _empty() -> dict[str, list[tuple[Any, ...]]]:
@@ -423,6 +438,9 @@ COLUMNS = {
     "introductions": INTRODUCTION_COLUMNS,
     "thanks": THANKS_COLUMNS,
 }
+
+
+BULK_TABLES = ("members", "volunteers", "requests", "asks", "introductions", "thanks")
 
 
 class Ids:
@@ -440,57 +458,68 @@ class Ids:
 # ---- writing: the same rows, encoded as each engine stores them ----
 
 
-def _sqlite_time(value: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format, always with microseconds.
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+TIME_COLUMNS = frozenset(
+    {"created_at", "joined_at", "updated_at", "paused_until", "submitted_at", "closed_at",
+     "asked_at", "decided_at", "reminded_at", "slot_start", "completed_at"}
+)  # fmt: skip
+# SQLAlchemy's SQLite DATETIME storage format (always with microseconds) from epoch seconds.
+SQLITE_TIME = "strftime('%Y-%m-%d %H:%M:%S.000000', ?, 'unixepoch')"
 
 
-def _encoder(columns: Sequence[str], sqlite: bool) -> Callable[[tuple[Any, ...]], Any]:
-    """Turns a row of plain values into what the driver takes: JSON as text, and on SQLite
-    datetimes as text (booleans are integers to sqlite3 already)."""
-    convert: list[tuple[int, Callable[[Any], Any]]] = []
-    for i, column in enumerate(columns):
-        if column in JSON_COLUMNS:
-            convert.append((i, json.dumps))
-        elif sqlite and (column.endswith("_at") or column in ("paused_until", "slot_start")):
-            convert.append((i, _sqlite_time_or_none))
-    if not convert:
-        return lambda row: row
+def _aware(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _encoder(
+    columns: Sequence[str], time: Callable[[int | None], Any]
+) -> Callable[[tuple[Any, ...]], Any]:
+    """Turns a generated row into what the driver takes: times (whole seconds) as the engine
+    stores them; JSON columns are generated as JSON text already."""
+    convert = [i for i, column in enumerate(columns) if column in TIME_COLUMNS]
 
     def encode(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)
-        for i, f in convert:
-            values[i] = f(values[i])
+        for i in convert:
+            values[i] = time(values[i])
         return tuple(values)
 
     return encode
 
 
-def _sqlite_time_or_none(value: datetime | None) -> str | None:
-    return None if value is None else _sqlite_time(value)
-
-
 class SqliteWriter:
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None)
+        # A throwaway file: no journal while loading (the core's WAL is back at the end).
+        self.conn.execute("PRAGMA journal_mode=MEMORY")
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("PRAGMA foreign_keys=OFF")
         self.conn.execute("PRAGMA cache_size=-262144")
         self.conn.execute("BEGIN IMMEDIATE")
+        # Secondary indexes are built once after the load (faster than row by row), from the
+        # very statements the migrations created them with.
+        self.indexes = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({', '.join(repr(t) for t in BULK_TABLES)})"
+        ).fetchall()
+        for name, _ in self.indexes:
+            self.conn.execute(f'DROP INDEX "{name}"')
 
     async def write(
         self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
     ) -> int:
-        encoded = list(map(_encoder(columns, sqlite=True), rows))
-        marks = ", ".join("?" for _ in columns)
+        # Times go in as whole seconds and SQLite itself writes them in SQLAlchemy's format.
+        marks = ", ".join(SQLITE_TIME if c in TIME_COLUMNS else "?" for c in columns)
+        encoded = rows if isinstance(rows, list) else list(rows)
         self.conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", encoded
         )
         return len(encoded)
 
     async def finish(self) -> None:
+        for _, sql in self.indexes:
+            self.conn.execute(sql)
         self.conn.execute("COMMIT")
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.close()
 
 
@@ -516,7 +545,7 @@ class PostgresWriter:
     async def write(
         self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
     ) -> int:
-        encoded = list(map(_encoder(columns, sqlite=False), rows))
+        encoded = list(map(_encoder(columns, _aware), rows))
         await self.conn.copy_records_to_table(table, records=encoded, columns=list(columns))
         self.tables.add(table)
         return len(encoded)
