@@ -215,6 +215,8 @@ def run_one(engine: str, url: str, size: Size, options: argparse.Namespace, tmp:
         _child("measure", url, options, info, out)
         measured = json.loads(out.read_text())
         result.times, result.sql, result.rss = measured["times"], measured["sql"], measured["rss"]
+        figures = ", ".join(f"{row.key} {cell(row, result)[0]}" for row in ROWS)
+        print(f"[{engine} {size.label}] {figures}", flush=True)
     except RuntimeError as exc:
         result.error = str(exc)
         print(f"[{engine} {size.label}] {exc}", flush=True)
