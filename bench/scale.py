@@ -43,6 +43,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's PostgreSQL
 
 from bench.seed import (
+    FREE_SEEKERS,
     QUESTIONS,
     SEEKER_ORDER,
     WHY,
@@ -356,6 +357,8 @@ def main() -> int:
     options.commands = options.commands or (10 if quick else 40)
     options.digests = options.digests or (1 if quick else 3)
     options.queues = options.queues or (5 if quick else 20)
+    if 2 * options.commands + 1 > FREE_SEEKERS:
+        parser.error(f"--commands: at most {(FREE_SEEKERS - 1) // 2} (one seeker per request)")
     if options.role == "seed":
         size = parse_size(options.seed_size, options.members, options.pending)
         seeded = asyncio.run(seed(options.url, size, datetime.fromisoformat(options.now)))

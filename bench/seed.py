@@ -108,6 +108,7 @@ QUESTIONS = (
 THANKS = "Thank you so much for your time and the advice on getting started!"
 WAITING_ASKS = 300
 WAITING_UNASKED = 200
+FREE_SEEKERS = 200  # members kept free of history's open requests, to measure with
 CHUNK = 20_000
 
 
@@ -127,7 +128,7 @@ class Size:
 
     @property
     def member_count(self) -> int:
-        reserve = self.pending + WAITING_ASKS + WAITING_UNASKED + 200
+        reserve = self.pending + WAITING_ASKS + WAITING_UNASKED + FREE_SEEKERS
         return max(self.members, self.volunteers + reserve)
 
 
@@ -273,8 +274,8 @@ class Community:
         self.by_topic: dict[str, list[int]] = {t: [] for t in TOPICS}  # active member ids
         self.active: list[int] = []  # member indexes of active, unpaused volunteers
         # Members who make no request in the seeded history's waiting work: measured seekers.
-        self.free_seekers = list(range(size.member_count - 200, size.member_count))
-        self.history_seekers = size.member_count - 200 - size.pending - WAITING_ASKS
+        self.free_seekers = list(range(size.member_count - FREE_SEEKERS, size.member_count))
+        self.history_seekers = size.member_count - FREE_SEEKERS - size.pending - WAITING_ASKS
         self.history_seekers -= WAITING_UNASKED
 
     def member_id(self, index: int) -> int:
