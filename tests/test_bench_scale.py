@@ -89,5 +89,5 @@ def test_a_tiny_run_prints_every_row_of_the_table() -> None:
         [line] = [line for line in lines if line.startswith(label)]
         assert line.rstrip().endswith(row.target())
         assert " PASS " in line or " FAIL " in line
-    assert any(line.startswith("seeding (bulk SQL)") for line in lines)
+    assert any(line.startswith("seeding (bulk SQL") for line in lines)
     assert "error" not in done.stdout
