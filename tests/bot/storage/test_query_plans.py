@@ -1,0 +1,108 @@
+"""Every statement the core runs for its everyday commands, jobs and deliveries is served by an
+index on both engines: none reads a large table in full.
+
+A community with thousands of members, volunteers, requests, asks, introductions, thanks, jobs
+and messages is written in bulk and analysed; then members play the everyday commands through
+`Infochat.dispatch` (with the due-jobs runner and the delivery worker in between) while the
+statements are captured; then each distinct statement is EXPLAINed with its own parameters.
+The statements are whatever the core runs today, so the test follows the queries as they change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.storage.schema import communities
+from tests.bulk_community import Scale, analyze, seed
+from tests.query_plans import FullScan, Statement, capture, full_scans
+from tests.support import GOOD_REQUEST, World, button, join_all, make_world
+
+DAY = timedelta(days=1)
+
+# Tables that stay small whatever the community's size: scanning them is fine.
+SMALL = frozenset(
+    {
+        "communities",  # one row per community (settings live in it)
+        "alembic_version",
+    }
+)
+
+# Full scans that are deliberate, each with why: (table, pattern the statement matches).
+ALLOWED: tuple[tuple[str, re.Pattern[str]], ...] = ()
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[World]:
+    w = await make_world(database_url, approval_required=True)
+    w.moderators.add("mo")
+    yield w
+    await w.db.dispose()
+
+
+async def play(world: World) -> None:
+    """The everyday commands, jobs and deliveries of a community, once each at least."""
+    await join_all(world)  # volunteer join
+    suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]  # coach + matching
+    assert (await world.press("sam", button(suggestions, "Ask Priya"))).ok  # pick
+    assert (await world.say("mo", "/infochat mod queue")).ok
+    assert (await world.press("mo", button(world.channel("moderators")[-1], "Approve"))).ok
+    accept = button(world.last_with_buttons("priya"), "Accept")
+    assert (await world.press("priya", accept)).ok  # ask accepted: the introduction
+
+    suggestions = (await world.say("ana", GOOD_REQUEST)).messages[0]
+    assert (await world.press("ana", button(suggestions, "Let the bot choose"))).ok
+    assert (await world.press("mo", button(world.channel("moderators")[-1], "Approve"))).ok
+    asked = next(
+        name
+        for name in ("priya", "chen", "bob")
+        if any(b.label == "Decline" for m in world.inbox(name) for b in m.buttons)
+    )
+    assert (await world.press(asked, button(world.last_with_buttons(asked), "Decline"))).ok
+    assert (await world.say("ana", "/infochat status")).ok
+
+    await world.travel(3 * DAY)  # the due-jobs runner: follow-ups, reminders
+    check_in = next(m for m in reversed(world.inbox("sam")) if (m.title or "").startswith("Did"))
+    done = await world.press("sam", button(check_in, "Yes"))  # check-in: the chat happened
+    assert done.ok
+    assert (await world.press("sam", button(done.messages[1], "Send thanks"), text="Thanks!")).ok
+
+    assert (await world.say("priya", "/infochat volunteer edit capacity=3")).ok
+    assert (await world.say("bob", "/infochat volunteer pause")).ok
+    assert (await world.say("mo", "/infochat mod ledger")).ok
+    assert (await world.say("mo", "/infochat mod digest")).ok
+    assert (await world.say("sam", "/infochat me export")).ok
+    await world.travel(7 * DAY)  # a weekly digest, personal digests, expiries
+
+
+async def test_no_hot_statement_scans_a_large_table(world: World) -> None:
+    assert (await world.say("mo", "/infochat help")).ok  # the community exists
+    async with world.db.transaction() as conn:
+        community_id = (await conn.execute(sa.select(communities.c.id))).scalar_one()
+    seeded = await seed(world.db, community_id, world.clock.now(), Scale())
+    assert seeded.rows["volunteers"] >= 1000
+    await analyze(world.db)
+
+    with capture(world.db) as captured:
+        await play(world)
+    statements = list(captured.statements.values())
+    assert len(statements) > 50  # the commands above really ran
+
+    scans = [s for s in await full_scans(world.db, statements, SMALL) if not _allowed(s)]
+    assert not scans, f"{len(scans)} full scans of large tables:\n\n" + "\n\n".join(
+        s.describe() for s in scans
+    )
+
+
+def _allowed(scan: FullScan) -> bool:
+    return any(
+        scan.table == table and pattern.search(scan.statement.sql) for table, pattern in ALLOWED
+    )
+
+
+def test_statement_type_is_what_capture_keeps() -> None:
+    assert Statement("SELECT 1", ()).sql == "SELECT 1"
