@@ -64,9 +64,9 @@ DAY = timedelta(days=1)
 class Scale:
     volunteers: int = 2000
     seekers: int = 4000
-    requests_per_seeker: int = 1  # each a request with two asks, most of them long finished
-    open_requests: int = 300  # still looking (one ask each, waiting for a volunteer)
-    pending_approvals: int = 300  # open, with an ask waiting for a moderator
+    requests_per_seeker: int = 3  # each a request with two asks, long finished
+    open_requests: int = 200  # still looking (one ask each, waiting for a volunteer)
+    pending_approvals: int = 100  # open, with an ask waiting for a moderator
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,13 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
                 rows["requests"].append(
                     {"id": request_id, **_request(community_id, seeker, status, created, rng)}
                 )
-                rows["asks"].append({"id": ask_id, **_ask(request_id, first_v, "declined", created)})
+                rows["asks"].append(
+                    {"id": ask_id, **_ask(request_id, first_v, "declined", created)}
+                )
                 second = "accepted" if done else "expired"
-                rows["asks"].append({"id": ask_id + 1, **_ask(request_id, second_v, second, created)})
+                rows["asks"].append(
+                    {"id": ask_id + 1, **_ask(request_id, second_v, second, created)}
+                )
                 if done:
                     intro_rows.append(
                         {
@@ -157,7 +161,7 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
                 "created_at": row["created_at"] + 4 * DAY,
             }
             for i, row in zip(intro_ids, intro_rows, strict=True)
-            if i % 50 == 1
+            if i % 20 == 1
         ]
         rows["jobs"] = _jobs(community_id, rows["asks"], now)
         rows["outbox"] = [
@@ -213,7 +217,14 @@ async def analyze(db: Database) -> None:
 
 async def _next_id(conn: AsyncConnection, table: sa.Table) -> int:
     """Ids are given explicitly so rows can refer to each other without reading them back."""
-    return int((await conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))).scalar_one()) + 1
+    return (
+        int(
+            (
+                await conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
+            ).scalar_one()
+        )
+        + 1
+    )
 
 
 async def _insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -233,7 +244,9 @@ def _member(community_id: int, user_id: str, created: datetime) -> dict[str, Any
     }
 
 
-def _volunteer(community_id: int, member_id: int, rng: random.Random, now: datetime) -> dict[str, Any]:
+def _volunteer(
+    community_id: int, member_id: int, rng: random.Random, now: datetime
+) -> dict[str, Any]:
     return {
         "member_id": member_id,
         "community_id": community_id,

@@ -127,11 +127,24 @@ async def _postgres_scans(
         return []
     await conn.exec_driver_sql("SET enable_seqscan = off")
     try:
-        still = set(_seq_scans(await _postgres_plan(conn, statement)))
+        discouraged = await _postgres_plan(conn, statement)
     finally:
         await conn.exec_driver_sql("SET enable_seqscan = on")
     shown = "\n".join(f"    {line}" for line in _outline(plan))
-    return [FullScan(t, statement, shown, index_possible=t not in still) for t in tables]
+    return [FullScan(t, statement, shown, index_possible=_searched(discouraged, t)) for t in tables]
+
+
+def _searched(plan: dict[str, Any], table: str) -> bool:
+    """Whether every read of `table` in the plan looks rows up by an index condition."""
+    reads = [n for n in _nodes(plan) if n.get("Relation Name") == table]
+    for node in reads:
+        if node.get("Node Type") == "Bitmap Heap Scan":
+            inner = [n for n in _nodes(node) if n.get("Node Type") == "Bitmap Index Scan"]
+            if not inner or not all("Index Cond" in n for n in inner):
+                return False
+        elif "Index Cond" not in node:
+            return False
+    return bool(reads)
 
 
 async def _postgres_plan(conn: AsyncConnection, statement: Statement) -> dict[str, Any]:

@@ -79,6 +79,8 @@ members = sa.Table(
     sa.Column("weekly_digest", sa.Boolean, nullable=False, server_default=sa.false()),
     _created(),
     sa.UniqueConstraint("community_id", "user_id"),
+    # The digest counts who may be thanked by name.
+    sa.Index(None, "community_id", "public_recognition"),
 )
 
 volunteers = sa.Table(
@@ -100,6 +102,8 @@ volunteers = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("joined_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # The digest counts the volunteers who joined in its week.
+    sa.Index(None, "community_id", "joined_at"),
 )
 
 requests = sa.Table(
@@ -129,6 +133,8 @@ requests = sa.Table(
     sa.Column("close_reason", sa.String(40), nullable=True),
     sa.Index(None, "seeker_id", "status"),
     sa.Index(None, "community_id", "status"),
+    # The digest's weeks of requests.
+    sa.Index(None, "community_id", "submitted_at"),
 )
 
 asks = sa.Table(
@@ -148,6 +154,10 @@ asks = sa.Table(
     sa.Column("deny_reason", sa.Text, nullable=True),
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
+    # The moderators' queue and the active asks, without reading every answered one.
+    sa.Index(None, "status"),
+    # Asks that point at this one (checked by SQLite's foreign keys on every insert).
+    sa.Index(None, "suggested_by_ask_id"),
 )
 
 introductions = sa.Table(
@@ -170,6 +180,10 @@ introductions = sa.Table(
     sa.Column("volunteer_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "created_at"),
+    # A member's chats as the seeker (export, past chats, invitations to volunteer).
+    sa.Index(None, "seeker_id", "status", "completed_at"),
+    # A community's completed chats (the ledger, the digest) and its pending follow-ups.
+    sa.Index(None, "community_id", "status", "completed_at"),
 )
 
 audit_log = sa.Table(
@@ -206,6 +220,10 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     _created(),
     sa.Index(None, "status", "next_attempt_at"),
+    # The worker claims the oldest due messages first (status, then id: no sort).
+    sa.Index(None, "status"),
+    # Housekeeping deletes a community's old sent messages.
+    sa.Index(None, "community_id", "created_at"),
 )
 
 processed_commands = sa.Table(
@@ -218,6 +236,8 @@ processed_commands = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("reply", sa.JSON, nullable=False),
     _created(),
+    # Housekeeping forgets a community's old commands.
+    sa.Index(None, "community_id", "created_at"),
 )
 
 # Due work (reminders, expiries, follow-ups, digests): one row per (kind, period, target), so
@@ -252,6 +272,10 @@ no_shows = sa.Table(
     sa.Column("member_id", sa.ForeignKey("members.id"), nullable=False, index=True),
     _created(),
     sa.UniqueConstraint("introduction_id", "reporter_id"),
+    # The reports a member made (their data export).
+    sa.Index(None, "reporter_id"),
+    # Recent no-shows, which lower matching priority for a while.
+    sa.Index(None, "created_at"),
 )
 
 thanks = sa.Table(
@@ -263,6 +287,9 @@ thanks = sa.Table(
     sa.Column("to_id", sa.ForeignKey("members.id"), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     _created(),
+    # Thanks a member gave or got (their data export, the ledger).
+    sa.Index(None, "from_id"),
+    sa.Index(None, "to_id"),
 )
 
 # Notes the bot shows a member once (e.g. how approval works, in a moderator's first reply).

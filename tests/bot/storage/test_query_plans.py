@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from bot.storage.schema import communities
 from tests.bulk_community import Scale, analyze, seed
-from tests.query_plans import FullScan, Statement, capture, full_scans
+from tests.query_plans import FullScan, capture, full_scans
 from tests.support import GOOD_REQUEST, World, button, join_all, make_world
 
 DAY = timedelta(days=1)
@@ -85,16 +85,20 @@ async def test_no_hot_statement_scans_a_large_table(world: World) -> None:
         community_id = (await conn.execute(sa.select(communities.c.id))).scalar_one()
     seeded = await seed(world.db, community_id, world.clock.now(), Scale())
     assert seeded.rows["volunteers"] >= 1000
-    await analyze(world.db)
 
     with capture(world.db) as captured:
         await play(world)
     statements = list(captured.statements.values())
     assert len(statements) > 50  # the commands above really ran
 
-    scans = [s for s in await full_scans(world.db, statements, SMALL) if not _allowed(s)]
-    assert not scans, f"{len(scans)} full scans of large tables:\n\n" + "\n\n".join(
-        s.describe() for s in scans
+    # SQLite's plans as the bot runs them (it never analyses its file), then both engines'
+    # plans with fresh statistics, as PostgreSQL's autovacuum keeps them.
+    scans = await full_scans(world.db, statements, SMALL) if world.db.is_sqlite else []
+    await analyze(world.db)
+    scans += await full_scans(world.db, statements, SMALL)
+    failures = {(s.table, s.statement.sql): s for s in scans if not _allowed(s)}
+    assert not failures, f"{len(failures)} full scans of large tables:\n\n" + "\n\n".join(
+        s.describe() for s in failures.values()
     )
 
 
@@ -102,7 +106,3 @@ def _allowed(scan: FullScan) -> bool:
     return any(
         scan.table == table and pattern.search(scan.statement.sql) for table, pattern in ALLOWED
     )
-
-
-def test_statement_type_is_what_capture_keeps() -> None:
-    assert Statement("SELECT 1", ()).sql == "SELECT 1"
