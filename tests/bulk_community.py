@@ -161,7 +161,7 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
                 "created_at": row["created_at"] + 4 * DAY,
             }
             for i, row in zip(intro_ids, intro_rows, strict=True)
-            if i % 20 == 1
+            if i % 5 == 1
         ]
         rows["jobs"] = _jobs(community_id, rows["asks"], now)
         rows["outbox"] = [

@@ -32,8 +32,59 @@ SMALL = frozenset(
     }
 )
 
-# Full scans that are deliberate, each with why: (table, pattern the statement matches).
-ALLOWED: tuple[tuple[str, re.Pattern[str]], ...] = ()
+# Full scans that are known and accepted for now, each with why: (tables, pattern of the
+# statement on one line, parameters either engine's). All of them read a whole community by
+# design of today's code, which issue 13's rewrites replace (retrieval and counters for
+# matching, set-based digests and ledger); an index cannot help a read of everything, so when
+# a statement here changes or goes, its entry goes too.
+ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    # The volunteer pool, loaded whole for matching, and the personal digests' recipients.
+    (
+        frozenset({"volunteers", "members"}),
+        re.compile(
+            r"^SELECT volunteers\.member_id\b.* FROM volunteers JOIN members ON members\.id = "
+            r"volunteers\.member_id WHERE volunteers\.community_id = \S+ AND volunteers\.active "
+        ),
+    ),
+    # The weekly digest's count of volunteers who can take a chat: every active volunteer.
+    (
+        frozenset({"volunteers"}),
+        re.compile(
+            r"^SELECT volunteers\.member_id, volunteers\.timezone, volunteers\.monthly_capacity "
+            r"FROM volunteers WHERE volunteers\.community_id = "
+        ),
+    ),
+    # Matching's recent introductions per volunteer, for every volunteer of the pool (an IN
+    # list as long as the pool: PostgreSQL reads the table instead).
+    (
+        frozenset({"introductions"}),
+        re.compile(r" FROM introductions WHERE introductions\.volunteer_id IN \("),
+    ),
+    # Matching's load counts: the active asks of the community joined to its requests (the
+    # hash join reads every request of the community).
+    (
+        frozenset({"requests", "asks"}),
+        re.compile(r"^SELECT asks\.volunteer_id, count\(\*\) AS count_1 FROM asks JOIN requests "),
+    ),
+    # Matching's recent no-shows per member, joined to the community's introductions.
+    (
+        frozenset({"introductions", "no_shows"}),
+        re.compile(r"^SELECT no_shows\.member_id, count\(\*\) AS count_1 FROM no_shows JOIN "),
+    ),
+    # The ledger's completed chats of the community, all of them, in order; and the digest's
+    # week of them, which SQLite reads in full only when it has statistics (its stat1 can't
+    # tell that a week is a small part of the history; the bot never analyses its file, and
+    # without statistics SQLite uses ix_introductions_community_id_status_completed_at).
+    (
+        frozenset({"introductions"}),
+        re.compile(
+            r"^SELECT introductions\.volunteer_id, introductions\.seeker_id, "
+            r"introductions\.slot_start, introductions\.completed_at FROM introductions WHERE "
+            r"introductions\.community_id = \S+ AND introductions\.status = \S+ "
+            r"(AND introductions\.completed_at >= \S+ )?ORDER BY introductions\.id$"
+        ),
+    ),
+)
 
 
 @pytest.fixture
@@ -103,6 +154,5 @@ async def test_no_hot_statement_scans_a_large_table(world: World) -> None:
 
 
 def _allowed(scan: FullScan) -> bool:
-    return any(
-        scan.table == table and pattern.search(scan.statement.sql) for table, pattern in ALLOWED
-    )
+    sql = " ".join(scan.statement.sql.split())
+    return any(scan.table in tables and pattern.search(sql) for tables, pattern in ALLOWED)
