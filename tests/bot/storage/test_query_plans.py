@@ -141,6 +141,8 @@ async def test_no_hot_statement_scans_a_large_table(world: World) -> None:
         await play(world)
     statements = list(captured.statements.values())
     assert len(statements) > 50  # the commands above really ran
+    played = " ".join(s.sql for s in statements)
+    assert "UPDATE outbox" in played and "FROM jobs" in played  # the worker and the runner
 
     # SQLite's plans as the bot runs them (it never analyses its file), then both engines'
     # plans with fresh statistics, as PostgreSQL's autovacuum keeps them.
