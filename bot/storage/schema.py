@@ -197,6 +197,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
     _created(),
     sa.Index(None, "community_id", "created_at"),
+    # The moderators' audit view: a community's latest entries, newest first by id.
+    sa.Index(None, "community_id"),
 )
 
 outbox = sa.Table(

@@ -28,6 +28,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outbox", ("status",)),
     ("outbox", ("community_id", "created_at")),
     ("processed_commands", ("community_id", "created_at")),
+    ("audit_log", ("community_id",)),
     ("no_shows", ("reporter_id",)),
     ("no_shows", ("created_at",)),
     ("thanks", ("from_id",)),

@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.storage.schema import communities
+from bot.storage.schema import communities, requests
 from tests.bulk_community import Scale, analyze, seed
 from tests.query_plans import FullScan, capture, full_scans
 from tests.support import GOOD_REQUEST, World, button, join_all, make_world
@@ -65,6 +65,20 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (
         frozenset({"introductions", "no_shows"}),
         re.compile(r"^SELECT no_shows\.member_id, count\(\*\) AS count_1 FROM no_shows JOIN "),
+    ),
+    # Erasing a member's data (rare): their messages are found by searching every message's
+    # destination of the community as text (`CAST(destination) LIKE '%user%'`). No index can
+    # serve that as written; a table of each message's recipients would make it a lookup.
+    (
+        frozenset({"outbox"}),
+        re.compile(r"^SELECT outbox\.id, outbox\.destination FROM outbox WHERE .* LIKE "),
+    ),
+    # Erasing a member's data: clearing the notes of asks suggested by theirs. SQLite with
+    # statistics reads asks in full, because its stat1 counts every NULL suggested_by_ask_id
+    # (nearly all asks) as one value; without them it uses ix_asks_suggested_by_ask_id.
+    (
+        frozenset({"asks"}),
+        re.compile(r"^UPDATE asks SET note=\S+ WHERE asks\.suggested_by_ask_id IN \(SELECT "),
     ),
     # The ledger's completed chats of the community, all of them, in order; and the digest's
     # week of them, which SQLite reads in full only when it has statistics (its stat1 can't
@@ -122,7 +136,20 @@ async def play(world: World) -> None:
     assert (await world.say("mo", "/infochat mod ledger")).ok
     assert (await world.say("mo", "/infochat mod digest")).ok
     assert (await world.say("sam", "/infochat me export")).ok
+    assert (await world.say("sam", "/infochat home")).ok
+    assert (await world.say("sam", "/infochat me")).ok
+    assert (await world.say("mo", "/infochat mod audit")).ok
+    assert (await world.say("bob", "/infochat volunteer resume")).ok
+    assert (await world.say("eve", GOOD_REQUEST)).ok
+    assert (await world.say("eve", f"/infochat cancel {await _last_request(world)}")).ok
+    erase = await world.say("chen", "/infochat me delete")
+    assert (await world.press("chen", button(erase.messages[0], "Delete my data"))).ok
     await world.travel(7 * DAY)  # a weekly digest, personal digests, expiries
+
+
+async def _last_request(world: World) -> int:
+    async with world.db.transaction() as conn:
+        return int((await conn.execute(sa.select(sa.func.max(requests.c.id)))).scalar_one())
 
 
 async def test_no_hot_statement_scans_a_large_table(world: World) -> None:
