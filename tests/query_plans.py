@@ -102,14 +102,13 @@ async def full_scans(
 async def _sqlite_scans(
     conn: AsyncConnection, statement: Statement, large: frozenset[str]
 ) -> list[FullScan]:
-    rows = (
-        await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement.sql}", statement.parameters)
-    ).all()
-    plan = "\n".join(f"    {row[3]}" for row in rows)
+    result = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement.sql}", statement.parameters)
+    details = [str(row["detail"]) for row in result.mappings()]  # id, parent, notused, detail
+    plan = "\n".join(f"    {detail}" for detail in details)
     aliases = {alias: table for table, alias in _ALIAS.findall(statement.sql) if table in large}
     found = []
-    for row in rows:
-        match = _SQLITE_SCAN.match(str(row[3]))
+    for detail in details:
+        match = _SQLITE_SCAN.match(detail)
         if match is None or "INDEX" in match.group(3):
             continue
         table = aliases.get(match.group(1), match.group(1))
