@@ -79,6 +79,8 @@ members = sa.Table(
     sa.Column("weekly_digest", sa.Boolean, nullable=False, server_default=sa.false()),
     _created(),
     sa.UniqueConstraint("community_id", "user_id"),
+    # The digest counts who may be thanked by name.
+    sa.Index(None, "community_id", "public_recognition"),
 )
 
 volunteers = sa.Table(
@@ -100,6 +102,8 @@ volunteers = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("joined_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # The digest counts the volunteers who joined in its week.
+    sa.Index(None, "community_id", "joined_at"),
 )
 
 # Matching's index of active volunteers: one row per index word (see matching.posting_keys),
@@ -177,6 +181,8 @@ asks = sa.Table(
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
     sa.Index(None, "status", "volunteer_id"),  # the approval queue; asks waiting per volunteer
+    # Asks that point at this one (checked by SQLite's foreign keys on every insert).
+    sa.Index(None, "suggested_by_ask_id"),
 )
 
 introductions = sa.Table(
@@ -225,6 +231,8 @@ audit_log = sa.Table(
     sa.Column("detail", sa.JSON, nullable=False),
     _created(),
     sa.Index(None, "community_id", "created_at"),
+    # The moderators' audit view: a community's latest entries, newest first by id.
+    sa.Index(None, "community_id"),
 )
 
 outbox = sa.Table(
@@ -248,6 +256,10 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     _created(),
     sa.Index(None, "status", "next_attempt_at"),
+    # The worker claims the oldest due messages first (status, then id: no sort).
+    sa.Index(None, "status"),
+    # Housekeeping deletes a community's old sent messages.
+    sa.Index(None, "community_id", "created_at"),
 )
 
 processed_commands = sa.Table(
@@ -260,6 +272,8 @@ processed_commands = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("reply", sa.JSON, nullable=False),
     _created(),
+    # Housekeeping forgets a community's old commands.
+    sa.Index(None, "community_id", "created_at"),
 )
 
 # Due work (reminders, expiries, follow-ups, digests): one row per (kind, period, target), so
@@ -294,6 +308,10 @@ no_shows = sa.Table(
     sa.Column("member_id", sa.ForeignKey("members.id"), nullable=False, index=True),
     _created(),
     sa.UniqueConstraint("introduction_id", "reporter_id"),
+    # The reports a member made (their data export).
+    sa.Index(None, "reporter_id"),
+    # Recent no-shows, which lower matching priority for a while.
+    sa.Index(None, "created_at"),
 )
 
 thanks = sa.Table(
@@ -305,6 +323,9 @@ thanks = sa.Table(
     sa.Column("to_id", sa.ForeignKey("members.id"), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     _created(),
+    # Thanks a member gave or got (their data export, the ledger).
+    sa.Index(None, "from_id"),
+    sa.Index(None, "to_id"),
 )
 
 # Notes the bot shows a member once (e.g. how approval works, in a moderator's first reply).
