@@ -59,14 +59,10 @@ async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | 
     since they were folded (confirmations are never undone, nor dated in the past): then
     they must be folded again from the start."""
     row = (
-        await conn.execute(
-            sa.select(
-                help_chains,
-                _confirmed_late(community_id, help_chains.c.through).scalar_subquery(),
-            ).where(help_chains.c.community_id == community_id)
-        )
+        await conn.execute(sa.select(help_chains).where(help_chains.c.community_id == community_id))
     ).first()
-    if row is None or row[-1] != row.confirmed_late:
+    # The time is bound, not correlated, so the engine plans an index range on it.
+    if row is None or await confirmed_late(conn, community_id, row.through) != row.confirmed_late:
         return None
     reach = {int(member): best for member, best in row.reach.items()}
     return ChainState(row.through, 0, row.longest, reach, row.confirmed_late)
@@ -74,14 +70,14 @@ async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | 
 
 async def confirmed_late(conn: AsyncConnection, community_id: int, through: datetime) -> int:
     """Chats that happened before `through` but were confirmed at or after it."""
-    result = await conn.execute(_confirmed_late(community_id, through))
-    return int(result.scalar_one())
-
-
-def _confirmed_late(community_id: int, through: Any) -> sa.Select[Any]:
-    return sa.select(sa.func.count()).where(
-        completed_in(community_id), introductions.c.completed_at >= through, chat_at() < through
+    result = await conn.execute(
+        sa.select(sa.func.count()).where(
+            completed_in(community_id),
+            introductions.c.completed_at >= through,
+            chat_at() < through,
+        )
     )
+    return int(result.scalar_one())
 
 
 async def save_chain_state(conn: AsyncConnection, community_id: int, state: ChainState) -> None:
