@@ -54,6 +54,13 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
             r"FROM volunteers WHERE volunteers\.community_id = "
         ),
     ),
+    # Matching's recent introductions per volunteer, for every volunteer of the pool: an IN
+    # list as long as the pool, which PostgreSQL serves from ix_introductions_volunteer_id_
+    # created_at or by reading the table, depending on its statistics of the moment.
+    (
+        frozenset({"introductions"}),
+        re.compile(r" FROM introductions WHERE introductions\.volunteer_id IN \("),
+    ),
     # Matching's recent no-shows per member, joined to the community's introductions:
     # PostgreSQL hashes all of them rather than look up each of a few hundred by id.
     (
