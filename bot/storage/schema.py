@@ -148,7 +148,9 @@ requests = sa.Table(
     sa.Column("time_frame_days", sa.Integer, nullable=False),
     sa.Column("target_role", sa.String(200), nullable=False, server_default=""),
     sa.Column("target_org", sa.String(200), nullable=False, server_default=""),
-    sa.Column("target_member_id", sa.ForeignKey("members.id"), nullable=True),
+    # Indexed, as every column referring to a member: SQLite checks the foreign keys of a
+    # member row being written or erased by looking them up.
+    sa.Column("target_member_id", sa.ForeignKey("members.id"), nullable=True, index=True),
     sa.Column("affiliations", sa.JSON, nullable=False),
     sa.Column("warnings", sa.JSON, nullable=False),
     # The seeker's own availability, for proposing times (R8): zone and weekly windows.
@@ -176,7 +178,7 @@ asks = sa.Table(
     _created(),
     sa.Column("asked_at", UTCDateTime(), nullable=True),
     sa.Column("decided_at", UTCDateTime(), nullable=True),
-    sa.Column("approved_by", sa.ForeignKey("members.id"), nullable=True),
+    sa.Column("approved_by", sa.ForeignKey("members.id"), nullable=True, index=True),
     sa.Column("deny_reason", sa.Text, nullable=True),
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
     sa.Index(None, "volunteer_id", "status"),
@@ -225,7 +227,7 @@ audit_log = sa.Table(
     metadata,
     _id(),
     sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
-    sa.Column("actor_id", sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("actor_id", sa.ForeignKey("members.id"), nullable=False, index=True),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("target", sa.String(100), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),

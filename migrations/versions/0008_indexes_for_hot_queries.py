@@ -29,6 +29,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("no_shows", ("created_at",)),
     ("thanks", ("from_id",)),
     ("thanks", ("to_id",)),
+    # Columns that refer to a member, looked up by the foreign-key checks of member rows.
+    ("requests", ("target_member_id",)),
+    ("asks", ("approved_by",)),
+    ("audit_log", ("actor_id",)),
 )
 
 
