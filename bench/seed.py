@@ -24,9 +24,6 @@ them is read by the measured commands.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
-import inspect
 import json
 import random
 import re
@@ -39,7 +36,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import accumulate
 from typing import Any
-from uuid import uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -47,6 +43,7 @@ from sqlalchemy.engine import make_url
 from bot.app import Infochat
 from bot.clock import FakeClock
 from bot.commands import Actor, Command, CommunityRef
+from bot.storage import counters
 from bot.storage.database import Database
 from bot.storage.schema import communities, members
 
@@ -612,15 +609,11 @@ async def seed(url: str, size: Size, now: datetime, rng_seed: int = 13) -> Seede
         rows += await writer.write(table, COLUMNS[table], table_rows)
     await writer.finish()
 
-    # What the core does on any profile change: a fresh version, so no cache holds old ones.
+    # Matching's index and the stored loads are derived from the rows above: the core rebuilds
+    # them the way a migration does.
     db = Database(url)
     async with db.transaction() as conn:
-        await conn.execute(
-            sa.update(communities)
-            .where(communities.c.id == community_id)
-            .values(volunteers_version=uuid4().hex)
-        )
-        await recount(conn, community_id)
+        await counters.recount(conn, now, community_id)
     await db.dispose()
     return Seeded(
         now=now,
@@ -630,16 +623,6 @@ async def seed(url: str, size: Size, now: datetime, rng_seed: int = 13) -> Seede
         seekers=community.free_seekers,
         volunteers=community.active,
     )
-
-
-async def recount(conn: Any, community_id: int) -> None:
-    """Stored counters, when the core keeps them, are rebuilt from the seeded history."""
-    if importlib.util.find_spec("bot.storage.counters") is None:
-        return
-    counters = importlib.import_module("bot.storage.counters")
-    result = counters.recount(conn, community_id)
-    if inspect.isawaitable(result):
-        await result
 
 
 def main(url: str, size: Size, now: datetime) -> Seeded:
