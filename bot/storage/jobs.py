@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,6 +38,21 @@ class Job:
     attempts: int
 
 
+def _row(
+    community_id: int, kind: str, period: str, target: str | int, due_at: datetime, now: datetime
+) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "kind": kind,
+        "period": period,
+        "target": str(target),
+        "due_at": due_at,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
 async def schedule(
     conn: AsyncConnection,
     community_id: int,
@@ -47,16 +63,7 @@ async def schedule(
     period: str = "",
 ) -> bool:
     """Add the job unless (kind, period, target) exists already; True if it was added."""
-    values = {
-        "community_id": community_id,
-        "kind": kind,
-        "period": period,
-        "target": str(target),
-        "due_at": due_at,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-    }
+    values = _row(community_id, kind, period, target, due_at, now)
     return await insert_missing(conn, jobs, values, key=("kind", "period", "target"))
 
 
@@ -70,19 +77,7 @@ async def schedule_many(
     period: str = "",
 ) -> None:
     """`schedule` for many targets in one statement."""
-    rows = [
-        {
-            "community_id": community_id,
-            "kind": kind,
-            "period": period,
-            "target": str(target),
-            "due_at": due_at,
-            "status": "pending",
-            "attempts": 0,
-            "created_at": now,
-        }
-        for target in targets
-    ]
+    rows = [_row(community_id, kind, period, target, due_at, now) for target in targets]
     await insert_missing_rows(conn, jobs, rows, key=("kind", "period", "target"))
 
 
