@@ -6,6 +6,13 @@ next changes by time alone (the oldest counted event leaves its window). An even
 introduction, a no-show reported or withdrawn) marks the member's row as passed, in the same
 transaction; before matching reads loads, every passed row is recounted from history with
 indexed reads (`refresh`). So a stored load is exact at any `now` it is read.
+
+Locks (PostgreSQL): whoever writes a member's postings (`volunteer_keys`) first holds the
+member's `volunteer_loads` row (`touched` upserts it; a profile edit touches it before its
+postings are replaced; `refresh` locks the rows it recounts). `refresh` never waits: it takes
+the stale rows with `FOR UPDATE SKIP LOCKED` and leaves a row another transaction holds to
+that transaction, which either recounts it itself or leaves it marked passed (`touched`) for
+the next refresh once it commits. So a refresh can't be part of a deadlock.
 """
 
 from __future__ import annotations
@@ -43,9 +50,11 @@ async def touched(conn: AsyncConnection, member_id: int) -> None:
 async def refresh(conn: AsyncConnection, now: datetime) -> None:
     """Recount every load that may have changed since it was stored (few rows: one per event
     since the last refresh)."""
-    query = sa.select(volunteer_loads.c.member_id).where(volunteer_loads.c.load_until < now)
-    # Sorted, so concurrent refreshes lock rows in one order (in Python: ORDER BY would make
-    # SQLite walk the primary key instead of the index on load_until).
+    query = (
+        sa.select(volunteer_loads.c.member_id)
+        .where(volunteer_loads.c.load_until < now)
+        .with_for_update(skip_locked=True)  # nothing on SQLite (one writer at a time)
+    )
     stale = sorted(r[0] for r in await conn.execute(query))
     for start in range(0, len(stale), _CHUNK):
         chunk = stale[start : start + _CHUNK]

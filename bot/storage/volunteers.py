@@ -49,7 +49,9 @@ class ProfileCache:
 
 
 async def _index(conn: AsyncConnection, profile: VolunteerProfile, community_id: int) -> None:
-    """Replace the volunteer's postings with those of `profile` (none once they left)."""
+    """Replace the volunteer's postings with those of `profile` (none once they left). The
+    member's load row is taken first (see `counters`' locks), and left to be recounted."""
+    await counters.touched(conn, profile.member_id)
     await conn.execute(
         sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == profile.member_id)
     )
@@ -103,6 +105,7 @@ async def save_profile(
 
 
 async def remove_profile(conn: AsyncConnection, member_id: int, community_id: int) -> None:
+    await counters.touched(conn, member_id)  # the lock order of `counters`
     await conn.execute(sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == member_id))
     await conn.execute(sa.delete(volunteers).where(volunteers.c.member_id == member_id))
 
