@@ -24,8 +24,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.matching import posting_keys
+from bot.domain.models import VolunteerProfile
 from bot.storage.inserts import insert_or_update
-from bot.storage.schema import introductions, members, no_shows, volunteer_keys, volunteer_loads
+from bot.storage.schema import (
+    introductions,
+    members,
+    no_shows,
+    volunteer_keys,
+    volunteer_loads,
+    volunteers,
+)
 
 RECENT_DAYS = 90
 NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
@@ -96,25 +105,66 @@ def copy_loads() -> sa.Update:
 
 
 async def recount(conn: AsyncConnection, now: datetime, community_id: int | None = None) -> None:
-    """Recompute every stored load from history (after a bulk load, or in a migration)."""
-    delete = sa.delete(volunteer_loads)
+    """Rebuild everything matching derives from the base tables, for one community (or all):
+    every active volunteer's postings from their profile, and every load from history, each
+    posting carrying its member's load. For bulk loads (which insert only members, volunteers
+    and the history) and migrations; a fixed number of statements plus chunked inserts."""
+    loads = await _loads(conn, now, community_id=community_id)
+    delete_loads = sa.delete(volunteer_loads)
+    delete_keys = sa.delete(volunteer_keys)
+    profiles = (
+        sa.select(
+            volunteers.c.member_id,
+            volunteers.c.community_id,
+            members.c.user_id,
+            volunteers.c.role,
+            volunteers.c.organisation,
+            volunteers.c.topics,
+            volunteers.c.affiliations,
+        )
+        .join(members, members.c.id == volunteers.c.member_id)
+        .where(volunteers.c.active.is_(True))
+    )
     if community_id is not None:
-        delete = delete.where(
+        delete_loads = delete_loads.where(
             volunteer_loads.c.member_id.in_(
                 sa.select(members.c.id).where(members.c.community_id == community_id)
             )
         )
-    await conn.execute(delete)
-    loads = await _loads(conn, now, community_id=community_id)
-    rows = [
-        {"member_id": m, "load": load, "load_until": until} for m, (load, until) in loads.items()
-    ]
-    for start in range(0, len(rows), 5000):
-        await conn.execute(sa.insert(volunteer_loads), rows[start : start + 5000])
-    update = copy_loads()
-    if community_id is not None:
-        update = update.where(volunteer_keys.c.community_id == community_id)
-    await conn.execute(update)
+        delete_keys = delete_keys.where(volunteer_keys.c.community_id == community_id)
+        profiles = profiles.where(volunteers.c.community_id == community_id)
+    await conn.execute(delete_loads)
+    await conn.execute(delete_keys)
+    await _insert(
+        conn,
+        volunteer_loads,
+        [{"member_id": m, "load": n, "load_until": until} for m, (n, until) in loads.items()],
+    )
+    postings = []
+    for r in await conn.execute(profiles):
+        profile = VolunteerProfile(
+            member_id=r.member_id,
+            user_id=r.user_id,
+            display_name="",
+            role=r.role,
+            organisation=r.organisation,
+            topics=tuple(r.topics),
+            affiliations=tuple(r.affiliations),
+        )
+        load = loads.get(r.member_id, (0, None))[0]
+        postings += [
+            {"community_id": r.community_id, "key": key, "member_id": r.member_id, "load": load}
+            for key in sorted(posting_keys(profile))
+        ]
+    await _insert(conn, volunteer_keys, postings)
+
+
+async def _insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _BULK):
+        await conn.execute(sa.insert(table), rows[start : start + _BULK])
+
+
+_BULK = 10_000
 
 
 async def _loads(

@@ -43,10 +43,10 @@ async def _chat(conn: AsyncConnection, community_id: int, seeker: int, volunteer
     await store.insert_introduction(conn, chat, ask, when)
 
 
-async def _community(db: Database) -> tuple[int, int, list[int]]:
+async def _community(db: Database, name: str = "c") -> tuple[int, int, list[int]]:
     """A community with a seeker and two volunteers, each with one introduction."""
     async with db.engine.begin() as conn:
-        ref = CommunityRef("console", "c")
+        ref = CommunityRef("console", name)
         community = await member_store.get_or_create_community(conn, ref, CommunitySettings(), NOW)
         seeker = await member_store.ensure_member(conn, community.id, "Useeker", "Seeker", NOW)
         ids = []
@@ -135,3 +135,30 @@ async def test_a_profile_edit_during_a_refresh_keeps_its_postings_in_step(
         loads, postings = await _stored(conn)
     assert loads[x] == 2
     assert postings[x] == {2}
+
+
+async def test_recount_rebuilds_one_community_from_its_base_tables(database_url: str) -> None:
+    """A bulk load writes members, profiles and history only: `recount` gives the community
+    the postings and loads the events would have kept, and leaves other communities be."""
+    db = Database(database_url)
+    await db.migrate()
+    try:
+        community_id, _, (x, y) = await _community(db, "bulk")
+        _, _, (other, _) = await _community(db, "other")
+        async with db.engine.begin() as conn:
+            await counters.refresh(conn, NOW)
+            kept = await _stored(conn)
+            await conn.execute(
+                sa.delete(volunteer_keys).where(volunteer_keys.c.community_id == community_id)
+            )
+            await conn.execute(
+                sa.delete(volunteer_loads).where(volunteer_loads.c.member_id.in_((x, y)))
+            )
+            await counters.recount(conn, NOW, community_id)
+            assert await _stored(conn) == kept
+            await counters.recount(conn, NOW, community_id)  # again: the same
+            loads, postings = await _stored(conn)
+        assert (loads, postings) == kept
+        assert loads[x] == loads[other] == 1 and postings[x] == {1}
+    finally:
+        await db.dispose()
