@@ -140,23 +140,61 @@ async def recount(conn: AsyncConnection, now: datetime, community_id: int | None
         volunteer_loads,
         [{"member_id": m, "load": n, "load_until": until} for m, (n, until) in loads.items()],
     )
-    postings = []
-    for r in await conn.execute(profiles):
-        profile = VolunteerProfile(
-            member_id=r.member_id,
-            user_id=r.user_id,
-            display_name="",
-            role=r.role,
-            organisation=r.organisation,
-            topics=tuple(r.topics),
-            affiliations=tuple(r.affiliations),
-        )
-        load = loads.get(r.member_id, (0, None))[0]
-        postings += [
-            {"community_id": r.community_id, "key": key, "member_id": r.member_id, "load": load}
-            for key in sorted(posting_keys(profile))
-        ]
-    await _insert(conn, volunteer_keys, postings)
+    keys = _KeysOf()
+    postings = [
+        (r.community_id, key, r.member_id, loads.get(r.member_id, (0, None))[0])
+        for r in await conn.execute(profiles)
+        for key in keys(r.user_id, r.role, r.organisation, r.topics, r.affiliations)
+    ]
+    # In the primary key's order: the engines append to their B-trees instead of splitting.
+    postings.sort()
+    await _insert_postings(conn, postings)
+
+
+class _KeysOf:
+    """`matching.posting_keys` for many profiles, each topic, role, organisation and
+    affiliation worked out once (a posting is one of them, or the person)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], frozenset[str]] = {}
+
+    def __call__(
+        self, user_id: str, role: str, organisation: str, topics: list[str], affiliations: list[str]
+    ) -> set[str]:
+        found = {f"@{user_id}"}
+        parts = [("r", role), ("o", organisation)]
+        parts += [("t", t) for t in topics] + [("a", a) for a in affiliations]
+        for part in parts:
+            if part not in self._known:
+                self._known[part] = _part_keys(*part)
+            found |= self._known[part]
+        return found
+
+
+def _part_keys(kind: str, value: str) -> frozenset[str]:
+    profile = VolunteerProfile(
+        member_id=0,
+        user_id="",
+        display_name="",
+        role=value if kind == "r" else "",
+        organisation=value if kind == "o" else "",
+        topics=(value,) if kind == "t" else (),
+        affiliations=(value,) if kind == "a" else (),
+    )
+    return posting_keys(profile) - {"@"}
+
+
+async def _insert_postings(conn: AsyncConnection, rows: list[tuple[int, str, int, int]]) -> None:
+    """Plain rows straight to the driver (no per-row work in SQLAlchemy: a bulk load has
+    hundreds of thousands)."""
+    marks = {"qmark": "?, ?, ?, ?", "numeric_dollar": "$1, $2, $3, $4"}.get(conn.dialect.paramstyle)
+    if marks is None:
+        names = ("community_id", "key", "member_id", "load")
+        await _insert(conn, volunteer_keys, [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    sql = f"INSERT INTO volunteer_keys (community_id, key, member_id, load) VALUES ({marks})"
+    for start in range(0, len(rows), _BULK):
+        await conn.exec_driver_sql(sql, rows[start : start + _BULK])
 
 
 async def _insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
