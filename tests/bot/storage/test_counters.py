@@ -162,3 +162,36 @@ async def test_recount_rebuilds_one_community_from_its_base_tables(database_url:
         assert loads[x] == loads[other] == 1 and postings[x] == {1}
     finally:
         await db.dispose()
+
+
+async def test_a_refresh_at_an_earlier_moment_leaves_the_stored_loads_right(
+    database_url: str,
+) -> None:
+    """Processes' clocks differ: a refresh at an earlier `now` than the last one may store
+    a count that is higher later on, but it is stored with the moment it stops holding, so
+    the next refresh at the later `now` recounts it."""
+    db = Database(database_url)
+    await db.migrate()
+    try:
+        community_id, seeker, (x, _) = await _community(db)
+        async with db.engine.begin() as conn:
+            old = NOW - timedelta(days=counters.RECENT_DAYS - 10)  # leaves in 10 days
+            chat_id = await store.insert_request(
+                conn, community_id, seeker, FIELDS, None, RequestStatus.CLOSED, (), old
+            )
+            ask_id = await store.insert_ask(conn, chat_id, x, AskStatus.ACCEPTED, (), old)
+            chat, ask = await store.get_request(conn, chat_id), await store.get_ask(conn, ask_id)
+            assert chat is not None and ask is not None
+            await store.insert_introduction(conn, chat, ask, old)
+            later = NOW + timedelta(days=20)
+            await counters.refresh(conn, later)
+            assert (await _stored(conn))[0][x] == 1
+            await counters.touched(conn, x)  # an event, then a refresh by a clock behind
+            await counters.refresh(conn, NOW)
+            assert (await _stored(conn))[0][x] == 2  # both still count at NOW
+            await counters.refresh(conn, NOW - timedelta(days=30))  # or a test's
+            await counters.refresh(conn, later)
+            loads, postings = await _stored(conn)
+        assert loads[x] == 1 and postings[x] == {1}
+    finally:
+        await db.dispose()
