@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage import counters
 from bot.storage.database import Database
 from bot.storage.schema import (
     asks,
@@ -203,6 +204,7 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"(SELECT max(id) FROM {table.name}))"
                 )
+        await counters.recount(conn, now, community_id)  # matching's postings and loads
     return Seeded(community_id, {name: len(values) for name, values in rows.items()})
 
 

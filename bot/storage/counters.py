@@ -6,6 +6,13 @@ next changes by time alone (the oldest counted event leaves its window). An even
 introduction, a no-show reported or withdrawn) marks the member's row as passed, in the same
 transaction; before matching reads loads, every passed row is recounted from history with
 indexed reads (`refresh`). So a stored load is exact at any `now` it is read.
+
+Locks (PostgreSQL): whoever writes a member's postings (`volunteer_keys`) first holds the
+member's `volunteer_loads` row (`touched` upserts it; a profile edit touches it before its
+postings are replaced; `refresh` locks the rows it recounts). `refresh` never waits: it takes
+the stale rows with `FOR UPDATE SKIP LOCKED` and leaves a row another transaction holds to
+that transaction, which either recounts it itself or leaves it marked passed (`touched`) for
+the next refresh once it commits. So a refresh can't be part of a deadlock.
 """
 
 from __future__ import annotations
@@ -17,8 +24,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.matching import posting_keys
+from bot.domain.models import VolunteerProfile
 from bot.storage.inserts import insert_or_update
-from bot.storage.schema import introductions, members, no_shows, volunteer_keys, volunteer_loads
+from bot.storage.schema import (
+    introductions,
+    members,
+    no_shows,
+    volunteer_keys,
+    volunteer_loads,
+    volunteers,
+)
 
 RECENT_DAYS = 90
 NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
@@ -43,9 +59,11 @@ async def touched(conn: AsyncConnection, member_id: int) -> None:
 async def refresh(conn: AsyncConnection, now: datetime) -> None:
     """Recount every load that may have changed since it was stored (few rows: one per event
     since the last refresh)."""
-    query = sa.select(volunteer_loads.c.member_id).where(volunteer_loads.c.load_until < now)
-    # Sorted, so concurrent refreshes lock rows in one order (in Python: ORDER BY would make
-    # SQLite walk the primary key instead of the index on load_until).
+    query = (
+        sa.select(volunteer_loads.c.member_id)
+        .where(volunteer_loads.c.load_until < now)
+        .with_for_update(skip_locked=True)  # nothing on SQLite (one writer at a time)
+    )
     stale = sorted(r[0] for r in await conn.execute(query))
     for start in range(0, len(stale), _CHUNK):
         chunk = stale[start : start + _CHUNK]
@@ -87,25 +105,104 @@ def copy_loads() -> sa.Update:
 
 
 async def recount(conn: AsyncConnection, now: datetime, community_id: int | None = None) -> None:
-    """Recompute every stored load from history (after a bulk load, or in a migration)."""
-    delete = sa.delete(volunteer_loads)
+    """Rebuild everything matching derives from the base tables, for one community (or all):
+    every active volunteer's postings from their profile, and every load from history, each
+    posting carrying its member's load. For bulk loads (which insert only members, volunteers
+    and the history) and migrations; a fixed number of statements plus chunked inserts."""
+    loads = await _loads(conn, now, community_id=community_id)
+    delete_loads = sa.delete(volunteer_loads)
+    delete_keys = sa.delete(volunteer_keys)
+    profiles = (
+        sa.select(
+            volunteers.c.member_id,
+            volunteers.c.community_id,
+            members.c.user_id,
+            volunteers.c.role,
+            volunteers.c.organisation,
+            volunteers.c.topics,
+            volunteers.c.affiliations,
+        )
+        .join(members, members.c.id == volunteers.c.member_id)
+        .where(volunteers.c.active.is_(True))
+    )
     if community_id is not None:
-        delete = delete.where(
+        delete_loads = delete_loads.where(
             volunteer_loads.c.member_id.in_(
                 sa.select(members.c.id).where(members.c.community_id == community_id)
             )
         )
-    await conn.execute(delete)
-    loads = await _loads(conn, now, community_id=community_id)
-    rows = [
-        {"member_id": m, "load": load, "load_until": until} for m, (load, until) in loads.items()
+        delete_keys = delete_keys.where(volunteer_keys.c.community_id == community_id)
+        profiles = profiles.where(volunteers.c.community_id == community_id)
+    await conn.execute(delete_loads)
+    await conn.execute(delete_keys)
+    await _insert(
+        conn,
+        volunteer_loads,
+        [{"member_id": m, "load": n, "load_until": until} for m, (n, until) in loads.items()],
+    )
+    keys = _KeysOf()
+    postings = [
+        (r.community_id, key, r.member_id, loads.get(r.member_id, (0, None))[0])
+        for r in await conn.execute(profiles)
+        for key in keys(r.user_id, r.role, r.organisation, r.topics, r.affiliations)
     ]
-    for start in range(0, len(rows), 5000):
-        await conn.execute(sa.insert(volunteer_loads), rows[start : start + 5000])
-    update = copy_loads()
-    if community_id is not None:
-        update = update.where(volunteer_keys.c.community_id == community_id)
-    await conn.execute(update)
+    # In the primary key's order: the engines append to their B-trees instead of splitting.
+    postings.sort()
+    await _insert_postings(conn, postings)
+
+
+class _KeysOf:
+    """`matching.posting_keys` for many profiles, each topic, role, organisation and
+    affiliation worked out once (a posting is one of them, or the person)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], frozenset[str]] = {}
+
+    def __call__(
+        self, user_id: str, role: str, organisation: str, topics: list[str], affiliations: list[str]
+    ) -> set[str]:
+        found = {f"@{user_id}"}
+        parts = [("r", role), ("o", organisation)]
+        parts += [("t", t) for t in topics] + [("a", a) for a in affiliations]
+        for part in parts:
+            if part not in self._known:
+                self._known[part] = _part_keys(*part)
+            found |= self._known[part]
+        return found
+
+
+def _part_keys(kind: str, value: str) -> frozenset[str]:
+    profile = VolunteerProfile(
+        member_id=0,
+        user_id="",
+        display_name="",
+        role=value if kind == "r" else "",
+        organisation=value if kind == "o" else "",
+        topics=(value,) if kind == "t" else (),
+        affiliations=(value,) if kind == "a" else (),
+    )
+    return posting_keys(profile) - {"@"}
+
+
+async def _insert_postings(conn: AsyncConnection, rows: list[tuple[int, str, int, int]]) -> None:
+    """Plain rows straight to the driver (no per-row work in SQLAlchemy: a bulk load has
+    hundreds of thousands)."""
+    marks = {"qmark": "?, ?, ?, ?", "numeric_dollar": "$1, $2, $3, $4"}.get(conn.dialect.paramstyle)
+    if marks is None:
+        names = ("community_id", "key", "member_id", "load")
+        await _insert(conn, volunteer_keys, [dict(zip(names, row, strict=True)) for row in rows])
+        return
+    sql = f"INSERT INTO volunteer_keys (community_id, key, member_id, load) VALUES ({marks})"
+    for start in range(0, len(rows), _BULK):
+        await conn.exec_driver_sql(sql, rows[start : start + _BULK])
+
+
+async def _insert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _BULK):
+        await conn.execute(sa.insert(table), rows[start : start + _BULK])
+
+
+_BULK = 10_000
 
 
 async def _loads(

@@ -49,7 +49,9 @@ class ProfileCache:
 
 
 async def _index(conn: AsyncConnection, profile: VolunteerProfile, community_id: int) -> None:
-    """Replace the volunteer's postings with those of `profile` (none once they left)."""
+    """Replace the volunteer's postings with those of `profile` (none once they left). The
+    member's load row is taken first (see `counters`' locks), and left to be recounted."""
+    await counters.touched(conn, profile.member_id)
     await conn.execute(
         sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == profile.member_id)
     )
@@ -103,6 +105,7 @@ async def save_profile(
 
 
 async def remove_profile(conn: AsyncConnection, member_id: int, community_id: int) -> None:
+    await counters.touched(conn, member_id)  # the lock order of `counters`
     await conn.execute(sa.delete(volunteer_keys).where(volunteer_keys.c.member_id == member_id))
     await conn.execute(sa.delete(volunteers).where(volunteers.c.member_id == member_id))
 
@@ -306,9 +309,10 @@ def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[
                 k.c.community_id == community_id, k.c.key == postings.person
             )
         ]
-    simple = postings.topic and not (postings.role or postings.organisation)
-    if near or not simple or len(postings.affiliations) > 1:
+    if near or not postings.topic:
         return [_all_tiers(community_id, postings, near)]
+    if postings.role or postings.organisation or len(postings.affiliations) > 1:
+        return _around_topic(community_id, postings)
     topic = sa.select(k.c.member_id).where(
         k.c.community_id == community_id, k.c.key == postings.topic
     )
@@ -327,6 +331,81 @@ def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[
         .exists()
     )
     return [_sharing(community_id, postings.topic, affiliation), topic.where(~shares)]
+
+
+def _has(community_id: int, key: str) -> sa.Exists:
+    """Whether the volunteer of the outer query's posting also has posting `key`."""
+    k = volunteer_keys
+    other = k.alias()
+    return (
+        sa.select(other.c.member_id)
+        .where(
+            other.c.community_id == community_id,
+            other.c.key == key,
+            other.c.member_id == k.c.member_id,
+        )
+        .exists()
+    )
+
+
+def _around_topic(community_id: int, postings: Postings) -> list[sa.Select[Any]]:
+    """The tiers of a request with a topic and a role, an organisation or affiliations,
+    without reading the whole topic's posting: most who list the topic share nothing else
+    with the request (score tier 5), and are read along the topic's posting in (load,
+    member id) order, page by page. The others (a whole role or organisation, or an
+    affiliation) are counted from those smaller postings, in one grouped query, and come
+    before them (a higher tier) or after (a role or organisation alone: tier 3)."""
+    k = volunteer_keys
+
+    def hits(keys: frozenset[str]) -> sa.ColumnElement[Any]:
+        if not keys:
+            return sa.literal(0)
+        return sa.func.sum(sa.case((k.c.key.in_(sorted(keys)), 1), else_=0))
+
+    others = postings.role | postings.organisation | postings.affiliations
+    inner = (
+        sa.select(
+            k.c.member_id.label("member_id"),
+            sa.func.max(k.c.load).label("load"),
+            sa.case((_has(community_id, postings.topic), 1), else_=0).label("t"),
+            hits(postings.role).label("r"),
+            hits(postings.organisation).label("o"),
+            hits(postings.affiliations).label("a"),
+        )
+        .where(k.c.community_id == community_id, k.c.key.in_(sorted(others)))
+        .group_by(k.c.member_id)
+        .subquery()
+    )
+    role = inner.c.r == len(postings.role) if postings.role else sa.false()
+    organisation = inner.c.o == len(postings.organisation) if postings.organisation else sa.false()
+    fits = sa.or_(inner.c.t > 0, role, organisation)
+    special = sa.or_(role, organisation, inner.c.a > 0)  # never tier 5
+    boost = (
+        inner.c.t * 5
+        + sa.case((role, 3), else_=0)
+        + sa.case((organisation, 3), else_=0)
+        + inner.c.a * 10
+    )
+    ranked = (
+        sa.select(inner.c.member_id)
+        .where(fits, special)
+        .order_by(boost.desc(), inner.c.load, inner.c.member_id)
+    )
+
+    def every(keys: frozenset[str]) -> sa.ColumnElement[bool]:
+        return sa.and_(*(_has(community_id, key) for key in sorted(keys)))
+
+    plain = [~_has(community_id, key) for key in sorted(postings.affiliations)]
+    if postings.role:
+        plain.append(~every(postings.role))
+    if postings.organisation:
+        plain.append(~every(postings.organisation))
+    topic_only = (
+        sa.select(k.c.member_id)
+        .where(k.c.community_id == community_id, k.c.key == postings.topic, *plain)
+        .order_by(k.c.load, k.c.member_id)
+    )
+    return [ranked.where(boost > 5), topic_only, ranked.where(boost < 5)]
 
 
 def _all_tiers(community_id: int, postings: Postings, near: bool) -> sa.Select[Any]:

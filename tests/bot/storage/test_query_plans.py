@@ -61,6 +61,17 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         frozenset({"introductions"}),
         re.compile(r" FROM introductions WHERE introductions\.volunteer_id IN \("),
     ),
+    # Refreshing stored loads: the recent introductions of the members whose load passed
+    # since the last refresh (up to 500 a statement). Right after a bulk load that is every
+    # member with history, and PostgreSQL may read the table rather than look each one up.
+    (
+        frozenset({"introductions"}),
+        re.compile(
+            r"^SELECT introductions\.volunteer_id, count\(\*\) AS count_1, "
+            r"min\(introductions\.created_at\) AS min_1 FROM introductions WHERE "
+            r"introductions\.created_at >= .+? AND introductions\.volunteer_id IN \("
+        ),
+    ),
     # Matching's recent no-shows per member, joined to the community's introductions:
     # PostgreSQL hashes all of them rather than look up each of a few hundred by id.
     (
