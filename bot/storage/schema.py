@@ -181,6 +181,8 @@ asks = sa.Table(
     sa.Column("approved_by", sa.ForeignKey("members.id"), nullable=True, index=True),
     sa.Column("deny_reason", sa.Text, nullable=True),
     sa.Column("reminded_at", UTCDateTime(), nullable=True),
+    # A request's asks in one state (e.g. the seeker's declined asks, read through requests).
+    sa.Index(None, "request_id", "status"),
     sa.Index(None, "volunteer_id", "status"),
     sa.Index(None, "status", "volunteer_id"),  # the approval queue; asks waiting per volunteer
     # Asks that point at this one (checked by SQLite's foreign keys on every insert).

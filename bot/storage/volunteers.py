@@ -173,12 +173,14 @@ class RequestContext:
 async def request_context(
     conn: AsyncConnection, community_id: int, seeker_id: int, request_id: int
 ) -> RequestContext:
-    """One query: when each volunteer last declined the seeker, and who was asked already."""
-    declined = (
-        sa.select(sa.literal("d"), asks.c.volunteer_id, sa.func.max(asks.c.decided_at))
-        .join(requests, requests.c.id == asks.c.request_id)
-        .where(requests.c.seeker_id == seeker_id, asks.c.status == AskStatus.DECLINED.value)
-        .group_by(asks.c.volunteer_id)
+    """One query: when each volunteer last declined the seeker, and who was asked already.
+
+    The seeker's declined asks are read through their requests (asks by request and status),
+    and the latest per volunteer kept here: a GROUP BY in SQL would lead SQLite to walk every
+    declined ask of the database along the (status, volunteer) index instead."""
+    declined = sa.select(sa.literal("d"), asks.c.volunteer_id, asks.c.decided_at).where(
+        asks.c.request_id.in_(sa.select(requests.c.id).where(requests.c.seeker_id == seeker_id)),
+        asks.c.status == AskStatus.DECLINED.value,
     )
     asked = sa.select(sa.literal("a"), asks.c.volunteer_id, asks.c.decided_at).where(
         asks.c.request_id == request_id
@@ -188,7 +190,7 @@ async def request_context(
     for kind, volunteer_id, when in await conn.execute(sa.union_all(declined, asked)):
         if kind == "a":
             already.add(volunteer_id)
-        elif when is not None:
+        elif when is not None and (volunteer_id not in last or when > last[volunteer_id]):
             last[volunteer_id] = when
     return RequestContext(community_id, declined=last, asked=frozenset(already))
 

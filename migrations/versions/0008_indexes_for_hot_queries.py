@@ -21,6 +21,7 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("members", ("community_id", "public_recognition")),
     ("volunteers", ("community_id", "joined_at")),
     ("asks", ("suggested_by_ask_id",)),
+    ("asks", ("request_id", "status")),
     ("outbox", ("status",)),
     ("outbox", ("community_id", "created_at")),
     ("processed_commands", ("community_id", "created_at")),
