@@ -46,12 +46,17 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
             r"volunteers\.member_id WHERE volunteers\.community_id = \S+ AND volunteers\.active "
         ),
     ),
-    # The weekly digest's count of volunteers who can take a chat: every active volunteer.
+    # The weekly digest's capacity left: every volunteer of the community (their time zones,
+    # then each active one's own few introductions and asks, looked up by index).
+    (
+        frozenset({"volunteers"}),
+        re.compile(r"^SELECT DISTINCT volunteers\.timezone FROM volunteers WHERE "),
+    ),
     (
         frozenset({"volunteers"}),
         re.compile(
-            r"^SELECT volunteers\.member_id, volunteers\.timezone, volunteers\.monthly_capacity "
-            r"FROM volunteers WHERE volunteers\.community_id = "
+            r"^SELECT coalesce\(sum\(CASE WHEN \(anon_1\.\"left\" > \S+\) .* FROM volunteers "
+            r"WHERE volunteers\.community_id = "
         ),
     ),
     # Matching's recent introductions per volunteer, for every volunteer of the pool: an IN
