@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.domain.digest import Recognition
+from bot.domain.followup import IntroductionStatus
 from bot.domain.models import ACTIVE_ASK, RequestStatus
 from bot.storage.ledger import chat_at, completed_in
 from bot.storage.members import Community
@@ -122,9 +123,11 @@ async def recognition(
         received = introductions.alias("received")
         cond = sa.and_(
             cond,
+            # The giver is a member of this community: their chats received are found by
+            # ix_introductions_received alone (no community_id, which is not in it).
             sa.exists().where(
-                completed_in(community_id, received),
                 received.c.seeker_id == introductions.c.volunteer_id,
+                received.c.status == IntroductionStatus.COMPLETED.value,
                 chat_at(received) < chat_at(),
             ),
         )
