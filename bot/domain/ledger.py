@@ -136,7 +136,15 @@ def chains(chats: Sequence[Chat]) -> list[Chain]:
         ids = by_giver.get(chat.receiver, [])
         return ids[bisect_right(times.get(chat.receiver, []), chat.at) :]
 
-    has_predecessor = {j for i in range(len(ordered)) for j in successors(i)}
+    # A chat follows another when its giver had received one strictly before it.
+    first_received: dict[int, datetime] = {}
+    for chat in ordered:
+        first_received.setdefault(chat.receiver, chat.at)
+    has_predecessor = {
+        i
+        for i, chat in enumerate(ordered)
+        if chat.giver in first_received and first_received[chat.giver] < chat.at
+    }
     found: dict[Chain, None] = {}
     steps = 0
     stack: list[tuple[int, Chain]] = [
@@ -151,10 +159,12 @@ def chains(chats: Sequence[Chat]) -> list[Chain]:
         if not nexts and len(people) >= 3:
             found.setdefault(people, None)
         stack.extend((j, (*people, ordered[j].receiver)) for j in reversed(nexts))
-    kept = [c for c in found if not any(c != o and _inside(c, o) for o in found)]
+    inside = {part for chain in found for part in _parts(chain)}
+    kept = [c for c in found if c not in inside]
     return sorted(kept, key=len, reverse=True)
 
 
-def _inside(short: Chain, long: Chain) -> bool:
-    n = len(short)
-    return n <= len(long) and any(long[k : k + n] == short for k in range(len(long) - n + 1))
+def _parts(chain: Chain) -> set[Chain]:
+    """The shorter chains inside this one: its runs of three people or more but not all."""
+    n = len(chain)
+    return {chain[start : start + size] for size in range(3, n) for start in range(n - size + 1)}

@@ -50,7 +50,8 @@ def weekly_chart(weeks: Sequence[Week], timezone: str, filename: str) -> Attachm
         color="#2e7d5b",
     )
     axes.set_xticks(positions, labels, rotation=45, ha="right", fontsize=8)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    axes.tick_params(axis="x", length=0)  # labelled bars need no tick marks
     axes.set_title("Chats per week, last 12 weeks")
     axes.legend(frameon=False, fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)

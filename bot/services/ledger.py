@@ -40,8 +40,8 @@ def chain_text(chain: ledger.Chain, names: dict[int, str]) -> str:
 
 async def member_message(ctx: Context, note: str = "") -> Message:
     """The member's own ledger, for `/infochat me`."""
-    chats = await store.completed_chats(ctx.conn, ctx.community.id)
-    tally = ledger.tallies(chats).get(ctx.actor.id, ledger.Tally())
+    tally = await store.tally(ctx.conn, ctx.community.id, ctx.actor.id)
+    chats = await store.chats(ctx.conn, ctx.community.id)
     mine = [c for c in ledger.chains(chats) if ctx.actor.id in c]
     names = await store.names(ctx.conn, {p for c in mine for p in c})
     shown = [chain_text(c, names) for c in mine[:CHAINS_SHOWN]]
@@ -73,14 +73,14 @@ async def member_message(ctx: Context, note: str = "") -> Message:
 async def community_totals(ctx: Context) -> Reply:
     """`/infochat mod ledger`: the community's totals, naming nobody."""
     ctx.require_moderator()
-    chats = await store.completed_chats(ctx.conn, ctx.community.id)
-    this_month = await store.completed_chats(
-        ctx.conn, ctx.community.id, since=month_start(ctx.now, ctx.settings.timezone)
+    chats = await store.chats(ctx.conn, ctx.community.id)
+    this_month = await store.completed_since(
+        ctx.conn, ctx.community.id, month_start(ctx.now, ctx.settings.timezone)
     )
     tallies = ledger.tallies(chats).values()
     longest = ledger.longest_chain(chats)
     lines = (
-        Line(label="Chats completed", value=f"{len(chats)} ({len(this_month)} this month)"),
+        Line(label="Chats completed", value=f"{len(chats)} ({this_month} this month)"),
         Line(
             label="Waiting for confirmation",
             value=str(await store.waiting_for_confirmation(ctx.conn, ctx.community.id)),

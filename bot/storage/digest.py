@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.domain.digest import Recognition
+from bot.domain.followup import IntroductionStatus
 from bot.domain.models import ACTIVE_ASK, RequestStatus
 from bot.storage.ledger import chat_at, completed_in
 from bot.storage.members import Community
@@ -121,9 +123,11 @@ async def recognition(
         received = introductions.alias("received")
         cond = sa.and_(
             cond,
+            # The giver is a member of this community: their chats received are found by
+            # ix_introductions_received alone (no community_id, which is not in it).
             sa.exists().where(
-                completed_in(community_id, received),
                 received.c.seeker_id == introductions.c.volunteer_id,
+                received.c.status == IntroductionStatus.COMPLETED.value,
                 chat_at(received) < chat_at(),
             ),
         )
@@ -161,14 +165,17 @@ async def chats_per_week(
 async def requests_per_week(
     conn: AsyncConnection, community_id: int, edges: Sequence[datetime]
 ) -> list[int]:
-    """Requests submitted in each [edges[i], edges[i + 1])."""
+    """Requests submitted in each [edges[i], edges[i + 1]): one count of an index range per
+    week, all in one statement (nothing is evaluated per request)."""
     at = requests.c.submitted_at
-    return await _per_bucket(
-        conn,
-        at,
-        edges,
-        sa.and_(requests.c.community_id == community_id, at >= edges[0], at < edges[-1]),
-    )
+    weeks = [
+        sa.select(sa.func.count())
+        .where(requests.c.community_id == community_id, at >= start, at < end)
+        .scalar_subquery()
+        for start, end in pairwise(edges)
+    ]
+    row = (await conn.execute(sa.select(*weeks))).one()
+    return [int(n) for n in row]
 
 
 async def _per_bucket(
@@ -177,10 +184,17 @@ async def _per_bucket(
     edges: Sequence[datetime],
     where: sa.ColumnElement[bool],
 ) -> list[int]:
-    bucket = sa.case(
-        *((at < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges) - 1
-    ).label("bucket")
-    rows = await conn.execute(sa.select(bucket, sa.func.count()).where(where).group_by(bucket))
+    """Counts per [edges[i], edges[i + 1]) of the rows `where` selects, by `at` (found by
+    halving the edges: a few comparisons per row)."""
+
+    def bucket(low: int, high: int) -> sa.ColumnElement[int]:
+        if high - low == 1:
+            return sa.literal(low)
+        middle = (low + high) // 2
+        return sa.case((at < edges[middle], bucket(low, middle)), else_=bucket(middle, high))
+
+    found = bucket(0, len(edges) - 1).label("bucket")
+    rows = await conn.execute(sa.select(found, sa.func.count()).where(where).group_by(found))
     counts = [0] * (len(edges) - 1)
     for i, n in rows:
         if 0 <= i < len(counts):
@@ -247,58 +261,52 @@ async def open_requests(conn: AsyncConnection, community_id: int) -> list[OpenRe
 async def capacity_left(conn: AsyncConnection, community_id: int, now: datetime) -> tuple[int, int]:
     """Chats still available this month (each volunteer's own calendar month) across active,
     unpaused volunteers, and how many of them have room: what counts against capacity
-    (`volunteers.load`) for all of them at once."""
+    (`volunteers.load`) for all of them at once. Each volunteer's introductions this month
+    and asks waiting are counted from their own index entries (a few each), so the cost
+    follows the volunteers, not the history."""
     zones = await conn.execute(
         sa.select(volunteers.c.timezone).where(volunteers.c.community_id == community_id).distinct()
     )
     starts = {zone: month_start(now, zone) for (zone,) in zones}
     if not starts:
         return 0, 0
-    earliest = min(starts.values())
     own_start = sa.case(
-        *(
-            (volunteers.c.timezone == zone, sa.literal(start, UTCDateTime()))
-            for zone, start in starts.items()
-        ),
-        else_=sa.literal(earliest, UTCDateTime()),
+        {zone: sa.literal(start, UTCDateTime()) for zone, start in starts.items()},
+        value=volunteers.c.timezone,
+        else_=sa.literal(min(starts.values()), UTCDateTime()),
     )
     used = (
-        sa.select(introductions.c.volunteer_id.label("member_id"), sa.func.count().label("n"))
-        .join(volunteers, volunteers.c.member_id == introductions.c.volunteer_id)
+        sa.select(sa.func.count())
         .where(
-            introductions.c.community_id == community_id,
-            introductions.c.created_at >= earliest,
+            introductions.c.volunteer_id == volunteers.c.member_id,
             introductions.c.created_at >= own_start,
         )
-        .group_by(introductions.c.volunteer_id)
-        .subquery()
+        .scalar_subquery()
     )
     waiting = (
-        sa.select(asks.c.volunteer_id.label("member_id"), sa.func.count().label("n"))
-        .where(asks.c.status.in_([s.value for s in ACTIVE_ASK]))
-        .group_by(asks.c.volunteer_id)
-        .subquery()
+        sa.select(sa.func.count())
+        .where(
+            asks.c.status.in_([s.value for s in ACTIVE_ASK]),
+            asks.c.volunteer_id == volunteers.c.member_id,
+        )
+        .scalar_subquery()
     )
-    left = (
-        volunteers.c.monthly_capacity
-        - sa.func.coalesce(used.c.n, 0)
-        - sa.func.coalesce(waiting.c.n, 0)
+    # OFFSET 0 keeps the engines from copying the subqueries into each use of `left`.
+    each = (
+        sa.select((volunteers.c.monthly_capacity - used - waiting).label("left"))
+        .where(
+            volunteers.c.community_id == community_id,
+            volunteers.c.active.is_(True),
+            sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
+        )
+        .offset(0)
+        .subquery()
     )
     row = (
         await conn.execute(
             sa.select(
-                sa.func.coalesce(sa.func.sum(sa.case((left > 0, left), else_=0)), 0),
-                sa.func.coalesce(sa.func.sum(sa.case((left > 0, 1), else_=0)), 0),
-            )
-            .select_from(
-                volunteers.outerjoin(used, used.c.member_id == volunteers.c.member_id).outerjoin(
-                    waiting, waiting.c.member_id == volunteers.c.member_id
-                )
-            )
-            .where(
-                volunteers.c.community_id == community_id,
-                volunteers.c.active.is_(True),
-                sa.or_(volunteers.c.paused_until.is_(None), volunteers.c.paused_until <= now),
+                sa.func.coalesce(sa.func.sum(sa.case((each.c.left > 0, each.c.left), else_=0)), 0),
+                sa.func.coalesce(sa.func.sum(sa.case((each.c.left > 0, 1), else_=0)), 0),
             )
         )
     ).one()

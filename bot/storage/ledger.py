@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
-from bot.domain.ledger import ChainState, Chat
+from bot.domain.ledger import ChainState, Chat, Tally
 from bot.storage.inserts import insert_or_update
 from bot.storage.schema import help_chains, introductions, members
 
@@ -38,7 +38,7 @@ def completed_in(community_id: int, table: sa.FromClause = introductions) -> sa.
 
 
 async def chat_links(
-    conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime
+    conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime | None
 ) -> list[Row]:
     """The completed chats that happened in [since, before) as (giver, receiver, at),
     earliest first, in one lean query: `at` stays in the engine's own representation
@@ -46,8 +46,10 @@ async def chat_links(
     at = chat_at()
     raw_at = sa.type_coerce(at, sa.String) if conn.dialect.name == "sqlite" else at
     query = sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at).where(
-        completed_in(community_id), at < before
+        completed_in(community_id)
     )
+    if before is not None:
+        query = query.where(at < before)
     if since is not None:  # a chat happens no later than it is confirmed: an index range
         query = query.where(introductions.c.completed_at >= since, at >= since)
     rows = await conn.execute(query.order_by(at))
@@ -113,6 +115,38 @@ async def completed_chats(
             at = row.slot_start
         chats.append(Chat(giver=row.volunteer_id, receiver=row.seeker_id, at=at))
     return chats
+
+
+async def chats(conn: AsyncConnection, community_id: int) -> list[Chat]:
+    """Every completed chat of the community, from `chat_links`: each `at` as the engine
+    stores it (ordered like the time), which is all the ledger's arithmetic needs."""
+    return [
+        Chat(giver, receiver, at)
+        for giver, receiver, at in await chat_links(conn, community_id, None, None)
+    ]
+
+
+async def tally(conn: AsyncConnection, community_id: int, member_id: int) -> Tally:
+    """The member's chats given and received, counted in their own index entries."""
+    given = sa.select(sa.func.count()).where(
+        completed_in(community_id), introductions.c.volunteer_id == member_id
+    )
+    received = sa.select(sa.func.count()).where(
+        introductions.c.seeker_id == member_id,
+        introductions.c.status == IntroductionStatus.COMPLETED.value,
+    )
+    row = (await conn.execute(sa.select(given.scalar_subquery(), received.scalar_subquery()))).one()
+    return Tally(int(row[0]), int(row[1]))
+
+
+async def completed_since(conn: AsyncConnection, community_id: int, since: datetime) -> int:
+    """Completed chats confirmed since a time (an index range)."""
+    result = await conn.execute(
+        sa.select(sa.func.count()).where(
+            completed_in(community_id), introductions.c.completed_at >= since
+        )
+    )
+    return int(result.scalar_one())
 
 
 async def waiting_for_confirmation(conn: AsyncConnection, community_id: int) -> int:

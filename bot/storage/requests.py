@@ -208,19 +208,22 @@ async def proposed_in(
         asks.c.status == AskStatus.PROPOSED.value,
         of_request.scalar_subquery() == community_id,
     )
-    total = (await conn.execute(sa.select(sa.func.count()).where(waiting))).scalar_one()
-    if not total:
+    # Their ids first, from the index on status: ORDER BY id with a LIMIT would have the
+    # engine walk every ask in id order looking for proposed ones.
+    waiting_ids = sorted(r[0] for r in await conn.execute(sa.select(asks.c.id).where(waiting)))
+    if not waiting_ids:
         return [], 0
+    first = waiting_ids[:limit]
     page = [
         _ask(r)
-        for r in await conn.execute(sa.select(asks).where(waiting).order_by(asks.c.id).limit(limit))
+        for r in await conn.execute(sa.select(asks).where(asks.c.id.in_(first)).order_by(asks.c.id))
     ]
     ids = sorted({a.request_id for a in page})
     found = {
         r.id: _request(r)
         for r in await conn.execute(_select_requests().where(requests.c.id.in_(ids)))
     }
-    return [(a, found[a.request_id]) for a in page], int(total)
+    return [(a, found[a.request_id]) for a in page], len(waiting_ids)
 
 
 async def transition_ask(

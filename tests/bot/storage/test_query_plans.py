@@ -46,12 +46,17 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
             r"volunteers\.member_id WHERE volunteers\.community_id = \S+ AND volunteers\.active "
         ),
     ),
-    # The weekly digest's count of volunteers who can take a chat: every active volunteer.
+    # The weekly digest's capacity left: every volunteer of the community (their time zones,
+    # then each active one's own few introductions and asks, looked up by index).
+    (
+        frozenset({"volunteers"}),
+        re.compile(r"^SELECT DISTINCT volunteers\.timezone FROM volunteers WHERE "),
+    ),
     (
         frozenset({"volunteers"}),
         re.compile(
-            r"^SELECT volunteers\.member_id, volunteers\.timezone, volunteers\.monthly_capacity "
-            r"FROM volunteers WHERE volunteers\.community_id = "
+            r"^SELECT coalesce\(sum\(CASE WHEN \(anon_1\.\"left\" > \S+\) .* FROM volunteers "
+            r"WHERE volunteers\.community_id = "
         ),
     ),
     # Matching's recent introductions per volunteer, for every volunteer of the pool: an IN
@@ -92,17 +97,14 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         frozenset({"asks"}),
         re.compile(r"^UPDATE asks SET note=\S+ WHERE asks\.suggested_by_ask_id IN \(SELECT "),
     ),
-    # The ledger's completed chats of the community, all of them, in order; and the digest's
-    # week of them, which SQLite reads in full only when it has statistics (its stat1 can't
-    # tell that a week is a small part of the history; the bot never analyses its file, and
-    # without statistics SQLite uses ix_introductions_community_id_status_completed_at).
+    # The ledger commands' completed chats of the community, all of them, in order (the
+    # help chains are made of them): PostgreSQL reads the table and sorts.
     (
         frozenset({"introductions"}),
         re.compile(
-            r"^SELECT introductions\.volunteer_id, introductions\.seeker_id, "
-            r"introductions\.slot_start, introductions\.completed_at FROM introductions WHERE "
-            r"introductions\.community_id = \S+ AND introductions\.status = \S+ "
-            r"(AND introductions\.completed_at >= \S+ )?ORDER BY introductions\.id$"
+            r"^SELECT introductions\.volunteer_id, introductions\.seeker_id, CASE WHEN .* FROM "
+            r"introductions WHERE introductions\.community_id = \S+ AND introductions\.status = "
+            r"\S+ ORDER BY CASE WHEN "
         ),
     ),
 )
