@@ -37,7 +37,8 @@ async def test_seeded_rows_read_back_through_the_core(database_url: str) -> None
                 )
             ).scalar_one()
             assert len(await ledger.completed_chats(conn, community_id)) == 200
-            assert len(await requests.proposed_in(conn, community_id)) == 10
+            page, waiting_approval = await requests.proposed_in(conn, community_id, 5)
+            assert (len(page), waiting_approval) == (5, 10)
             assert (await conn.execute(sa.select(sa.func.count()).select_from(members))).scalar()
             member_id = (
                 await conn.execute(

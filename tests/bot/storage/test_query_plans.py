@@ -29,6 +29,7 @@ SMALL = frozenset(
     {
         "communities",  # one row per community (settings live in it)
         "alembic_version",
+        "help_chains",  # one row per community: the digest's folded help chains
     }
 )
 
@@ -98,13 +99,14 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         re.compile(r"^UPDATE asks SET note=\S+ WHERE asks\.suggested_by_ask_id IN \(SELECT "),
     ),
     # The ledger commands' completed chats of the community, all of them, in order (the
-    # help chains are made of them): PostgreSQL reads the table and sorts.
+    # help chains are made of them), and the digest's first fold of the help chains (once per
+    # community; later digests read the weeks since): PostgreSQL reads the table and sorts.
     (
         frozenset({"introductions"}),
         re.compile(
             r"^SELECT introductions\.volunteer_id, introductions\.seeker_id, CASE WHEN .* FROM "
             r"introductions WHERE introductions\.community_id = \S+ AND introductions\.status = "
-            r"\S+ ORDER BY CASE WHEN "
+            r"\S+ (AND .+ )?ORDER BY CASE WHEN "
         ),
     ),
 )
