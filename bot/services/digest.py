@@ -119,11 +119,33 @@ async def longest_chain(
     since = state.through if state else None
     until = keep if moved or state is None else state.through
     # The same queries always (the first finds nothing unless the chains move on).
-    kept = fold(state, await ledger_store.chat_links(conn, community_id, since, until), until)
+    kept = await fold_history(conn, community_id, state, since, until)
     kept = confirmed(kept, await ledger_store.confirmed_late(conn, community_id, until))
     recent = await ledger_store.chat_links(conn, community_id, kept.through, end)
     longest = fold(kept, recent, end).longest
     return (longest if longest >= 2 else 0), (kept if moved else None)
+
+
+async def fold_history(
+    conn: AsyncConnection,
+    community_id: int,
+    state: ChainState | None,
+    since: datetime | None,
+    until: datetime,
+    batch: int = 20_000,
+) -> ChainState:
+    """`fold` of the chats in [since, until), read in batches (the first fold of a community
+    reads its whole history). Chats of one moment fold together, so a batch's last moment
+    waits for the next batch."""
+    held: list[ledger_store.Row] = []
+    batches = ledger_store.chat_link_batches(conn, community_id, since, until, batch)
+    async for part in batches:
+        links = held + part
+        cut = len(links)
+        while cut and links[cut - 1][2] == links[-1][2]:
+            cut -= 1
+        state, held = fold(state, links[:cut], until), links[cut:]
+    return fold(state, held, until)
 
 
 def span(start: datetime, end: datetime, timezone: str) -> str:

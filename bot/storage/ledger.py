@@ -3,7 +3,7 @@ recognised publicly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,26 @@ async def chat_links(
     """The completed chats that happened in [since, before) as (giver, receiver, at),
     earliest first, in one lean query: `at` stays in the engine's own representation
     (ordered the same way), which spares converting each of a long history's rows."""
+    rows = await conn.execute(_links(conn, community_id, since, before))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def chat_link_batches(
+    conn: AsyncConnection,
+    community_id: int,
+    since: datetime | None,
+    before: datetime | None,
+    size: int = 20_000,
+) -> AsyncIterator[list[Row]]:
+    """`chat_links` streamed in batches, so a long history is never held whole in memory."""
+    result = await conn.stream(_links(conn, community_id, since, before))
+    async for part in result.partitions(size):
+        yield [(r[0], r[1], r[2]) for r in part]
+
+
+def _links(
+    conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime | None
+) -> sa.Select[Any]:
     at = chat_at()
     raw_at = sa.type_coerce(at, sa.String) if conn.dialect.name == "sqlite" else at
     query = sa.select(introductions.c.volunteer_id, introductions.c.seeker_id, raw_at).where(
@@ -52,8 +72,7 @@ async def chat_links(
         query = query.where(at < before)
     if since is not None:  # a chat happens no later than it is confirmed: an index range
         query = query.where(introductions.c.completed_at >= since, at >= since)
-    rows = await conn.execute(query.order_by(at))
-    return [(r[0], r[1], r[2]) for r in rows]
+    return query.order_by(at)
 
 
 async def chain_state(conn: AsyncConnection, community_id: int) -> ChainState | None:

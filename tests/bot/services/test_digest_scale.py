@@ -15,7 +15,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bot.domain.ledger import fold
 from bot.services import digest as digest_service
+from bot.storage import ledger as ledger_store
 from bot.storage.jobs import schedule_many
 from bot.storage.schema import asks, introductions, jobs, members, requests, volunteers
 from tests.support import World
@@ -376,3 +378,28 @@ async def test_thousands_of_weekly_subscribers_are_queued_in_a_few_inserts(
             sa.select(sa.func.count()).where(jobs.c.kind == "digest.personal")
         )
         assert queued.scalar_one() == n  # once each, however often queued
+
+
+async def test_folding_a_long_history_in_batches_gives_what_folding_it_whole_gives(
+    community: World,
+) -> None:
+    now = community.clock.now()
+    people = [next(_ids) for _ in range(6)]
+    async with community.db.transaction() as conn:
+        await conn.execute(
+            sa.insert(members),
+            [
+                {"id": m, "community_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
+                 "created_at": now - 400 * DAY}
+                for m in people
+            ],
+        )  # fmt: skip
+    a, b, c, d, e, f = people
+    # b → c at the same moment as a → b does not follow it; the others chain on.
+    for giver, receiver, days in ((a, b, 50), (b, c, 50), (c, d, 40), (d, e, 30), (e, f, 20)):
+        await chat(community, giver, receiver, now - days * DAY, now - days * DAY)
+    async with community.db.read() as conn:
+        whole = fold(None, await ledger_store.chat_links(conn, 1, None, now), now)
+        for size in (1, 2, 3, 100):
+            assert await digest_service.fold_history(conn, 1, None, None, now, size) == whole
+    assert whole.longest == 4
