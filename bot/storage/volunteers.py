@@ -282,19 +282,9 @@ def _sharing(community_id: int, driver: str, other: str) -> sa.Select[Any]:
     """Volunteers with both postings, read along `driver`'s in (load, member id) order (a
     volunteer's postings all carry the same load, so either posting gives the same order)."""
     k = volunteer_keys
-    shared = k.alias("shared")
-    both = (
-        sa.select(shared.c.member_id)
-        .where(
-            shared.c.community_id == community_id,
-            shared.c.key == other,
-            shared.c.member_id == k.c.member_id,
-        )
-        .exists()
-    )
     return (
         sa.select(k.c.member_id)
-        .where(k.c.community_id == community_id, k.c.key == driver, both)
+        .where(k.c.community_id == community_id, k.c.key == driver, _has(community_id, other))
         .order_by(k.c.load, k.c.member_id)
     )
 
@@ -322,17 +312,10 @@ def _tiers(community_id: int, postings: Postings, near: bool) -> list[sa.Select[
     if not postings.affiliations:
         return [topic]
     (affiliation,) = postings.affiliations
-    shared = k.alias("shared")
-    shares = (
-        sa.select(shared.c.member_id)
-        .where(
-            shared.c.community_id == community_id,
-            shared.c.key == affiliation,
-            shared.c.member_id == k.c.member_id,
-        )
-        .exists()
-    )
-    return [_sharing(community_id, postings.topic, affiliation), topic.where(~shares)]
+    return [
+        _sharing(community_id, postings.topic, affiliation),
+        topic.where(~_has(community_id, affiliation)),
+    ]
 
 
 def _has(community_id: int, key: str) -> sa.Exists:
