@@ -45,7 +45,6 @@ from bot.storage import idempotency
 from bot.storage.command_entry import read_entry
 from bot.storage.database import Database
 from bot.storage.members import add_member, get_or_create_community, upsert_actor
-from bot.storage.volunteers import ProfileCache
 from bot.views import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -94,15 +93,13 @@ class Infochat:
         self.clock = clock
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
-        self.profiles = ProfileCache()
 
     def job_runner(self) -> JobRunner:
-        """The runner for this core's due jobs, sharing its caches."""
+        """The runner for this core's due jobs."""
         return JobRunner(
             self.db,
             self.clock,
             JOB_HANDLERS,
-            self.profiles,
             self.on_commit,
             JOB_PREPARATIONS,
             digest.JOB_SNAPSHOTS,
@@ -174,9 +171,7 @@ class Infochat:
                 conn, community.id, sender.user_id, sender.display_name, now, sender.is_moderator
             )
             actor = await upsert_actor(conn, community.id, sender, now, member)
-            context = Context(
-                conn, now, community, self.profiles, actor, command, prepared=prepared
-            )
+            context = Context(conn, now, community, actor, command, prepared=prepared)
             reply = await with_moderator_note(partial(current_views.run, handler), context)
             await context.flush()
             await idempotency.record(conn, command, community.id, reply, now)

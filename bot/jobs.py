@@ -27,7 +27,6 @@ from bot.storage import jobs as store
 from bot.storage.database import Database
 from bot.storage.members import Community
 from bot.storage.schema import communities
-from bot.storage.volunteers import ProfileCache
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,6 @@ class JobRunner:
         db: Database,
         clock: Clock,
         handlers: Mapping[str, JobHandler],
-        profiles: ProfileCache,
         on_commit: Callable[[], None] | None = None,
         prepare: Sequence[Preparation] = (),
         snapshots: Mapping[str, JobSnapshot] | None = None,
@@ -55,7 +53,6 @@ class JobRunner:
         self.db = db
         self.clock = clock
         self.handlers = handlers
-        self.profiles = profiles
         self.on_commit = on_commit
         self.prepare = prepare
         self.snapshots = snapshots or {}
@@ -143,7 +140,7 @@ class JobRunner:
                     CommunityRef(row.platform, row.external_id, row.name),
                     CommunitySettings.stored(row.settings),
                 )
-                scope = Scope(conn, now, community, self.profiles, prepared=prepared)
+                scope = Scope(conn, now, community, prepared=prepared)
                 await handler(scope, job)
                 await scope.flush()
         except Exception as exc:

@@ -21,7 +21,6 @@ from bot.errors import Forbidden
 from bot.outbox import enqueue_all
 from bot.storage.members import Community, Member
 from bot.storage.privacy import is_deleted
-from bot.storage.volunteers import ProfileCache
 from bot.views import Destination, Message, Reply
 
 
@@ -30,7 +29,6 @@ class Scope:
     conn: AsyncConnection
     now: datetime
     community: Community
-    profiles: ProfileCache
     # What the action's snapshot step computed before the write transaction began (see
     # `Snapshot`), or None.
     prepared: object = field(default=None, kw_only=True)

@@ -78,7 +78,7 @@ async def test_a_commands_messages_go_to_the_outbox_in_one_insert_in_order(
             conn, world.actor("mo").community, world.app.defaults, now
         )
         mo = await ensure_member(conn, community.id, "mo", "Mo", now)
-        ctx = Context(conn, now, community, world.app.profiles, mo, None)  # type: ignore[arg-type]
+        ctx = Context(conn, now, community, mo, None)  # type: ignore[arg-type]
         with statements(world) as seen:
             await ctx.dm("sam", Message(text="first"))
             await ctx.to_channel("moderators", Message(text="second"))

@@ -17,7 +17,6 @@ from bot.storage import jobs as job_store
 from bot.storage.database import Database, sqlite_url
 from bot.storage.jobs import Job
 from bot.storage.members import get_or_create_community
-from bot.storage.volunteers import ProfileCache
 from tests.support import COMMUNITY
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -57,7 +56,7 @@ async def test_advance_runs_each_job_at_its_due_time_in_order(db: Database) -> N
             due = scope.now + HOUR
             await job_store.schedule(scope.conn, job.community_id, "tick", "4", due, scope.now)
 
-    runner = JobRunner(db, clock, {"tick": tick}, ProfileCache())
+    runner = JobRunner(db, clock, {"tick": tick})
     assert await runner.advance(6 * HOUR) == 4
     assert ran == [(t, START + int(t) * HOUR) for t in ("1", "3", "4", "5")]
     assert clock.now() == START + 6 * HOUR
@@ -70,13 +69,13 @@ async def test_advance_on_real_time_moved_forward(db: Database) -> None:
     async def tick(scope: Scope, job: Job) -> None:
         ran.append(job.target)
 
-    runner = JobRunner(db, clock, {"tick": tick}, ProfileCache())
+    runner = JobRunner(db, clock, {"tick": tick})
     await runner.advance(5 * HOUR)  # the last job is due at the very end: no step back
     assert ran == ["1", "3", "5"]
     assert START + 5 * HOUR <= clock.now() < START + 5 * HOUR + timedelta(seconds=1)
 
 
 async def test_real_time_cannot_be_skipped(db: Database) -> None:
-    runner = JobRunner(db, SystemClock(), {}, ProfileCache())
+    runner = JobRunner(db, SystemClock(), {})
     with pytest.raises(TypeError):
         await runner.advance(HOUR)

@@ -22,7 +22,6 @@ from bot.storage.database import Database, sqlite_url
 from bot.storage.jobs import Job
 from bot.storage.members import get_or_create_community
 from bot.storage.schema import jobs, outbox
-from bot.storage.volunteers import ProfileCache
 from bot.views import Message
 from tests.support import COMMUNITY
 
@@ -45,7 +44,7 @@ def _worker(path: str, barrier: Barrier, results: Any) -> None:
         db = Database(sqlite_url(Path(path)))
         try:
             clock = FakeClock(DUE + timedelta(minutes=1))
-            runner = JobRunner(db, clock, {KIND: record}, ProfileCache())
+            runner = JobRunner(db, clock, {KIND: record})
             barrier.wait(timeout=60)  # start together
             return await runner.run_due(limit=25)
         finally:

@@ -404,7 +404,7 @@ class Infochats(Checks, RuleBasedStateMachine):
         assert self.app is not None
         self.clock.advance(timedelta(days=days, hours=hours))
         before = self.snapshot()
-        runner = JobRunner(self.db, self.clock, JOB_HANDLERS, self.app.profiles)
+        runner = JobRunner(self.db, self.clock, JOB_HANDLERS)
         self.loop.run_until_complete(runner.run_due())
         self.check_step(None, None, before, self.snapshot())
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from bot.services.followups import KIND
 from bot.storage import jobs
-from bot.storage import volunteers as volunteer_store
 from bot.storage.requests import get_request
 from bot.storage.schema import introductions, requests
 from bot.views import Message
+from tests import reference_pool
 from tests.support import (
     GOOD_REQUEST,
     World,
@@ -221,9 +221,7 @@ async def test_didnt_happen_is_private_and_lowers_priority_for_a_while(world: Wo
         async with world.db.transaction() as conn:
             stored = await get_request(conn, 1)
             assert stored is not None
-            pool = await volunteer_store.pool(
-                conn, world.app.profiles, 1, stored.fields, 0, 0, world.clock.now()
-            )
+            pool = await reference_pool.pool(conn, 1, 0, 0, world.clock.now())
         return {s.profile.display_name: s.no_shows_recently for s in pool}
 
     assert (await missed())["Priya"] == 1

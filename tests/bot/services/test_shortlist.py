@@ -31,7 +31,7 @@ from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.database import Database
 from bot.storage.schema import no_shows
-from bot.storage.volunteers import ProfileCache
+from tests import reference_pool
 from tests.support import GOOD_REQUEST, World, join_all, text_of
 
 TOPICS = (
@@ -201,11 +201,9 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
         request = await store.get_request(conn, request_id)
         assert request is not None and request.fields == fields
 
-        pool = await volunteer_store.pool(
-            conn, ProfileCache(), community.id, fields, seeker.id, request_id, now
-        )
+        pool = await reference_pool.pool(conn, community.id, seeker.id, request_id, now)
         expected = matching.rank(fields, seeker.id, pool, now, community_settings)
-        scope = Scope(conn, now, community, ProfileCache())
+        scope = Scope(conn, now, community)
         for limit in (1, 3, None):
             got = await flow.rank(scope, request, limit)
             assert _seen(got) == _seen(expected)[:limit]
