@@ -206,7 +206,7 @@ def request_keys(fields: RequestFields) -> frozenset[str]:
 
 
 # Postings: the index words a volunteer is found under, one kind per letter, so a request's
-# score tiers are combinations of postings (see `storage.volunteers.shortlist`).
+# score tiers are combinations of postings (see `storage.shortlist.shortlist`).
 
 
 def posting_keys(volunteer: VolunteerProfile) -> frozenset[str]:

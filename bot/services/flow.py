@@ -13,6 +13,7 @@ from bot.services.context import Scope
 from bot.storage import counters, jobs
 from bot.storage import members as member_store
 from bot.storage import requests as store
+from bot.storage import shortlist as shortlist_store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.members import Member
 from bot.storage.requests import StoredAsk, StoredRequest
@@ -78,7 +79,7 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     excluded: dict[int, str] = {}
     for near in (False, True):
         found: list[Candidate] = []
-        pages = volunteer_store.shortlist(
+        pages = shortlist_store.shortlist(
             ctx.conn,
             ctx.community.id,
             postings,

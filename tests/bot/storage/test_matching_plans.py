@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from bot.domain.matching import Postings
 from bot.domain.models import RequestFields
-from bot.storage import volunteers
+from bot.storage import shortlist
 from bot.storage.database import Database, sqlite_url
 from bot.storage.schema import volunteer_loads
 
@@ -32,9 +32,9 @@ async def test_the_usual_request_reads_its_tiers_in_order_from_an_index(tmp_path
             time_frame_days=14,
             affiliations=("MIT",),
         )
-        tiers = volunteers._tiers(1, Postings.of(fields), near=False)
+        tiers = shortlist._tiers(1, Postings.of(fields), near=False)
         assert len(tiers) == 2  # shares the affiliation, then doesn't
-        by_affiliation = volunteers._sharing(1, "a:mit", "t:data engineering")
+        by_affiliation = shortlist._sharing(1, "a:mit", "t:data engineering")
         for tier in (*tiers, by_affiliation):
             plan = await _plan(db, tier.offset(0).limit(8))
             assert plan.startswith(
