@@ -65,24 +65,8 @@ def paid_forward(chats: Iterable[Chat]) -> set[int]:
 
 def longest_chain(chats: Sequence[Chat]) -> int:
     """The number of chats in the longest chain; 0 when nobody has paid it forward yet."""
-    ordered = sorted(chats, key=lambda c: c.at, reverse=True)
-    return longest_chain_of((c.giver, c.receiver, c.at) for c in ordered)
-
-
-def longest_chain_of(links: Iterable[tuple[int, int, Any]]) -> int:
-    """`longest_chain` of (giver, receiver, when) links given latest first; `when` may be
-    any value that orders like the time (e.g. a stored timestamp, unparsed)."""
-    # Latest chats first: a chat's best chain is 1 + the best chain its receiver started
-    # strictly later. Chats at the same moment are scored before any of them counts.
-    best_from: dict[int, int] = defaultdict(int)  # person → best chain they start, so far
-    longest = 0
-    for _, group in groupby(links, key=itemgetter(2)):
-        scored = [(giver, 1 + best_from[receiver]) for giver, receiver, _ in group]
-        for giver, best in scored:
-            if best > best_from[giver]:
-                best_from[giver] = best
-            if best > longest:
-                longest = best
+    ordered = sorted(chats, key=lambda c: c.at)
+    longest = fold(None, ((c.giver, c.receiver, c.at) for c in ordered), None).longest
     return longest if longest >= 2 else 0
 
 
