@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # Empty means the SQLite file `<data_dir>/infochat.db` (through aiosqlite).
     database_url: str = ""
     log_level: LogLevel = "WARNING"
+    # "text": one readable line per record; "json": one JSON object per line, for log shippers.
+    log_format: Literal["text", "json"] = "text"
+    # The operations HTTP server (/healthz, /readyz, /metrics) as host:port; empty: off.
+    ops_address: str = "127.0.0.1:9464"
+    # /readyz fails when a message due for delivery has waited longer than this (seconds).
+    ready_outbox_age: float = Field(300.0, gt=0)
+    # On SIGTERM: how long the delivery worker may go on sending what is due (seconds).
+    shutdown_grace: float = Field(10.0, ge=0)
     # Defaults for communities the bot meets for the first time; moderators change them later.
     community: CommunitySettings = Field(default_factory=CommunitySettings)
 
@@ -69,6 +77,9 @@ class Settings(BaseSettings):
     # The Slack Web API base URL (ends with `/`): Slack's, or a compatible endpoint / local fake.
     slack_api_url: str = "https://slack.com/api/"
     slack_port: int = Field(3000, ge=1, le=65535)  # HTTP mode: where /slack/events listens
+    # HTTP mode's listening interface: all of them so Slack can reach it, or 127.0.0.1 behind
+    # a reverse proxy on the same machine.
+    slack_host: str = "0.0.0.0"
     # Who moderates in Slack besides workspace admins and owners: members of the moderators'
     # channel (community.moderators_channel), of a user group (`slack_moderator_group`, an id
     # like S0123), or nobody else ("admins"). The core re-checks on every moderator action.
@@ -119,6 +130,26 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ops_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(
+                "ops_address must be host:port (e.g. 127.0.0.1:9464), or empty for off"
+            )
+        return value
+
+    def ops_host_port(self) -> tuple[str, int] | None:
+        """Where the operations server listens, or None when it is off."""
+        if not self.ops_address:
+            return None
+        host, _, port = self.ops_address.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @field_validator("slack_api_url")
     @classmethod
