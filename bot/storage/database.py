@@ -101,6 +101,13 @@ class Database:
             await conn.run_sync(upgrade)
             await conn.commit()
 
+    async def schema_revisions(self) -> tuple[str | None, str | None]:
+        """(the database's schema revision or None, the newest revision): equal when migrated."""
+        from bot.storage.migrate import revisions  # Alembic is only loaded when asked
+
+        async with self.read() as conn:
+            return await conn.run_sync(revisions)
+
     async def dispose(self) -> None:
         self._let_other_processes_in()
         await self._close_writer()

@@ -21,3 +21,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
+
+
+def revisions(connection: Connection) -> tuple[str | None, str | None]:
+    """The schema's revision in the database (None: never migrated) and the newest one."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current, head

@@ -74,3 +74,17 @@ async def test_idempotency_records_made_before_keys_were_per_member_keep_their_r
             assert await idempotency.lookup(conn, Command(Actor(two, "U1", "U"), "x", "k1")) is None
     finally:
         await db.dispose()
+
+
+async def test_schema_revisions_say_whether_the_database_is_at_the_newest_migration(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    try:
+        current, head = await db.schema_revisions()
+        assert current is None
+        assert head is not None
+        await db.migrate()
+        assert await db.schema_revisions() == (head, head)
+    finally:
+        await db.dispose()
