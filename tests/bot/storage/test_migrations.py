@@ -2,6 +2,7 @@
 twice, and keep the meaning of rows written before them."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command as alembic
@@ -10,7 +11,7 @@ from alembic.migration import MigrationContext
 
 from bot.commands import Actor, Command, CommunityRef
 from bot.storage import idempotency
-from bot.storage.database import Database
+from bot.storage.database import Database, sqlite_url
 from bot.storage.migrate import alembic_config
 from bot.storage.schema import metadata
 from bot.views import Reply
@@ -77,14 +78,16 @@ async def test_idempotency_records_made_before_keys_were_per_member_keep_their_r
 
 
 async def test_schema_revisions_say_whether_the_database_is_at_the_newest_migration(
-    database_url: str,
+    database_url: str, tmp_path: Path
 ) -> None:
+    fresh = Database(sqlite_url(tmp_path / "fresh.db"))
     db = Database(database_url)
     try:
-        current, head = await db.schema_revisions()
+        current, head = await fresh.schema_revisions()
         assert current is None
         assert head is not None
         await db.migrate()
         assert await db.schema_revisions() == (head, head)
     finally:
+        await fresh.dispose()
         await db.dispose()
