@@ -1,4 +1,5 @@
-"""The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database.
+"""The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database,
+`infochat doctor` checks the configuration.
 
 Settings are built here, once, and passed down. With no platform token configured, `run`
 starts the console adapter; Slack tokens start the Slack adapter, a Discord token Discord's.
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A community bot for informational interviews: consent first, pay it forward.",
         epilog="Settings come from INFOCHAT_* environment variables and infochat.toml; see README.md.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,migrate}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,migrate,doctor}")
     run = commands.add_parser(
         "run", help="start the bot (the console adapter when no platform token is set)"
     )
@@ -56,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop with exit status 1 at the first bad line or refused command",
     )
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the database, Slack and Discord setup; print what to fix (exit 1 if anything)",
+    )
+    doctor.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for each answer (default 10)",
+    )
     return parser
 
 
@@ -80,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return asyncio.run(migrate(settings))
+        if args.command == "doctor":
+            from adapters.doctor import doctor  # loads the platform libraries it needs
+
+            return asyncio.run(doctor(settings, _print, within=max(args.timeout, 0.1)))
         return run(settings, args)
     except KeyboardInterrupt:
         print(file=sys.stderr)
