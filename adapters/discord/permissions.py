@@ -123,7 +123,7 @@ def channel_permissions(
 def effective(permissions: int, *, in_thread: bool = False) -> int:
     """What `permissions` (explicit, in a channel) let one actually do there, or in a thread
     of that channel: the implicit denials applied."""
-    if permissions & ADMINISTRATOR:
+    if permissions == ALL:  # the owner, or ADMINISTRATOR on the server
         return ALL
     if not permissions & VIEW_CHANNEL:
         return 0

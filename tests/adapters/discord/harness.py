@@ -33,6 +33,30 @@ from tests.adapters.discord.payloads import (
     user,
 )
 
+BOT_ROLE_ID = "800000000000000098"  # the bot's managed role, made when it was invited
+MODERATOR_ROLE_ID = "800000000000000099"
+# @everyone as Discord creates it for a new server, as far as infochat cares.
+EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 38)
+BOT_PERMISSIONS = 343597435904  # what the README's invite URL asks for
+
+
+def role(role_id: str, name: str, permissions: int, *, managed: bool = False) -> dict[str, Any]:
+    """A role as `GET /guilds/{id}/roles` shows it."""
+    payload: dict[str, Any] = {
+        "id": role_id,
+        "name": name,
+        "permissions": str(permissions),
+        "position": 0 if role_id == GUILD_ID else 1,
+        "color": 0,
+        "hoist": False,
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+    }
+    if managed:
+        payload["tags"] = {"bot_id": BOT_ID}
+    return payload
+
 
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -75,6 +99,17 @@ class FakeDiscord:
         # Messages created with `enforce_nonce`, by nonce: Discord answers a repeated nonce
         # with the message already created (for a few minutes; here, always).
         self.nonces: dict[str, dict[str, Any]] = {}
+        # The server as `GET /guilds/{id}`, `/roles`, `/channels` and `/members/{bot}` show
+        # it: the roles with their permissions, the bot's roles, the channels' overwrites.
+        self.owner_id = "1"
+        self.roles: list[dict[str, Any]] = [
+            role(GUILD_ID, "@everyone", EVERYONE_PERMISSIONS),
+            role(BOT_ROLE_ID, "infochat", BOT_PERMISSIONS, managed=True),
+            role(MODERATOR_ROLE_ID, "Moderator", 0),
+        ]
+        self.bot_roles: list[str] = [BOT_ROLE_ID]
+        self.channels: dict[str, str] = dict(CHANNELS)  # name → id
+        self.overwrites: dict[str, list[dict[str, Any]]] = {}  # channel name → overwrites
         self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
@@ -189,11 +224,11 @@ class FakeDiscord:
                 {
                     "id": GUILD_ID,
                     "name": "Test guild",
-                    "roles": [],
+                    "roles": self.roles,
                     "emojis": [],
                     "stickers": [],
                     "features": [],
-                    "owner_id": "1",
+                    "owner_id": self.owner_id,
                 }
             )
         if path == f"/guilds/{GUILD_ID}/channels":
@@ -205,11 +240,30 @@ class FakeDiscord:
                         "name": name,
                         "guild_id": GUILD_ID,
                         "position": i,
-                        "permission_overwrites": [],
+                        "permission_overwrites": self.overwrites.get(name, []),
                     }
-                    for i, (name, cid) in enumerate(CHANNELS.items())
+                    for i, (name, cid) in enumerate(self.channels.items())
                 ]
             )
+        if path == f"/guilds/{GUILD_ID}/roles":
+            return json_response(self.roles)
+        if path == f"/guilds/{GUILD_ID}/members/{BOT_ID}":
+            return json_response(
+                {
+                    "user": user(BOT_ID, "infochat"),
+                    "roles": self.bot_roles,
+                    "joined_at": TIMESTAMP,
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                }
+            )
+        if path == "/users/@me/guilds":
+            guild = {"id": GUILD_ID, "name": "Test guild", "icon": None, "owner": False}
+            return json_response([{**guild, "permissions": str(BOT_PERMISSIONS)}])
+        if (m := re.fullmatch(r"/guilds/(\d+)(/.*)?", path)) and m[1] != GUILD_ID:
+            # A server the bot isn't in: Discord says no more than that.
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
         if m := re.fullmatch(r"/channels/(\d+)/threads", path):
             return json_response(
                 {
@@ -284,3 +338,50 @@ async def settle(within: float = 5.0) -> None:
             await asyncio.wait(pending)
 
     await asyncio.wait_for(until_idle(), within)
+
+
+def discordpy_permissions(
+    guild: dict[str, Any],
+    roles: list[dict[str, Any]],
+    channel: dict[str, Any],
+    member: dict[str, Any],
+    *,
+    in_thread: bool = False,
+) -> int:
+    """What discord.py's own arithmetic (`TextChannel.permissions_for`, or a private thread's
+    in that channel) makes of the same REST payloads: the yardstick for
+    `adapters/discord/permissions.py`. Builds its objects on a client's state, unconnected."""
+    state = discord.Client(intents=discord.Intents(guilds=True))._connection
+    thread = {
+        "id": "1",
+        "type": 12,
+        "guild_id": guild["id"],
+        "parent_id": channel["id"],
+        "name": "thread",
+        "owner_id": BOT_ID,
+        "message_count": 0,
+        "member_count": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 60,
+            "archive_timestamp": TIMESTAMP,
+            "locked": False,
+        },
+    }
+    data = {
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        **guild,
+        "roles": roles,
+        "channels": [channel],
+        "threads": [thread],
+    }
+    built = discord.Guild(data=data, state=state)  # type: ignore[arg-type]
+    who = discord.Member(
+        data={"joined_at": TIMESTAMP, "deaf": False, "mute": False, "flags": 0, **member},  # type: ignore[typeddict-item]
+        guild=built,
+        state=state,
+    )
+    target: Any = built.get_thread(1) if in_thread else built.get_channel(int(channel["id"]))
+    return int(target.permissions_for(who).value)

@@ -24,6 +24,7 @@ from adapters.slack.acks import AckFirst
 from adapters.slack.app import EVENTS_PATH, build_app, http_app, identify, web_client
 from adapters.slack.channels import Channels
 from adapters.slack.moderators import Moderators
+from adapters.slack.setup_probe import REQUIRED_SCOPES
 from adapters.slack.transport import SlackTransport
 from bot.app import Infochat
 from bot.clock import FakeClock
@@ -33,6 +34,19 @@ from bot.outbox import DeliveryWorker
 from bot.storage.database import Database, sqlite_url
 from bot.storage.schema import metadata
 
+# Methods and the bot scope each needs (Slack answers `missing_scope` without it).
+SCOPE_OF = {
+    "conversations.list": "channels:read",
+    "conversations.info": "channels:read",
+    "conversations.members": "channels:read",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "files.getUploadURLExternal": "files:write",
+}
 SECRET = "test-signing-secret"
 TEAM, DOMAIN = "T0TEAM", "acme"
 COMMUNITY = CommunityRef("slack", TEAM, DOMAIN)
@@ -72,6 +86,13 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # oldest first
+    # What the bot token was granted: sent as `x-oauth-scopes` on every answer, as Slack
+    # does; a method whose scope is missing gets `missing_scope` (see SCOPE_OF).
+    scopes: set[str] = field(default_factory=lambda: set(REQUIRED_SCOPES))
+    outside: set[str] = field(default_factory=set)  # channel names the app is not in
+    archived: set[str] = field(default_factory=set)  # archived channel names
+    usergroups: dict[str, str] = field(default_factory=dict)  # user group id → handle
+    page_size: int = 0  # conversations.list: channels per page (0: all on one page)
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -147,20 +168,33 @@ class FakeSlack:
         call = Call(method, params, dict(request.headers), path, raw=raw, at=arrived)
         queued = self.overrides.get(method)
         canned = queued.pop(0) if queued else None
+        needed = SCOPE_OF.get(method)
+        if canned is None and needed and needed not in self.scopes:
+            body = {"ok": False, "error": "missing_scope", "needed": needed}
+            canned = Canned(200, {**body, "provided": ",".join(sorted(self.scopes))}, {})
         if canned is None and method not in ("response", "upload"):
             call.result = {"ok": True, **self._default(method, params)}
         async with self.changed:
             self.calls.append(call)
             self.changed.notify_all()
+        granted = {"x-oauth-scopes": ",".join(sorted(self.scopes))}
         if canned is not None:
-            return web.json_response(canned.body, status=canned.status, headers=canned.headers)
+            headers = {**granted, **canned.headers}
+            return web.json_response(canned.body, status=canned.status, headers=headers)
         if method in ("response", "upload"):
             return web.Response(text="ok")
-        return web.json_response(call.result)
+        return web.json_response(call.result, headers=granted)
 
     def _default(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM, "user": "infochat"}
+            return {
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "team_id": TEAM,
+                "team": "Acme",
+                "user": "infochat",
+                "url": f"https://{DOMAIN}.slack.com/",
+            }
         if method == "conversations.open":
             users = str(params.get("users", ""))
             prefix = "G" if "," in users else "D"
@@ -190,7 +224,16 @@ class FakeSlack:
         if method == "conversations.members":
             return {"members": sorted(self.moderators), "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":
-            return {"channels": [{"id": i, "name": n} for n, i in self.channels.items()]}
+            return self._conversations(params)
+        if method == "conversations.info":
+            return self._conversation_info(str(params.get("channel", "")))
+        if method == "usergroups.list":
+            return {
+                "usergroups": [
+                    {"id": i, "handle": h, "name": h.title(), "date_delete": 0}
+                    for i, h in self.usergroups.items()
+                ]
+            }
         if method == "chat.postMessage":
             return self._posted(params)
         if method == "chat.update":
@@ -198,6 +241,33 @@ class FakeSlack:
         if method == "conversations.history":
             return self._history(params)
         return {}
+
+    def _channel(self, name: str, channel_id: str) -> dict[str, Any]:
+        return {
+            "id": channel_id,
+            "name": name,
+            "is_channel": True,
+            "is_private": False,
+            "is_archived": name in self.archived,
+            "is_member": name not in self.outside,
+        }
+
+    def _conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.list: paginated by `cursor` (an offset here), as Slack does."""
+        listed = [self._channel(n, i) for n, i in self.channels.items()]
+        if str(params.get("exclude_archived", "")).lower() in ("1", "true"):
+            listed = [c for c in listed if not c["is_archived"]]
+        start = int(params.get("cursor") or 0)
+        size = self.page_size or len(listed) or 1
+        page, rest = listed[start : start + size], listed[start + size :]
+        cursor = str(start + size) if rest else ""
+        return {"channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversation_info(self, channel_id: str) -> dict[str, Any]:
+        for name, known in self.channels.items():
+            if known == channel_id:
+                return {"channel": self._channel(name, channel_id)}
+        return {"ok": False, "error": "channel_not_found"}
 
     def _posted(self, params: dict[str, Any]) -> dict[str, Any]:
         """Keep the message in its conversation's history, with its metadata."""
