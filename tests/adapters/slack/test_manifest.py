@@ -40,6 +40,11 @@ METHODS: dict[str, str | tuple[str, ...] | None] = {
     "views_open": None,
     "views_publish": None,
     "auth_test": None,  # once at start-up: who the bot is
+    # `infochat doctor` and the setup checklist (setup_probe.py): a channel mapped by id,
+    # the moderators' user group, and Socket Mode's app-level token (connections:write).
+    "conversations_info": ("channels:read", "groups:read"),
+    "usergroups_list": "usergroups:read",
+    "apps_connections_open": None,
 }
 
 
