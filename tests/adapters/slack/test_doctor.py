@@ -4,6 +4,7 @@ on the running adapter's client."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -258,3 +259,17 @@ async def test_the_probe_works_with_the_adapters_client(fake: FakeSlack) -> None
         "✔ moderators: workspace admins and owners only",
     ]
     assert fake.of("auth.test")  # who the bot is, for the fix
+
+
+async def test_the_readmes_example_is_what_doctor_prints(fake: FakeSlack) -> None:
+    readme = (MANIFEST.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Checking the setup: `infochat doctor`\n", 1)[1]
+    example = section.split("```\n", 2)[1].splitlines()
+    fake.scopes.discard("files:write")
+    fake.outside.add("digest")
+    await migrated(Path("data"))  # relative to the test's working directory, as in the README
+    report = await check(fake, Path("data"))
+    head = re.compile(r"newest migration \(\w+\)")
+    assert [head.sub("newest migration (HEAD)", line) for line in report.lines] == [
+        head.sub("newest migration (HEAD)", line) for line in example
+    ]
