@@ -11,6 +11,7 @@ within; an error or an unreachable Discord is a ✘ line, never an exception.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.setup_checks import Check
 
+log = logging.getLogger(__name__)
 CALL_TIMEOUT = 10.0  # seconds, for each REST call
 TEXT_CHANNELS = (0, 5)  # text and announcement channels: what discord.py calls TextChannel
 T = TypeVar("T")
@@ -73,7 +75,7 @@ async def call(awaitable: Awaitable[T], within: float = CALL_TIMEOUT) -> T:
         raise Unanswered(f"{exc.status} {text}".strip(), exc.status) from None
     except TimeoutError:
         raise Unanswered(f"no answer within {within:g} s") from None
-    except (aiohttp.ClientError, OSError) as exc:
+    except (aiohttp.ClientError, OSError, discord.DiscordException) as exc:
         raise Unanswered(f"Discord is unreachable ({type(exc).__name__})") from None
 
 
@@ -160,7 +162,14 @@ class DiscordProbe:
         self.within = within
 
     async def check(self, community: CommunityRef, settings: CommunitySettings) -> list[Check]:
-        gid = community.external_id
+        try:
+            return await self._check(community.external_id, settings)
+        except Exception as exc:  # the protocol: a ✘ line, never an exception
+            log.exception("discord: the setup checks of server %s failed", community.external_id)
+            fix = "see the log; check the bot token and INFOCHAT_DISCORD_API_BASE"
+            return [Check(False, f"Discord's setup can be checked ({type(exc).__name__})", fix)]
+
+    async def _check(self, gid: str, settings: CommunitySettings) -> list[Check]:
         try:
             guild, roles, channels, member = await self._read(gid)
         except Unanswered as exc:

@@ -9,12 +9,13 @@ exception. Nothing here prints or logs a token.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import EVENTS_PATH
@@ -43,6 +44,7 @@ REQUIRED_SCOPES = frozenset(
         "mpim:history",
     }
 )
+log = logging.getLogger(__name__)
 CALL_TIMEOUT = 10.0  # seconds, for each Web API call
 MAX_PAGES = 50  # conversations.list pages of 200 channels
 SCOPES_FIX = (
@@ -84,7 +86,7 @@ async def call(awaitable: Awaitable[T], within: float = CALL_TIMEOUT) -> T:
         raise Unanswered(reason, error) from None
     except TimeoutError:
         raise Unanswered(f"no answer within {within:g} s") from None
-    except (aiohttp.ClientError, OSError) as exc:
+    except (aiohttp.ClientError, OSError, SlackClientError) as exc:
         raise Unanswered(f"Slack is unreachable ({type(exc).__name__})") from None
 
 
@@ -224,6 +226,14 @@ class SlackProbe:
         self.within = within
 
     async def check(self, community: CommunityRef, settings: CommunitySettings) -> list[Check]:
+        try:
+            return await self._check(settings)
+        except Exception as exc:  # the protocol: a ✘ line, never an exception
+            log.exception("slack: the setup checks of %s failed", community.external_id)
+            fix = "see the log; check the bot token and INFOCHAT_SLACK_API_URL"
+            return [Check(False, f"Slack's setup can be checked ({type(exc).__name__})", fix)]
+
+    async def _check(self, settings: CommunitySettings) -> list[Check]:
         bot = self.bot_name or await self._bot_name()
         listed: dict[str, dict[str, Any]] | None = None
         checks: list[Check] = []

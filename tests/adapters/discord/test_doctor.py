@@ -179,3 +179,11 @@ async def test_the_probe_works_with_a_running_clients_rest_client(
         await client.close()
     assert [c.ok for c in found] == [True, True, False, True]
     assert found[2].line().startswith("✘ the bot can do its work in #digest: missing Attach Files")
+
+
+async def test_an_answer_nothing_can_be_made_of_is_a_line_not_an_exception(
+    fake: FakeDiscord, data_dir: Path
+) -> None:
+    fake.fail("GET", f"/guilds/{GUILD_ID}/channels", 200, [42])  # type: ignore[arg-type]
+    report = await check(fake, data_dir)
+    one_problem(report, "Discord's setup can be checked (AttributeError)", "see the log")

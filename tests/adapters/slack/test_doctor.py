@@ -273,3 +273,11 @@ async def test_the_readmes_example_is_what_doctor_prints(fake: FakeSlack) -> Non
     assert [head.sub("newest migration (HEAD)", line) for line in report.lines] == [
         head.sub("newest migration (HEAD)", line) for line in example
     ]
+
+
+async def test_an_answer_nothing_can_be_made_of_is_a_line_not_an_exception(
+    fake: FakeSlack, data_dir: Path
+) -> None:
+    fake.fail("conversations.list", ok=True, channels=[42])
+    report = await check(fake, data_dir)
+    one_problem(report, "Slack's setup can be checked (AttributeError)", "see the log")
