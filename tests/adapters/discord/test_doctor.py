@@ -187,3 +187,18 @@ async def test_an_answer_nothing_can_be_made_of_is_a_line_not_an_exception(
     fake.fail("GET", f"/guilds/{GUILD_ID}/channels", 200, [42])  # type: ignore[arg-type]
     report = await check(fake, data_dir)
     one_problem(report, "Discord's setup can be checked (AttributeError)", "see the log")
+
+
+async def test_a_server_whose_members_the_bot_cannot_read(
+    fake: FakeDiscord, data_dir: Path
+) -> None:
+    missing = {"message": "Missing Access", "code": 50001}
+    fake.fail("GET", f"/guilds/{GUILD_ID}/members/{BOT_ID}", 403, missing)
+    report = await check(fake, data_dir)
+    one_problem(report, f"the bot can read server {GUILD_ID} (403 Missing Access)", INVITE)
+
+
+async def test_servers_that_cannot_be_listed(fake: FakeDiscord, data_dir: Path) -> None:
+    fake.fail("GET", "/users/@me/guilds", 403, {"message": "Missing Access", "code": 50001})
+    report = await check(fake, data_dir, discord_guild_id=None)
+    one_problem(report, "the bot's servers can be listed (403 Missing Access)")

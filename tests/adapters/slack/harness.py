@@ -89,6 +89,7 @@ class FakeSlack:
     # What the bot token was granted: sent as `x-oauth-scopes` on every answer, as Slack
     # does; a method whose scope is missing gets `missing_scope` (see SCOPE_OF).
     scopes: set[str] = field(default_factory=lambda: set(REQUIRED_SCOPES))
+    scopes_header: bool = True  # False: a proxy that drops Slack's headers
     outside: set[str] = field(default_factory=set)  # channel names the app is not in
     archived: set[str] = field(default_factory=set)  # archived channel names
     usergroups: dict[str, str] = field(default_factory=dict)  # user group id → handle
@@ -177,7 +178,7 @@ class FakeSlack:
         async with self.changed:
             self.calls.append(call)
             self.changed.notify_all()
-        granted = {"x-oauth-scopes": ",".join(sorted(self.scopes))}
+        granted = {"x-oauth-scopes": ",".join(sorted(self.scopes))} if self.scopes_header else {}
         if canned is not None:
             headers = {**granted, **canned.headers}
             return web.json_response(canned.body, status=canned.status, headers=headers)

@@ -281,3 +281,10 @@ async def test_an_answer_nothing_can_be_made_of_is_a_line_not_an_exception(
     fake.fail("conversations.list", ok=True, channels=[42])
     report = await check(fake, data_dir)
     one_problem(report, "Slack's setup can be checked (AttributeError)", "see the log")
+
+
+async def test_scopes_slack_does_not_name(fake: FakeSlack, data_dir: Path) -> None:
+    fake.scopes_header = False
+    report = await check(fake, data_dir)
+    one_problem(report, "the granted scopes are known (Slack sent no x-oauth-scopes header)",
+                "INFOCHAT_SLACK_API_URL")  # fmt: skip
