@@ -93,7 +93,7 @@ async def bot_checks(
     try:
         me: Mapping[str, Any] = await call(http.static_login(token), within)
     except Unanswered as exc:
-        if not exc.status:
+        if exc.status != 401:  # 401 is Discord refusing the token; the rest is the way there
             label = f"Discord answers at {discord.http.Route.BASE} ({exc.reason})"
             return [Check(False, label, "check the network and INFOCHAT_DISCORD_API_BASE")], None
         fix = (

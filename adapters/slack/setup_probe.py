@@ -80,7 +80,10 @@ async def call(awaitable: Awaitable[T], within: float = CALL_TIMEOUT) -> T:
         async with asyncio.timeout(within):
             return await awaitable
     except SlackApiError as exc:
-        error = str(exc.response.get("error") or "error")
+        if not exc.response.get("error"):  # not Slack's answer: a proxy, a wrong URL
+            status = exc.response.status_code
+            raise Unanswered(f"an answer that isn't Slack's: HTTP {status}") from None
+        error = str(exc.response.get("error"))
         needed = exc.response.get("needed")
         reason = f"missing scope {needed}" if error == "missing_scope" and needed else error
         raise Unanswered(reason, error) from None

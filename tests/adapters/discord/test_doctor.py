@@ -202,3 +202,9 @@ async def test_servers_that_cannot_be_listed(fake: FakeDiscord, data_dir: Path) 
     fake.fail("GET", "/users/@me/guilds", 403, {"message": "Missing Access", "code": 50001})
     report = await check(fake, data_dir, discord_guild_id=None)
     one_problem(report, "the bot's servers can be listed (403 Missing Access)")
+
+
+async def test_an_answer_that_is_not_discords(fake: FakeDiscord, data_dir: Path) -> None:
+    fake.fail("GET", "/users/@me", 404, {"message": "404: Not Found", "code": 0})
+    report = await check(fake, data_dir)
+    one_problem(report, f"Discord answers at {fake.base} (404", "INFOCHAT_DISCORD_API_BASE")

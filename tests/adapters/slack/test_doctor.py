@@ -288,3 +288,10 @@ async def test_scopes_slack_does_not_name(fake: FakeSlack, data_dir: Path) -> No
     report = await check(fake, data_dir)
     one_problem(report, "the granted scopes are known (Slack sent no x-oauth-scopes header)",
                 "INFOCHAT_SLACK_API_URL")  # fmt: skip
+
+
+async def test_an_answer_that_is_not_slacks(fake: FakeSlack, data_dir: Path) -> None:
+    fake.fail("auth.test", status=404)
+    report = await check(fake, data_dir)
+    one_problem(report, f"Slack answers at {fake.url}api/ (an answer that isn't Slack's: HTTP 404)",
+                "INFOCHAT_SLACK_API_URL")  # fmt: skip
