@@ -52,7 +52,7 @@ def check_backup(file: Path) -> str:
     try:
         revision = schema_revision(conn)
     except sqlite3.Error as exc:
-        raise RestoreRefused(f"{file} isn't a SQLite database ({exc}).") from None
+        raise RestoreRefused(f"{file} isn't a readable SQLite database ({exc}).") from None
     except BackupError as exc:
         raise RestoreRefused(f"{file} can't be restored: {exc}") from None
     finally:
