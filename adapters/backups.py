@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import sys
 from datetime import UTC, datetime
@@ -59,7 +60,7 @@ async def backup(settings: Settings, args: argparse.Namespace) -> int:
         return _postgres(settings, "backup", args.path)
     try:
         copied, deleted = await asyncio.to_thread(
-            _back_up, database, Path(args.path), args.keep, args.force
+            _back_up, database, args.path, args.keep, args.force
         )
     except _Usage as exc:
         return _refuse(str(exc), EXIT_USAGE)
@@ -75,12 +76,13 @@ async def backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _back_up(
-    database: Path, path: Path, keep: int | None, force: bool
+    database: Path, given: str, keep: int | None, force: bool
 ) -> tuple[Copied, list[Path]]:
-    """To the file `path`, or into the directory `path` under a dated name, then rotate."""
+    """To the file `given`, or into the directory `given` under a dated name, then rotate."""
+    path = Path(given)
     if not path.is_dir():
-        if keep is not None:
-            raise _Usage("--keep only works when PATH is a directory of backups.")
+        if keep is not None or given.endswith(("/", os.sep)):
+            raise _Usage(f"There is no directory {path}: create it first, or name a file.")
         return back_up(database, path, overwrite=force), []
     copied = back_up(database, path / backup_name(datetime.now(UTC)), overwrite=force)
     return copied, [] if keep is None else rotate(path, keep)

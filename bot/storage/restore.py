@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +83,7 @@ def put_back(file: Path, database: Path, now: datetime) -> Restored:
     finally:
         src.close()
     try:
+        _owned_like(staged, database)
         aside = _set_aside(database, now)
         os.replace(staged, database)
     except BaseException:
@@ -113,6 +115,19 @@ def _set_aside(database: Path, now: datetime) -> Path | None:
                 database.with_name(database.name + suffix), aside.with_name(aside.name + suffix)
             )
     return aside
+
+
+def _owned_like(new: Path, old: Path) -> None:
+    """The restored file gets the old one's permissions and, when allowed (root), its owner:
+    a restore run as root must leave a file the bot's own user can still write."""
+    if not old.exists():
+        return
+    st = old.stat()
+    os.chmod(new, stat.S_IMODE(st.st_mode))
+    chown = getattr(os, "chown", None)  # POSIX only
+    if chown is not None and (st.st_uid, st.st_gid) != (new.stat().st_uid, new.stat().st_gid):
+        with contextlib.suppress(PermissionError):
+            chown(new, st.st_uid, st.st_gid)
 
 
 def _checkpoint(database: Path) -> None:

@@ -72,15 +72,19 @@ if sys.platform != "win32":
     def _locked(database: Path, role: str, *, exclusive: bool) -> Iterator[None]:
         path = lock_path(database)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except PermissionError:  # made by another user (a restore run as root): lock only
+            fd = os.open(path, os.O_RDONLY)
         try:
             try:
                 fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder, pid = _holder(fd)
                 raise RunLockHeld(database, RESTORE if role == RUN else holder, pid) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{role} {os.getpid()}\n".encode(), 0)
+            with contextlib.suppress(OSError):  # not for a read-only lock file
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{role} {os.getpid()}\n".encode(), 0)
             yield
         finally:
             os.close(fd)  # closing the file releases the lock

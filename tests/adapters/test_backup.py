@@ -445,7 +445,10 @@ def test_backup_refuses_to_overwrite_a_file_unless_forced(
     target.write_text("keep me")
     assert "exists already; give --force" in refused(["backup", str(target)], capsys)
     assert target.read_text() == "keep me"
-    assert "--keep only works" in refused(["backup", str(target), "--keep", "2"], capsys, 2)
+    err = refused(["backup", str(target), "--keep", "2"], capsys, cli.EXIT_USAGE)
+    assert f"There is no directory {target}: create it first" in err
+    err = refused(["backup", f"{tmp_path / 'nowhere'}/"], capsys, cli.EXIT_USAGE)
+    assert "There is no directory" in err
     assert cli.main(["backup", str(target), "--force"]) == cli.EXIT_OK
     assert integrity(target) == [("ok",)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "mine.db"]
@@ -483,3 +486,15 @@ def test_on_postgresql_backup_and_restore_print_the_pg_commands_without_the_pass
     for text in (err, err2):
         assert "s3cret-pw" not in text and "+asyncpg" not in text.split("\n", 1)[1]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_flock_restore_says_it_cant_tell_whether_a_bot_runs(
+    data_dir: Path,
+    a_backup: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(run_lock, "SUPPORTED", False)
+    assert cli.main(["restore", str(a_backup)]) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "this system has no flock" in err and "make sure it is stopped" in err
