@@ -498,3 +498,19 @@ def test_without_flock_restore_says_it_cant_tell_whether_a_bot_runs(
     assert cli.main(["restore", str(a_backup)]) == cli.EXIT_OK
     err = capsys.readouterr().err
     assert "this system has no flock" in err and "make sure it is stopped" in err
+
+
+def test_the_readme_backup_commands_parse_as_shown() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Backups", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
+    assert [words[:2] for words in lines] == [
+        ["infochat", "backup"],
+        ["infochat", "backup"],
+        ["infochat", "restore"],
+    ]
+    parser = cli.build_parser()
+    nightly = parser.parse_args(lines[0][1:])  # what deploy/'s backup timer runs
+    assert (nightly.path, nightly.keep) == ("/var/lib/infochat/backups", 14)
+    for words in lines[1:]:
+        parser.parse_args(words[1:])
