@@ -514,3 +514,27 @@ def test_the_readme_backup_commands_parse_as_shown() -> None:
     assert (nightly.path, nightly.keep) == ("/var/lib/infochat/backups", 14)
     for words in lines[1:]:
         parser.parse_args(words[1:])
+
+
+def test_a_backup_of_an_older_schema_is_migrated_to_the_newest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    from bot.storage.migrate import alembic_config
+
+    old = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{old}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0005")
+    engine.dispose()
+    monkeypatch.setenv("INFOCHAT_DATA_DIR", str(tmp_path / "data"))
+    assert cli.main(["restore", str(old)]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    with sqlite3.connect(tmp_path / "data" / "infochat.db") as conn:
+        (current,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    conn.close()
+    assert "(schema revision 0005)" in out and f"migrated to {current}." in out
+    assert current == ScriptDirectory.from_config(alembic_config()).get_current_head() != "0005"
