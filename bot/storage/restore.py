@@ -59,7 +59,7 @@ def check_backup(file: Path) -> str:
     finally:
         conn.close()
     script = ScriptDirectory.from_config(alembic_config())
-    known = {script.revision for script in script.walk_revisions()}
+    known = {migration.revision for migration in script.walk_revisions()}
     if revision not in known:
         raise RestoreRefused(
             f"{file} has schema revision {revision}, which this infochat doesn't know (its "
@@ -82,6 +82,7 @@ def put_back(file: Path, database: Path, now: datetime) -> Restored:
         raise RestoreRefused(str(exc)) from None
     finally:
         src.close()
+    aside: Path | None = None
     try:
         _owned_like(staged, database)
         aside = _set_aside(database, now)
@@ -89,6 +90,8 @@ def put_back(file: Path, database: Path, now: datetime) -> Restored:
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             staged.unlink()
+        if aside is not None and not database.exists():  # put the old one back
+            _move_files(aside, database)
         raise
     return Restored(copied.revision, aside)
 
@@ -109,12 +112,17 @@ def _set_aside(database: Path, now: datetime) -> Path | None:
         return None
     _checkpoint(database)
     aside = aside_name(database, now)
+    _move_files(database, aside)
+    return aside
+
+
+def _move_files(source: Path, target: Path) -> None:
+    """Rename a database file and the files SQLite keeps beside it, as one."""
     for suffix in ("", *SIDE_FILES):
         with contextlib.suppress(FileNotFoundError):
             os.replace(
-                database.with_name(database.name + suffix), aside.with_name(aside.name + suffix)
+                source.with_name(source.name + suffix), target.with_name(target.name + suffix)
             )
-    return aside
 
 
 def _owned_like(new: Path, old: Path) -> None:

@@ -9,12 +9,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.storage import run_lock
 from bot.storage.backup import BackupError, back_up, rotate
+from bot.storage.restore import put_back
 from tests.support import make_world
 
 
@@ -109,3 +111,25 @@ def test_the_run_lock_goes_with_the_process_that_held_it(database: Path) -> None
         if holder.poll() is None:
             holder.kill()
         holder.communicate(timeout=60)
+
+
+def test_a_restore_that_fails_at_the_switch_puts_the_old_database_back(
+    database: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "backup.db"
+    back_up(database, backup)
+    rename = os.replace
+
+    def failing(source: str | Path, target: str | Path) -> None:
+        if Path(source).name.endswith(".restoring"):
+            raise OSError("the disk gave up")
+        rename(source, target)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError, match="the disk gave up"):
+        put_back(backup, database, datetime(2026, 1, 5, 9, tzinfo=UTC))
+    # Only the database is there, its WAL folded into it (no before-restore file, no copy).
+    assert os.listdir(database.parent) == ["infochat.db"]
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
