@@ -156,6 +156,17 @@ async def _migrate(settings: Settings) -> str:
 
 
 def _postgres(settings: Settings, command: str, path: str) -> int:
+    """What to do instead, when the database isn't a SQLite file (exit status 2)."""
+    try:
+        backend = make_url(settings.database_url).get_backend_name()
+    except Exception:
+        backend = ""
+    if backend != "postgresql":
+        return _refuse(
+            f"infochat {command} works on a SQLite database file, and the database is "
+            f"{settings.safe_database_url}.",
+            EXIT_USAGE,
+        )
     tool = "pg_dump" if command == "backup" else "pg_restore"
     print(
         f"infochat: the database is PostgreSQL ({settings.safe_database_url}): SQLite's "

@@ -7,7 +7,8 @@ never blocks the writer, so the copy is the database as it was when the backup s
 however much the bot writes meanwhile; without the held transaction, SQLite would start
 the copy over after every write by another connection and a busy bot could keep it from
 ever finishing. It goes `PAGES` pages at a time with a short pause between steps, so the
-copy's disk reads leave room for the bot's commits.
+copy's disk reads leave room for the bot's commits. (Meanwhile the WAL can't be checkpointed
+past the copy's snapshot, so it grows by what the bot writes during the copy.)
 
 The copy is written under a temporary name beside the target, switched to rollback-journal
 mode (one self-contained file, no -wal beside it), checked (`PRAGMA integrity_check`, an

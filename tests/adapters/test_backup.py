@@ -538,3 +538,12 @@ def test_a_backup_of_an_older_schema_is_migrated_to_the_newest(
     conn.close()
     assert "(schema revision 0005)" in out and f"migrated to {current}." in out
     assert current == ScriptDirectory.from_config(alembic_config()).get_current_head() != "0005"
+
+
+def test_an_in_memory_database_has_no_file_to_back_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INFOCHAT_DATABASE_URL", "sqlite+aiosqlite:///:memory:")
+    err = refused(["backup", "copy.db"], capsys, cli.EXIT_USAGE)
+    assert "works on a SQLite database file" in err and "pg_dump" not in err
+    assert "works on a SQLite database file" in refused(["restore", "x.db"], capsys, 2)
