@@ -57,7 +57,7 @@ class _Usage(BackupError):
 async def backup(settings: Settings, args: argparse.Namespace) -> int:
     database = settings.sqlite_path()
     if database is None:
-        return _postgres(settings, "backup", args.path)
+        return _not_a_sqlite_file(settings, "backup", args.path)
     try:
         copied, deleted = await asyncio.to_thread(
             _back_up, database, args.path, args.keep, args.force
@@ -91,7 +91,7 @@ def _back_up(
 async def restore(settings: Settings, args: argparse.Namespace) -> int:
     database = settings.sqlite_path()
     if database is None:
-        return _postgres(settings, "restore", args.file)
+        return _not_a_sqlite_file(settings, "restore", args.file)
     file = Path(args.file)
     try:
         revision = await asyncio.to_thread(check_backup, file)
@@ -155,7 +155,7 @@ async def _migrate(settings: Settings) -> str:
     return current or "(none)"
 
 
-def _postgres(settings: Settings, command: str, path: str) -> int:
+def _not_a_sqlite_file(settings: Settings, command: str, path: str) -> int:
     """What to do instead, when the database isn't a SQLite file (exit status 2)."""
     try:
         backend = make_url(settings.database_url).get_backend_name()
