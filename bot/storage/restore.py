@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
 from bot.errors import InfochatError
 from bot.storage.backup import (
     SIDE_FILES,
@@ -29,7 +27,6 @@ from bot.storage.backup import (
     open_read_only,
     schema_revision,
 )
-from bot.storage.migrate import alembic_config
 
 
 class RestoreRefused(InfochatError):
@@ -58,6 +55,10 @@ def check_backup(file: Path) -> str:
         raise RestoreRefused(f"{file} can't be restored: {exc}") from None
     finally:
         conn.close()
+    from alembic.script import ScriptDirectory  # Alembic is only loaded when asked
+
+    from bot.storage.migrate import alembic_config
+
     script = ScriptDirectory.from_config(alembic_config())
     known = {migration.revision for migration in script.walk_revisions()}
     if revision not in known:
