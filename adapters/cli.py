@@ -13,7 +13,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters import backups
 from bot.config import ConfigError, Settings, load_settings
+from bot.storage import run_lock
 from bot.storage.database import Database
 
 log = logging.getLogger("infochat")
@@ -27,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="A community bot for informational interviews: consent first, pay it forward.",
         epilog="Settings come from INFOCHAT_* environment variables and infochat.toml; see README.md.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{run,migrate,doctor}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{run,migrate,doctor,backup,restore}"
+    )
     run = commands.add_parser(
         "run", help="start the bot (the console adapter when no platform token is set)"
     )
@@ -68,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for each answer (default 10)",
     )
+    backups.add_commands(commands)
     return parser
 
 
@@ -96,7 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from adapters.doctor import doctor  # loads the platform libraries it needs
 
             return asyncio.run(doctor(settings, _print, within=max(args.timeout, 0.1)))
-        return run(settings, args)
+        if args.command == "backup":
+            return asyncio.run(backups.backup(settings, args))
+        if args.command == "restore":
+            return asyncio.run(backups.restore(settings, args))
+        with run_lock.running(settings.sqlite_path()):  # a restore waits for the bot to stop
+            return run(settings, args)
+    except run_lock.RunLockHeld as exc:
+        print(f"infochat: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
