@@ -43,7 +43,7 @@ from tests.deploy.files import (
 DEPLOY_TEXT_FILES = sorted(
     path
     for path in DEPLOY.rglob("*")
-    if path.is_file() and path.name not in {"infochat.env", ".env", "slack-manifest.yml"}
+    if path.is_file() and path.name not in {"infochat.env", ".env"}
 )
 IMAGE_SERVICES = ("migrate", "infochat")
 DATABASE_URL = "postgresql+asyncpg://infochat:${POSTGRES_PASSWORD}@db:5432/infochat"

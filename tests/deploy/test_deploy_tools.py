@@ -122,6 +122,25 @@ def test_systemd_analyze_reports_a_mistake_in_a_unit(tmp_path: Path) -> None:
     assert any("ProtectHomes" in line for line in remarks)
 
 
+@needs_systemd
+def test_the_services_sandbox_keeps_their_exposure_low(tmp_path: Path) -> None:
+    """systemd's own score of the sandboxing (0 = locked down, 10 = none): at most 2.5."""
+    assert SYSTEMD_ANALYZE is not None
+    services = [p for p in _units_in(tmp_path) if p.suffix == ".service"]
+    result = subprocess.run(
+        [SYSTEMD_ANALYZE, "security", "--offline=true", "--threshold=25", *map(str, services)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if "--offline" in result.stderr and "unrecognized" in result.stderr:
+        pytest.skip("this systemd-analyze can't score unit files offline (systemd < 250)")
+    scores = re.findall(r"Overall exposure level for (\S+): (\d+\.\d)", result.stdout)
+    assert len(scores) == 2, result.stdout + result.stderr
+    assert result.returncode == 0, scores
+
+
 # --- docker compose --------------------------------------------------------------------------
 
 
