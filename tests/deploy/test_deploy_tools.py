@@ -247,9 +247,11 @@ def test_sh_reads_the_env_file_as_compose_and_systemd_do(tmp_path: Path) -> None
 def test_the_readme_command_line_for_the_service_user_uses_the_data_directory(
     tmp_path: Path,
 ) -> None:
-    """The README's `sudo -u infochat sh -c '…'` line, run (as this user) with its paths moved
+    """The README's `runuser -u infochat -- sh -c '…'` line, run (as this user) with its paths moved
     into a temporary tree: `infochat migrate` creates the database where the service has it."""
-    lines = re.findall(r"^sudo -u infochat sh -c '(.+)'$", readme_deploy_section(), re.MULTILINE)
+    lines = re.findall(
+        r"^runuser -u infochat -- sh -c '(.+)'$", readme_deploy_section(), re.MULTILINE
+    )
     assert len(lines) >= 2, "doctor and restore"
     script = re.sub(r"bin/infochat \w+.*$", "bin/infochat migrate", lines[0])
     state, etc = tmp_path / "var-lib-infochat", tmp_path / "etc-infochat"
