@@ -16,7 +16,6 @@ import pytest
 
 from adapters.cli import build_parser
 from bot.config import Settings
-from bot.domain.community import CommunitySettings
 from tests.deploy import files
 from tests.deploy.files import (
     COMPOSE_ONLY,
@@ -148,24 +147,51 @@ def test_the_env_example_as_shipped_is_a_valid_configuration(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no infochat.toml
     settings = _settings_from([line for line in env_lines() if line.active], monkeypatch)
-    assert settings.platform == "console"  # no token yet
+    assert settings.slack_bot_token is None and settings.discord_token is None  # none yet
     assert settings.log_level == "INFO"
 
 
-def test_each_commented_setting_is_valid_when_put_in_effect(
+def test_the_commented_settings_are_valid_together_when_put_in_effect(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """All of them at once (the examples agree with each other: shard ids with a count)."""
+    """All of them at once: the examples agree with each other (shard ids with a count)."""
     monkeypatch.chdir(tmp_path)
     lines = env_lines()
     settings = _settings_from(lines, monkeypatch)
-    commented = [line for line in lines if not line.active]
-    assert len(commented) >= 30
-    # Where the example shows a default, it is the default.
-    for field in ("log_format", "ready_outbox_age", "shutdown_grace", "slack_port", "slack_host"):
-        assert getattr(settings, field) == getattr(DEFAULTS, field), field
-    assert settings.ops_address == DEFAULTS.ops_address
-    assert settings.community == CommunitySettings()
+    assert len([line for line in lines if not line.active]) >= 30
+    assert settings.discord_shard_ids == (0, 1)
+    assert settings.slack_channels == {"moderators": "C0123ABCD"}
+
+
+# Commented lines that show an example rather than the default.
+EXAMPLES = {
+    "INFOCHAT_CONFIG",
+    "INFOCHAT_DATABASE_URL",
+    "INFOCHAT_SLACK_MODERATOR_GROUP",
+    "INFOCHAT_SLACK_CHANNELS",
+    "INFOCHAT_DISCORD_GUILD_ID",
+    "INFOCHAT_DISCORD_GATEWAY_URL",
+    "INFOCHAT_DISCORD_SHARD_COUNT",
+    "INFOCHAT_DISCORD_SHARD_IDS",
+}
+
+
+def test_every_other_commented_setting_shows_its_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Put in effect alone, it changes nothing: a changed default must change the example."""
+    monkeypatch.chdir(tmp_path)
+    active = [line for line in env_lines() if line.active]
+    base = _settings_from(active, monkeypatch).model_dump()
+    shown = [line for line in env_lines() if not line.active and line.name not in EXAMPLES]
+    assert len(shown) >= 25
+    for line in shown:
+        changed = {
+            key: value
+            for key, value in _settings_from([*active, line], monkeypatch).model_dump().items()
+            if base[key] != value
+        }
+        assert not changed, f"{line.name}={line.value} is not the default: {changed}"
 
 
 # --- commands ----------------------------------------------------------------------------
