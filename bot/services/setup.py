@@ -117,7 +117,9 @@ def checklist(community: Community, probed: Probed | None) -> tuple[Message, ...
         if name in SHOWN_APART:
             continue
         meaning = LIMITS.get(name, name.replace("_", " "))
-        lines.append(Line(label=name, value=f"{value}: {meaning}; {change(f'{name}={value}')}"))
+        lines.append(
+            Line(label=f"{name} = {value}", value=f"{meaning}; {change(f'{name}={value}')}")
+        )
     text = approval_text(s, platform)
     found = problems(s)
     if found:

@@ -116,10 +116,12 @@ async def test_the_checklist_in_slack_syntax_says_plainly_that_approval_is_off(b
     assert "#digest" in shown["Digest channel"]
     assert shown["Weekly digest"].startswith("Monday 09:00 (UTC)")
     assert "digest_hour=0-23" in shown["Weekly digest"]
-    assert shown["max_open_requests"].startswith("3: open requests")
-    assert "`/infochat mod settings max_open_requests=3`" in shown["max_open_requests"]
+    assert shown["max_open_requests = 3"].startswith("open requests a member may have")
+    assert "`/infochat mod settings max_open_requests=3`" in shown["max_open_requests = 3"]
     every = set(CommunitySettings.model_fields) - setup.SHOWN_APART
-    assert every <= set(shown)  # every limit, with its command
+    limits = {label.split(" = ")[0]: value for label, value in shown.items() if " = " in label}
+    assert set(limits) == every  # every limit, with the command that changes it
+    assert all(f"`/infochat mod settings {name}=" in limits[name] for name in every)
     assert checks.title == "On Slack"
     assert checks.text.splitlines() == [
         "✔ #moderators exists and the bot is in it",
