@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from functools import cached_property, partial
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -99,7 +99,7 @@ class Infochat:
         self.clock = clock
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
-        self.probes = probes or {}  # each platform's setup checks, by platform name
+        self.probes = {} if probes is None else probes  # each platform's setup checks
 
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs."""
@@ -192,9 +192,10 @@ class Infochat:
         async with self.db.read() as conn:
             return await step(conn, command, self.clock.now())
 
-    @cached_property
+    @property
     def _snapshots(self) -> dict[str, Snapshot]:
-        """The actions' snapshot steps, those that reach the platform with this core's probes."""
+        """The actions' snapshot steps, those that reach the platform with this core's probes
+        (read when used: an adapter may add its probe after making the core)."""
         return {**SNAPSHOTS, **setup.snapshots(self.probes, self.defaults)}
 
     async def _refuse(self, command: Command, refusal: Reply) -> Reply:
