@@ -138,8 +138,13 @@ def platform_message(platform: str, probed: Probed | None) -> Message:
         return Message(
             text=f"✘ couldn't check {name} this time — run `{setup_command(platform)}` again."
         )
-    if probed.checks is None:
-        return Message(text=f"Nothing to check on {name}'s side: there is no platform setup.")
+    if probed.checks is None and platform == "console":
+        return Message(text="Nothing to check on the console's side: it has no platform setup.")
+    if probed.checks is None:  # this process was started without the platform's probe
+        return Message(
+            text=f"{name}'s side (channels, permissions) isn't checked from here: "
+            "`infochat doctor` checks it where the bot runs."
+        )
     if not probed.checks:
         return Message(text=f"{name}: nothing to check.")
     text = "\n".join(check.line() for check in probed.checks)

@@ -75,7 +75,7 @@ async def test_the_first_command_in_a_server_sends_the_owner_the_checklist_once(
     assert "/infochat-mod settings fields:approval_required=true" in shown
     assert "/infochat-mod setup" in shown
     assert "/infochat mod " not in shown
-    assert "Nothing to check on Discord" in json.dumps(checks)  # no probe given here
+    assert "`infochat doctor` checks it" in json.dumps(checks)  # no probe given here
 
 
 async def test_mod_setup_answers_a_moderator_in_discord_syntax(bot: Bot) -> None:

@@ -53,7 +53,7 @@ async def test_the_first_command_in_a_workspace_sends_the_checklist_once(slack: 
     assert "Setup checklist for" in first
     assert "/infochat mod settings approval_required=true" in first
     assert "/infochat mod setup" in first
-    assert "Nothing to check on Slack" in json.dumps(dms[1].params)  # no probe given here
+    assert "`infochat doctor` checks it" in json.dumps(dms[1].params)  # no probe given here
 
 
 async def test_mod_setup_answers_a_moderator_in_slack_syntax(slack: Slack) -> None:
@@ -63,7 +63,7 @@ async def test_mod_setup_answers_a_moderator_in_slack_syntax(slack: Slack) -> No
     assert "Moderators approve every introduction before anyone is asked: off" in body
     assert "/infochat mod settings approval_required=true" in body
     assert "fields:" not in body
-    assert "Nothing to check on Slack" in json.dumps(checks.params)
+    assert "Slack's side (channels, permissions) isn't checked" in json.dumps(checks.params)
     await slack.command("USAM", "mod setup")
     refused = (await slack.fake.wait_for("response", count=3))[2]
     assert "Only moderators can do that." in json.dumps(refused.params)

@@ -212,7 +212,7 @@ async def test_no_probe_for_the_platform_says_there_is_nothing_to_check(bot: Bot
     reply = await bot.do(CONSOLE, "mo", "/infochat mod setup", moderator=True)
     assert reply.ok, reply.messages
     assert reply.messages[1].text == (
-        "Nothing to check on the console's side: there is no platform setup."
+        "Nothing to check on the console's side: it has no platform setup."
     )
 
 
