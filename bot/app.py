@@ -9,7 +9,7 @@ the member gets an apology, never a stack trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from bot.services import (
     reminders,
     requests,
     scheduling,
+    setup,
     thanks,
     volunteers,
 )
@@ -41,6 +42,7 @@ from bot.services.arguments import check_fields
 from bot.services.context import Context, Handler, Snapshot
 from bot.services.moderator_note import with_moderator_note
 from bot.services.suggest import TOPIC_FIELDS, rank_timezones, suggestions
+from bot.setup_checks import SetupProbe
 from bot.storage import idempotency
 from bot.storage.command_entry import read_entry
 from bot.storage.database import Database
@@ -62,6 +64,7 @@ HANDLERS: dict[str, Handler] = {
     **followups.HANDLERS,
     **thanks.HANDLERS,
     **ledger.HANDLERS,
+    **setup.HANDLERS,
 }
 # Read-only work done in a snapshot before the command's transaction (see Snapshot).
 SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS}
@@ -71,6 +74,7 @@ JOB_HANDLERS: dict[str, JobHandler] = {
     **followups.JOBS,
     **pay_it_forward.JOBS,
     **housekeeping.JOBS,
+    **setup.JOBS,
 }
 # Before each round of due jobs: every community has its next weekly digest and its next
 # daily housekeeping scheduled.
@@ -88,11 +92,14 @@ class Infochat:
         clock: Clock,
         defaults: CommunitySettings | None = None,
         on_commit: Callable[[], None] | None = None,
+        *,
+        probes: Mapping[str, SetupProbe] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
+        self.probes = {} if probes is None else probes  # each platform's setup checks
 
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs."""
@@ -102,7 +109,7 @@ class Infochat:
             JOB_HANDLERS,
             self.on_commit,
             JOB_PREPARATIONS,
-            digest.JOB_SNAPSHOTS,
+            {**digest.JOB_SNAPSHOTS, **setup.job_snapshots(self.probes)},
         )
 
     async def dispatch(self, command: Command) -> Reply:
@@ -164,7 +171,7 @@ class Infochat:
             check_fields(command)
             now = self.clock.now()
             community = entry.community or await get_or_create_community(
-                conn, command.actor.community, self.defaults, now
+                conn, command.actor.community, self.defaults, now, setup.schedule_first_meeting
             )
             sender = command.actor
             member = entry.actor or await add_member(
@@ -179,11 +186,17 @@ class Infochat:
 
     async def _snapshot(self, command: Command) -> object:
         """The action's read-only work, done beside the writer before its transaction."""
-        step = SNAPSHOTS.get(command.action)
+        step = self._snapshots.get(command.action)
         if step is None:
             return None
         async with self.db.read() as conn:
             return await step(conn, command, self.clock.now())
+
+    @property
+    def _snapshots(self) -> dict[str, Snapshot]:
+        """The actions' snapshot steps, those that reach the platform with this core's probes
+        (read when used: an adapter may add its probe after making the core)."""
+        return {**SNAPSHOTS, **setup.snapshots(self.probes, self.defaults)}
 
     async def _refuse(self, command: Command, refusal: Reply) -> Reply:
         """Remember a refusal under its key (its transaction was rolled back), so a repeated
@@ -195,7 +208,7 @@ class Infochat:
                     return prior
                 now = self.clock.now()
                 community = await get_or_create_community(
-                    conn, command.actor.community, self.defaults, now
+                    conn, command.actor.community, self.defaults, now, setup.schedule_first_meeting
                 )
                 await idempotency.record(conn, command, community.id, refusal, now)
         except IntegrityError:  # the same key committed concurrently: its outcome stands

@@ -80,6 +80,7 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "settings"): ("mod.settings", ()),
     ("mod", "ledger"): ("mod.ledger", ()),
     ("mod", "digest"): ("mod.digest", ()),
+    ("mod", "setup"): ("mod.setup", ()),
 }
 
 # Words that start two-word commands (`mod queue`): alone, or with `help`, they show the

@@ -108,9 +108,11 @@ def parse_payload(payload: str) -> tuple[str, str]:
 
 
 class Destination(_View):
-    """Where an outbox message goes: a member's DMs, a community channel, or a group."""
+    """Where an outbox message goes: a member's DMs, a community channel, a group, or the
+    people who set the bot up (`admins`: Slack's workspace admins and owners, Discord's
+    server owner; each platform falls back to `channel`, the moderators' channel)."""
 
-    kind: Literal["member", "channel", "group"]
+    kind: Literal["member", "channel", "group", "admins"]
     user_ids: tuple[str, ...] = ()
     # A channel name from community settings, e.g. "moderators". For a member or a group:
     # where the community's introductions happen, e.g. for a platform that must fall back

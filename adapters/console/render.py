@@ -40,6 +40,8 @@ def label(item: ConsoleMessage) -> str:
         return f"[dm → {', '.join(item.members)}]"
     if item.kind == "group":
         return f"[#{item.channel}: {' + '.join(item.members)}]"
+    if item.kind == "admins":
+        return "[to admins]"
     return f"[#{item.channel}]"
 
 

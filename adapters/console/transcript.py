@@ -12,7 +12,7 @@ from typing import Literal
 from adapters.console.grammar import GrammarError, shorten
 from bot.views import Button, Destination, Message
 
-Kind = Literal["reply", "dm", "channel", "group"]
+Kind = Literal["reply", "dm", "channel", "group", "admins"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class Transcript:
             item = ConsoleMessage(
                 number, "group", message, destination.user_ids, channel=destination.channel
             )
+        elif destination.kind == "admins":  # those who set the bot up: no one in particular
+            item = ConsoleMessage(number, "admins", message)
         else:
             item = ConsoleMessage(number, "dm", message, destination.user_ids)
         return self._add(item)

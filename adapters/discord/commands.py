@@ -254,6 +254,7 @@ def build_mod_group() -> app_commands.Group:
     _with_fields(mod, "settings", "mod settings", "Show or change community settings")
     _plain(mod, "ledger", "mod ledger", "Who gave and received chats")
     _plain(mod, "digest", "mod digest", "Preview this week's digest")
+    _plain(mod, "setup", "mod setup", "The setup checklist: settings, how to change them, checks")
     return mod
 
 

@@ -109,6 +109,8 @@ class DiscordTransport:
             channel = await self._channel(guild_id, destination.channel or "")
             kwargs = render.send_kwargs(guild_id, message)
             await channel.send(**kwargs, nonce=nonce(delivery, "channel", channel.name))
+        elif destination.kind == "admins":
+            await self._to_server_owner(guild_id, destination, message, delivery)
         else:
             await self._introduce(guild_id, destination, message, delivery)
 
@@ -152,6 +154,27 @@ class DiscordTransport:
         log.error(
             "discord: can't post in #%s (%s); sent to the server owner %s", name, problem, owner
         )
+
+    async def _to_server_owner(
+        self, guild_id: str, destination: Destination, message: Message, delivery: int
+    ) -> None:
+        """The people who set the bot up: the server owner by DM; when the owner doesn't
+        take DMs from the bot, the moderators' channel."""
+        if not guild_id.isdigit():
+            raise PermanentDeliveryError(f"discord: {guild_id!r} is not a guild id")
+        guild = self.client.get_guild(int(guild_id)) or await self.client.fetch_guild(int(guild_id))
+        owner = str(guild.owner_id)
+        kwargs = render.send_kwargs(guild_id, message)
+        try:
+            dm = await self._dm(owner)
+            await dm.send(**kwargs, nonce=nonce(delivery, "admins", owner))
+        except discord.Forbidden as exc:
+            if exc.code != CANNOT_DM:
+                raise
+            name = (destination.channel or "moderators").lstrip("#")
+            log.warning("discord: the owner of %s takes no DMs; posting in #%s", guild_id, name)
+            channel = await self._channel(guild_id, name)
+            await channel.send(**kwargs, nonce=nonce(delivery, "admins channel", channel.name))
 
     async def _to_member(
         self, guild_id: str, user_id: str, message: Message, fallback: str, delivery: int

@@ -78,7 +78,10 @@ class SlackTransport:
         delivery = Delivery(delivery_id, in_doubt)
         try:
             try:
-                await self._send(destination, message, delivery)
+                if destination.kind == "admins":
+                    await self._to_workspace_admins(destination, message, delivery)
+                else:
+                    await self._send(destination, message, delivery)
             except NoChannel as missing:
                 await self._to_admins(destination, message, missing, delivery)
         except SlackApiError as exc:
@@ -197,6 +200,18 @@ class SlackTransport:
             problem,
             ", ".join(reached),
         )
+
+    async def _to_workspace_admins(
+        self, destination: Destination, message: Message, delivery: Delivery
+    ) -> None:
+        """The people who set the bot up: each workspace admin and owner by DM. When none
+        can be reached, the moderators' channel (and from there the usual fallback)."""
+        reached = await self._to_each(await self.channels.admins(), message, delivery)
+        if reached:
+            return
+        name = (destination.channel or "").lstrip("#")
+        log.warning("slack: no workspace admin could be reached; posting in #%s instead", name)
+        await self._send(destination.model_copy(update={"kind": "channel"}), message, delivery)
 
     async def _to_each(
         self, users: Iterable[str], message: Message, delivery: Delivery, note: str = ""

@@ -51,6 +51,12 @@ class Scope:
         channel = self.community.settings.introductions_channel
         await self._send(Destination(kind="group", user_ids=user_ids, channel=channel), message)
 
+    async def to_admins(self, message: Message) -> None:
+        """To the people who set the bot up (installer, workspace admins, server owner); the
+        moderators' channel is where a platform falls back when none of them can be reached."""
+        channel = self.community.settings.moderators_channel
+        await self._send(Destination(kind="admins", channel=channel), message)
+
     async def _send(self, destination: Destination, message: Message) -> None:
         if destination.user_ids:
             # Members who deleted their data get nothing more (their id is no longer known).

@@ -25,6 +25,7 @@ HELP = (
     ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),
     ("mod ledger", "moderators: community totals of chats given, received and paid forward"),
     ("mod digest", "moderators: preview this week's digest (nothing is posted)"),
+    ("mod setup", "moderators: the setup checklist: settings, how to change them, checks"),
 )
 
 

@@ -8,7 +8,7 @@ member's name, user id or moderator flag go through this module or `forget_membe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -39,8 +39,14 @@ class Member:
 
 
 async def get_or_create_community(
-    conn: AsyncConnection, ref: CommunityRef, defaults: CommunitySettings, now: datetime
+    conn: AsyncConnection,
+    ref: CommunityRef,
+    defaults: CommunitySettings,
+    now: datetime,
+    on_create: Callable[[AsyncConnection, int, datetime], Awaitable[None]] | None = None,
 ) -> Community:
+    """The community, created with `defaults` if new; `on_create` runs (same transaction)
+    only in the transaction that created it, so exactly once per community."""
     row = await _community_row(conn, ref)
     if row is None:
         values = {
@@ -50,8 +56,10 @@ async def get_or_create_community(
             "settings": defaults.model_dump(),
             "created_at": now,
         }
-        await insert_missing(conn, communities, values, ("platform", "external_id"))
+        created = await insert_missing(conn, communities, values, ("platform", "external_id"))
         row = await _community_row(conn, ref)
+        if created and row is not None and on_create is not None:
+            await on_create(conn, row.id, now)
     assert row is not None
     return Community(row.id, ref, CommunitySettings.stored(row.settings))
 

@@ -91,6 +91,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("mod", "settings"): {},
     ("mod", "ledger"): {},
     ("mod", "digest"): {},
+    ("mod", "setup"): {},
 }
 
 
