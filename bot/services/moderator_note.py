@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from bot.commands import is_moderator_action
 from bot.services.context import Context, Handler
+from bot.services.setup import settings_command, setup_command
 from bot.storage import notices
 from bot.views import Message, Reply
 
 KIND = "approval_howto"
-APPROVAL_NOTE = (
-    "How introduction approval works: it is off by default. Turn it on with "
-    "`/infochat mod settings approval_required=true` (off again with `=false`): then every "
-    "introduction waits for an Approve before the volunteer is asked. "
-    "`/infochat mod settings` shows every setting. The bot's "
-    "`INFOCHAT_COMMUNITY__APPROVAL_REQUIRED=true` only sets the default for a community it "
-    "meets for the first time."
-)
+
+
+def approval_note(platform: str) -> str:
+    """In the syntax of the moderator's platform (Discord's `/infochat-mod … fields:`)."""
+    return (
+        "How introduction approval works: it is off by default. Turn it on with "
+        f"`{settings_command(platform, 'approval_required=true')}` (off again with `=false`): "
+        "then every introduction waits for an Approve before the volunteer is asked. "
+        f"`{setup_command(platform)}` shows every setting and how to change it. The bot's "
+        "`INFOCHAT_COMMUNITY__APPROVAL_REQUIRED=true` only sets the default for a community "
+        "it meets for the first time."
+    )
 
 
 async def with_moderator_note(handler: Handler, ctx: Context) -> Reply:
@@ -31,6 +36,7 @@ async def with_moderator_note(handler: Handler, ctx: Context) -> Reply:
     if not await notices.first_time(ctx.conn, ctx.actor.id, KIND, ctx.now):
         return reply
     first, *rest = reply.messages
-    text = f"{first.text}\n\n{APPROVAL_NOTE}" if first.text else APPROVAL_NOTE
+    note = approval_note(ctx.community.ref.platform)
+    text = f"{first.text}\n\n{note}" if first.text else note
     noted = Message.model_validate({**first.model_dump(), "text": text})
     return reply.model_copy(update={"messages": (noted, *rest)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.commands import Actor, Command, CommunityRef
 from tests.support import World, count, text_of
 
 NOTE = "How introduction approval works"
@@ -37,3 +38,12 @@ async def test_a_repeated_delivery_of_the_first_answer_is_the_same_answer(world:
     first = await world.say("mo", "/infochat mod settings", key="first")
     again = await world.say("mo", "/infochat mod settings", key="first")
     assert NOTE in said(first) and said(again) == said(first)
+
+
+async def test_a_discord_moderator_is_told_in_discord_syntax(world: World) -> None:
+    mo = Actor(CommunityRef("discord", "42", "Guild"), "mo", "Mo", is_moderator=True)
+    reply = await world.app.dispatch(Command(mo, "mod.queue", "discord-note", "", {}))
+    text = said(reply)
+    assert NOTE in text
+    assert "`/infochat-mod settings fields:approval_required=true`" in text
+    assert "`/infochat-mod setup`" in text and "/infochat mod " not in text
