@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from adapters.logs import configure_logging
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage.database import Database
 
@@ -57,15 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="bring the database schema up to date, then exit")
     return parser
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.captureWarnings(True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
