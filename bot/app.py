@@ -121,7 +121,10 @@ class Infochat:
         action = command.action if command.action in HANDLERS else "unknown"
         with log_context.command(command.key, action):
             reply, outcome = await self._dispatch(command)
-        self._count(action, outcome, started)
+            seconds = time.perf_counter() - started
+            log.debug("command %s: %s in %.1f ms", action, outcome, seconds * 1000)
+        if self.metrics is not None:
+            self.metrics.command(action, outcome, seconds)
         return reply
 
     async def _dispatch(self, command: Command) -> tuple[Reply, str]:
@@ -153,17 +156,14 @@ class Infochat:
             self.on_commit()
         return _counted(reply)
 
-    def _count(self, action: str, outcome: str, started: float) -> None:
-        if self.metrics is not None:
-            self.metrics.command(action, outcome, time.perf_counter() - started)
-
     async def dispatch_text(self, actor: Actor, text: str, key: str) -> Reply:
         """A typed `/infochat …` command: parse with the shared grammar, then dispatch."""
         started = time.perf_counter()
         try:
             parsed = parse_text(text)
         except UserError as exc:
-            self._count("unknown", "refused", started)  # no action to name: it didn't parse
+            if self.metrics is not None:  # no action to name: it didn't parse
+                self.metrics.command("unknown", "refused", time.perf_counter() - started)
             return _refusal(exc)
         return await self.dispatch(Command(actor, parsed.action, key, parsed.target, parsed.args))
 
