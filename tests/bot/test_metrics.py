@@ -4,6 +4,7 @@ jobs with their lag on the injected clock, deliveries by platform and outcome.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -220,3 +221,14 @@ async def test_without_a_registry_nothing_is_counted(tmp_path: Path) -> None:
         assert (await world.say("sam", "/infochat help")).ok
     finally:
         await world.db.dispose()
+
+
+def test_the_readme_lists_every_metric_as_exposed() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Logs and metrics", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `(infochat_[a-z_]+)` \|", section, re.MULTILINE))
+    exposed = set()
+    for family in Metrics().registry.collect():
+        suffix = "_total" if family.type == "counter" else ""
+        exposed.add(family.name + suffix)
+    assert listed == exposed
