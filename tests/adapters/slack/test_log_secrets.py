@@ -1,13 +1,14 @@
-"""A real `infochat run` in Slack HTTP mode, at DEBUG, logging in text and in JSON: the bot
-token and the signing secret appear in no line, whoever logged it (slack_sdk logs each
-request it makes at DEBUG), and every JSON line parses. A refused token is not logged either."""
+"""A real `infochat run` in Slack HTTP mode and Socket Mode, at DEBUG, logging in text and in
+JSON: the bot token, the app-level token and the signing secret appear in no line, whoever
+logged it (slack_sdk logs each request it makes at DEBUG), and every JSON line parses. A
+refused token is not logged either."""
 
 from __future__ import annotations
 
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
 import pytest
@@ -18,7 +19,8 @@ from tests.adapters.slack.harness import DOMAIN, TEAM, FakeSlack, sign
 
 BOT_TOKEN = "xoxb-4242-SLACKBOTTOKEN-q7f3"
 SIGNING_SECRET = "SLACKSIGNING-5e1d-secret"
-SECRETS = (BOT_TOKEN, SIGNING_SECRET, "SLACKBOTTOKEN", "SLACKSIGNING")
+APP_TOKEN = "xapp-1-A0APP-SLACKAPPTOKEN-9d2c"
+SECRETS = (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, "SLACKBOTTOKEN", "SLACKSIGNING", "SLACKAPPTOKEN")
 
 
 @pytest.fixture
@@ -53,8 +55,34 @@ def assert_no_secret(output: str) -> None:
         assert secret not in output
 
 
+# A member pastes the token by mistake: the refusal quotes it back to them, and slack_sdk
+# logs that reply's body at DEBUG, where the filter must catch it. The export is a delivery:
+# the outbox's worker uploads the file to the member's DM.
+COMMANDS = (("help", "t1"), ("me export", "t2"), (f"help {BOT_TOKEN}", "t3"))
+
+
+async def over_http(fake: FakeSlack, port: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        for text, trigger in COMMANDS:
+            body = command(fake, "U0SAM", text, trigger)
+            url = f"http://127.0.0.1:{port}/slack/events"
+            async with session.post(url, data=body, headers=sign(body, SIGNING_SECRET)) as r:
+                assert r.status == 200
+
+
+async def over_socket_mode(fake: FakeSlack) -> None:
+    for text, trigger in COMMANDS:
+        payload = dict(parse_qsl(command(fake, "U0SAM", text, trigger)))
+        envelope = {"envelope_id": trigger, "type": "slash_commands", "payload": payload}
+        ack = await fake.push(envelope, within=30)
+        assert ack["envelope_id"] == trigger
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
 @pytest.mark.parametrize("log_format", ["text", "json"])
-async def test_a_debug_run_logs_no_secret(fake: FakeSlack, tmp_path: Path, log_format: str) -> None:
+async def test_a_debug_run_logs_no_secret(
+    fake: FakeSlack, tmp_path: Path, log_format: str, mode: str
+) -> None:
     port = free_port()
     env = environment(
         tmp_path,
@@ -65,21 +93,18 @@ async def test_a_debug_run_logs_no_secret(fake: FakeSlack, tmp_path: Path, log_f
         slack_api_url=f"{fake.url}api/",
         slack_port=str(port),
         slack_host="127.0.0.1",
+        **({"slack_app_token": APP_TOKEN} if mode == "socket" else {}),
     )
     async with infochat_run(tmp_path, env) as run:
-        await run.listening(port)
-        async with aiohttp.ClientSession() as session:
-            # A member pastes the token by mistake: the refusal quotes it back to them, and
-            # slack_sdk logs that reply's body at DEBUG, where the filter must catch it.
-            commands = (("help", "t1"), ("me export", "t2"), (f"help {BOT_TOKEN}", "t3"))
-            for text, trigger in commands:
-                body = command(fake, "U0SAM", text, trigger)
-                url = f"http://127.0.0.1:{port}/slack/events"
-                async with session.post(url, data=body, headers=sign(body, SIGNING_SECRET)) as r:
-                    assert r.status == 200
+        if mode == "http":
+            await run.listening(port)
+            await over_http(fake, port)
+        else:
+            await over_socket_mode(fake)
+            (opened,) = fake.of("apps.connections.open")
+            assert opened.headers["Authorization"] == f"Bearer {APP_TOKEN}"  # it was in use
         answers = await fake.wait_for("response", count=3, within=30)  # all answered
         assert any(BOT_TOKEN in call.raw.decode() for call in answers)
-        # The export is a delivery: the outbox's worker uploads it to the member's DM.
         (done,) = await fake.wait_for("files.completeUploadExternal", within=30)
         assert done.headers["Authorization"] == f"Bearer {BOT_TOKEN}"  # it was in use
     assert run.process.returncode in (0, -signal.SIGTERM)
