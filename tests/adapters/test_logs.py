@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from adapters import cli
 from adapters.logs import MASK, LogHandler, log_handler, secret_values
 from bot.app import HANDLERS
 from bot.config import Settings, load_settings
@@ -181,3 +182,14 @@ async def test_a_delivery_s_lines_carry_its_outbox_id(
     assert len(lines) == 2
     assert "[delivery_id=1]" in lines[0] and "message 1 will be retried" in lines[0]
     assert "[delivery_id=2]" in lines[1] and "message 2 will be retried" in lines[1]
+
+
+def test_an_unknown_log_format_stops_the_start_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INFOCHAT_LOG_FORMAT", "xml")
+    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", TOKEN)
+    assert cli.main(["migrate"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "log_format" in err and "'text' or 'json'" in err
+    assert TOKEN not in err
