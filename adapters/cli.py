@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters import backups
+from adapters.logs import configure_logging
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import run_lock
 from bot.storage.database import Database
@@ -74,15 +75,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backups.add_commands(commands)
     return parser
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.captureWarnings(True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

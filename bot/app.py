@@ -9,16 +9,19 @@ the member gets an apology, never a stack trace.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
+from bot import log_context
 from bot.clock import Clock
 from bot.commands import Actor, Command, checked, checked_actor, parse_text
 from bot.domain.community import CommunitySettings
 from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
+from bot.metrics import Metrics
 from bot.services import (
     asks,
     current_views,
@@ -82,6 +85,8 @@ JOB_PREPARATIONS: tuple[Preparation, ...] = (
     digest.ensure_digests,
     housekeeping.ensure_housekeeping,
 )
+# What `Metrics(actions=ACTIONS)` counts by name; any other action is counted as "unknown".
+ACTIONS: frozenset[str] = frozenset(HANDLERS)
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
 
@@ -94,12 +99,14 @@ class Infochat:
         on_commit: Callable[[], None] | None = None,
         *,
         probes: Mapping[str, SetupProbe] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.defaults = defaults or CommunitySettings()
         self.on_commit = on_commit  # e.g. wake the delivery worker
         self.probes = {} if probes is None else probes  # each platform's setup checks
+        self.metrics = metrics  # None: nothing is counted
 
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs."""
@@ -110,41 +117,59 @@ class Infochat:
             self.on_commit,
             JOB_PREPARATIONS,
             {**digest.JOB_SNAPSHOTS, **setup.job_snapshots(self.probes)},
+            metrics=self.metrics,
         )
 
     async def dispatch(self, command: Command) -> Reply:
+        """Run one command; counted by action and outcome (ok, refused, error) with its
+        latency, and logged meanwhile under its key."""
+        started = time.perf_counter()  # monotonic: the injected clock may stand still
+        action = command.action if command.action in HANDLERS else "unknown"
+        with log_context.command(command.key, action):
+            reply, outcome = await self._dispatch(command)
+            seconds = time.perf_counter() - started
+            log.debug("command %s: %s in %.1f ms", action, outcome, seconds * 1000)
+        if self.metrics is not None:
+            self.metrics.command(action, outcome, seconds)
+        return reply
+
+    async def _dispatch(self, command: Command) -> tuple[Reply, str]:
         try:
             command = checked(command)  # ids readable, names clean: or nothing happens
         except UserError as exc:
-            return _refusal(exc)
+            return _refusal(exc), "refused"
         handler = HANDLERS.get(command.action)
         if handler is None:
-            return _refusal(UserError("I don't know that action. Try `/infochat help`."))
+            refusal = _refusal(UserError("I don't know that action. Try `/infochat help`."))
+            return refusal, "refused"
         try:
             reply = await self._run(handler, command)
         except UserError as exc:
-            return await self._refuse(command, _refusal(exc))
+            return _counted(await self._refuse(command, _refusal(exc)))
         except IntegrityError:
             # A concurrent delivery of the same key committed first (engines without
             # serialised writers): its outcome is the outcome.
             async with self.db.transaction() as conn:
                 prior = await idempotency.lookup(conn, command)
             if prior is not None:
-                return prior
+                return _counted(prior)
             log.exception("integrity error in %s by %s", command.action, command.actor.user_id)
-            return _refusal(UserError(APOLOGY))
+            return _refusal(UserError(APOLOGY)), "error"
         except Exception:
             log.exception("command %s by %s failed", command.action, command.actor.user_id)
-            return _refusal(UserError(APOLOGY))
+            return _refusal(UserError(APOLOGY)), "error"
         if self.on_commit is not None:
             self.on_commit()
-        return reply
+        return _counted(reply)
 
     async def dispatch_text(self, actor: Actor, text: str, key: str) -> Reply:
         """A typed `/infochat …` command: parse with the shared grammar, then dispatch."""
+        started = time.perf_counter()
         try:
             parsed = parse_text(text)
         except UserError as exc:
+            if self.metrics is not None:  # no action to name: it didn't parse
+                self.metrics.command("unknown", "refused", time.perf_counter() - started)
             return _refusal(exc)
         return await self.dispatch(Command(actor, parsed.action, key, parsed.target, parsed.args))
 
@@ -215,6 +240,11 @@ class Infochat:
             async with self.db.transaction() as conn:
                 return await idempotency.lookup(conn, command) or refusal
         return refusal
+
+
+def _counted(reply: Reply) -> tuple[Reply, str]:
+    """A reply the command's own work gave (or its key's first outcome, replayed)."""
+    return reply, "ok" if reply.ok else "refused"
 
 
 def _refusal(exc: UserError) -> Reply:

@@ -24,9 +24,11 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot import log_context
 from bot.clock import Clock
 from bot.commands import CommunityRef
 from bot.errors import DeliveryError, PermanentDeliveryError
+from bot.metrics import Metrics
 from bot.storage import outbox as leases
 from bot.storage.database import Database
 from bot.storage.schema import communities, outbox
@@ -137,10 +139,12 @@ class DeliveryWorker:
         policy: RetryPolicy | None = None,
         batch: int = 50,
         heartbeat: Callable[[], Awaitable[object]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.clock = clock
+        self.metrics = metrics  # None: nothing is counted
         self.policy = policy or RetryPolicy()
         self.batch = batch
         self.wake = asyncio.Event()
@@ -262,32 +266,48 @@ class DeliveryWorker:
         message in flight in doubt, not all those already sent."""
         sent = 0
         for i, item in enumerate(run.items):
-            run.in_flight = item.id
-            values = await self._attempt(run, item)
-            following = run.items[i + 1] if i + 1 < len(run.items) else None
-            # A slow batch stops well before its lease lapses rather than race another worker;
-            # so does one whose next row was taken over while its lease had lapsed.
-            go_on = following is not None and self.clock.now() < run.until - self.policy.lease / 5
-            async with self.db.transaction(priority=True) as conn:
-                recorded = await leases.record(conn, item.id, run.token, values)
-                if following is not None and go_on:
-                    now = self.clock.now()
-                    go_on = await leases.mark_started(conn, following.id, run.token, now)
-                if following is not None and not go_on:
-                    await leases.release(conn, run.token, None)
-            run.in_flight = None
-            if not recorded:
-                log.warning(
-                    "outbox: message %s: another worker took over its lapsed lease; its "
-                    "outcome (%s) is theirs to record",
-                    item.id,
-                    values.get("status", "retry"),
-                )
+            with log_context.delivery(item.id):
+                go_on, recorded, values = await self._deliver_one(run, item, i)
             sent += recorded and values.get("status") == "sent"
             if not go_on:
                 break
         run.finished = True
         return sent
+
+    async def _deliver_one(
+        self, run: _Round, item: _Claimed, i: int
+    ) -> tuple[bool, bool, dict[str, object]]:
+        """Whether to go on with the batch, whether this outcome was recorded, and what."""
+        run.in_flight = item.id
+        values = await self._attempt(run, item)
+        self._count(item, values)
+        following = run.items[i + 1] if i + 1 < len(run.items) else None
+        # A slow batch stops well before its lease lapses rather than race another worker;
+        # so does one whose next row was taken over while its lease had lapsed.
+        go_on = following is not None and self.clock.now() < run.until - self.policy.lease / 5
+        async with self.db.transaction(priority=True) as conn:
+            recorded = await leases.record(conn, item.id, run.token, values)
+            if following is not None and go_on:
+                now = self.clock.now()
+                go_on = await leases.mark_started(conn, following.id, run.token, now)
+            if following is not None and not go_on:
+                await leases.release(conn, run.token, None)
+        run.in_flight = None
+        if not recorded:
+            log.warning(
+                "outbox: message %s: another worker took over its lapsed lease; its "
+                "outcome (%s) is theirs to record",
+                item.id,
+                values.get("status", "retry"),
+            )
+        return go_on, recorded, values
+
+    def _count(self, item: _Claimed, values: dict[str, object]) -> None:
+        if self.metrics is None:
+            return
+        status = values.get("status")
+        outcome = "sent" if status == "sent" else "given_up" if status == "failed" else "retried"
+        self.metrics.delivery(item.community.platform, outcome)
 
     async def _attempt(self, run: _Round, item: _Claimed) -> dict[str, object]:
         """Deliver one message, renewing the lease while the transport works; return the
