@@ -54,6 +54,7 @@ class Options:
     ready: asyncio.Event | None = None  # set once every part is started
     stop: asyncio.Event | None = None  # set to stop, as SIGTERM does
     ops_port: list[int] = field(default_factory=list)  # the operations server's bound port
+    services: list[Services] = field(default_factory=list)  # what the platforms share
 
 
 def check(settings: Settings) -> None:
@@ -98,6 +99,7 @@ async def run_platforms(settings: Settings, options: Options | None = None) -> i
     check(settings)
     metrics = Metrics(actions=HANDLERS.keys())
     async with services(settings, metrics=metrics) as shared:
+        options.services.append(shared)
         adapters = build_adapters(settings, shared, options)
         states = {adapter.name: PlatformState(adapter.name) for adapter in adapters}
         for adapter in adapters:

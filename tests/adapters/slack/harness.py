@@ -72,6 +72,7 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # oldest first
+    delays: dict[str, float] = field(default_factory=dict)  # method → latency, e.g. a slow API
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -143,7 +144,7 @@ class FakeSlack:
             params.update(json.loads(raw))
         elif request.content_type == "application/x-www-form-urlencoded":
             params.update(parse_qsl(raw.decode()))
-        await asyncio.sleep(self.latency)
+        await asyncio.sleep(self.delays.get(method, self.latency))
         call = Call(method, params, dict(request.headers), path, raw=raw, at=arrived)
         queued = self.overrides.get(method)
         canned = queued.pop(0) if queued else None
