@@ -5,8 +5,8 @@ retried with backoff while the other serves."""
 from __future__ import annotations
 
 import asyncio
-import json
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,8 @@ import sqlalchemy as sa
 pytest.importorskip("discord")
 pytest.importorskip("slack_bolt")
 
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.discord import replies
 from adapters.runtime import Options, run_platforms
@@ -45,14 +47,17 @@ async def both() -> AsyncIterator[Fakes]:
 
 
 class Sleeps:
-    """The supervisor's backoff, recorded and skipped."""
+    """The supervisor's backoff: each delay recorded, then held until `release` is set."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.release = asyncio.Event()
+        self.changed = asyncio.Event()
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-        await asyncio.sleep(0)
+        self.changed.set()
+        await self.release.wait()
 
 
 @contextlib.asynccontextmanager
@@ -89,6 +94,11 @@ async def until(condition: Callable[[], Awaitable[bool]], within: float = 10.0) 
 async def ready(fakes: Fakes) -> bool:
     status, _ = await get(f"http://127.0.0.1:{fakes.ops_port}/readyz")
     return status == 200
+
+
+async def platform_up(fakes: Fakes, name: str) -> bool:
+    _, body = await get(f"http://127.0.0.1:{fakes.ops_port}/readyz")
+    return bool(json.loads(body)[f"platform:{name}"]["ok"])
 
 
 async def community_id(db: Database, platform: str, external_id: str) -> int:
@@ -137,3 +147,45 @@ async def test_slack_and_discord_serve_at_once_and_each_message_goes_through_its
         (message,) = sent
         assert "Hello from Discord" in json.dumps(message.body)
         assert "Hello from Discord" not in str([c.params for c in both.slack.calls])
+
+
+async def test_a_refused_discord_token_is_retried_with_backoff_while_slack_serves(
+    both: Fakes, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    refused = {"message": "401: Unauthorized", "code": 0}
+    both.discord.fail("GET", "/users/@me", 401, refused, times=2)
+    settings = load_settings(**both.settings(tmp_path))
+    sleeps = Sleeps()
+    options = Options(sleep=sleeps)
+    async with running(settings, options):
+        await asyncio.wait_for(sleeps.changed.wait(), 10)  # Discord failed once, waits
+        await until(lambda: platform_up(both, "slack"))
+        assert await both.command("USAM", "help", "t1") == 200  # Slack serves meanwhile
+        (answer,) = await both.slack.wait_for("response")
+        assert "help" in str(answer.params).lower()
+        status, body = await get(f"http://127.0.0.1:{both.ops_port}/readyz")
+        readiness = json.loads(body)
+        assert status == 503 and readiness["failed"] == ["platform:discord"]
+        assert "refused the token" in readiness["platform:discord"]["error"]
+        assert readiness["platform:slack"]["ok"]
+
+        sleeps.release.set()  # the second attempt is refused too, the third connects
+        await until(lambda: ready(both))
+        assert len(sleeps.delays) == 2
+        first, second = sleeps.delays
+        assert 0.8 <= first <= 1.0 and 1.6 <= second <= 2.0  # 1 s doubling, jittered down
+        assert len(both.discord.find("GET", "/users/@me")) == 3
+
+        status, text = await get(f"http://127.0.0.1:{both.ops_port}/metrics")
+        samples = {
+            (s.name, s.labels.get("platform")): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        assert samples[("infochat_platform_connected", "discord")] == 1
+        assert samples[("infochat_platform_reconnects_total", "discord")] == 1
+        assert samples[("infochat_platform_connected", "slack")] == 1
+    failures = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert len(failures) == 2
+    assert failures[0].startswith("discord: not connected (DiscordStartError: Discord refused")
+    assert "fake-discord-runtime-token" not in caplog.text
