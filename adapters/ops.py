@@ -107,8 +107,16 @@ class Ops:
         return check
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def _open_sqlite(path: Path) -> None:
-    """Open the file afresh (never creating it) and read its schema."""
+    """The file's header, then a fresh connection (never creating the file) reading its
+    schema. The header first: in WAL mode the newest pages may come from the -wal file, so
+    a replaced or damaged file could still seem to answer."""
+    with path.open("rb") as file:
+        if file.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise sqlite3.DatabaseError(f"{path.name} is not a SQLite database file")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=DB_TIMEOUT)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
