@@ -92,8 +92,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.platforms:
         return run_platforms_bot(settings)
     # Imported here: the console is one adapter among several, loaded only when it runs.
-    from adapters.console.runner import ConsoleOptions, ConsoleSetupError
-    from adapters.runtime import Terminated, run_console_with_ops, terminate_console
+    from adapters.console.runner import ConsoleOptions, ConsoleSetupError, run_console
+    from adapters.runtime import Terminated, console_ops, terminate_console
 
     options = ConsoleOptions(
         demo=args.demo,
@@ -106,7 +106,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     # The console's reads block the event loop: SIGTERM raises at once, and leaves with 0.
     previous = signal.signal(signal.SIGTERM, terminate_console)
     try:
-        return asyncio.run(run_console_with_ops(settings, options, sys.stdin, _print))
+        with console_ops(settings, options):
+            return asyncio.run(run_console(settings, options, sys.stdin, _print))
     except ConsoleSetupError as exc:
         print(f"infochat: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,11 +15,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from adapters.ops import Ops, serving
 from adapters.services import Services, background, cancel, services
@@ -213,22 +214,35 @@ def terminate_console(signum: int, frame: FrameType | None) -> None:
     raise Terminated(0)
 
 
-async def run_console_with_ops(
-    settings: Settings, options: ConsoleOptions, stdin: TextIO, write: Callable[[str], None]
-) -> int:
-    """The console, with the operations server beside it unless it plays a script (a batch
-    run, not a service). Its database is the console's own (`database_file`)."""
-    from adapters.console.runner import database_file, run_console
+@contextlib.contextmanager
+def console_ops(settings: Settings, options: ConsoleOptions) -> Iterator[None]:
+    """The operations server beside the console, unless it plays a script (a batch run, not
+    a service). On a thread with its own event loop: the console's reads block its loop.
+    Its database is the console's own (`database_file`)."""
+    if options.script is not None or settings.ops_host_port() is None:
+        yield
+        return
+    from adapters.console.runner import database_file
 
-    if options.script is not None:
-        return await run_console(settings, options, stdin, write)
     url, path = database_file(settings, options)
-    db = Database(url)
-    ops = Ops(
-        db, SystemClock(), Metrics(actions=HANDLERS.keys()), {}, settings.ready_outbox_age, path
-    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="ops", daemon=True)
+    thread.start()
+    stack = contextlib.AsyncExitStack()
+
+    async def start() -> None:
+        db = Database(url)
+        stack.push_async_callback(db.dispose)
+        metrics = Metrics(actions=HANDLERS.keys())
+        ops = Ops(db, SystemClock(), metrics, {}, settings.ready_outbox_age, path)
+        await stack.enter_async_context(ops_server(ops, settings))
+
     try:
-        async with ops_server(ops, settings):
-            return await run_console(settings, options, stdin, write)
+        asyncio.run_coroutine_threadsafe(start(), loop).result(30)
+        yield
     finally:
-        await db.dispose()
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(stack.aclose(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -27,7 +27,7 @@ from bot.storage.schema import communities, outbox, processed_commands
 from bot.views import Destination, Message
 from tests.adapters.discord.payloads import GUILD_ID, slash
 from tests.adapters.discord.session import CALLBACK, USERS
-from tests.adapters.runtime_fakes import Fakes, fakes
+from tests.adapters.runtime_fakes import Fakes, fakes, free_port
 from tests.adapters.slack.harness import TEAM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,3 +161,45 @@ async def test_sigterm_in_the_middle_of_work_loses_nothing_and_exits_0(
     # Every message marked sent reached its platform (Slack's carry their row id).
     discord_posts = len(both.discord.find("POST", r"/channels/\d+/messages"))
     assert len(sent - reached) <= discord_posts
+
+
+async def test_the_console_answers_health_probes_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    """The console waits for a line (its reads block its event loop); the operations server
+    answers all the same, and SIGTERM ends it with status 0."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("INFOCHAT_")}
+    env["INFOCHAT_DATA_DIR"] = str(tmp_path / "data")
+    env["INFOCHAT_OPS_ADDRESS"] = f"127.0.0.1:{port}"
+    console = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        status = 0
+        while status != 200:
+            assert console.returncode is None and loop.time() < deadline
+            await asyncio.sleep(0.1)
+            try:
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.get(f"http://127.0.0.1:{port}/readyz") as response,
+                ):
+                    status = response.status
+            except aiohttp.ClientError:
+                continue
+        console.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(console.communicate(), 30)
+    finally:
+        if console.returncode is None:
+            console.kill()
+            await console.wait()
+    assert console.returncode == 0, err.decode()
