@@ -75,12 +75,16 @@ async def enqueue_for(db: Database, platform: str, external_id: str, users: list
             await enqueue(conn, community, member, Message(text=f"news {i} for {user}"), now)
 
 
+@pytest.mark.parametrize(("grace", "all_sent"), [("10", True), ("0.5", False)])
 async def test_sigterm_in_the_middle_of_work_loses_nothing_and_exits_0(
-    both: Fakes, tmp_path: Path
+    both: Fakes, tmp_path: Path, grace: str, all_sent: bool
 ) -> None:
+    """With 10 s of grace the 10 messages (0.4 s each on the slow Slack) are all sent before
+    it exits; with 0.5 s the rest stays pending for the next start."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("INFOCHAT_")}
     env.update(both.env(tmp_path / "data"))
     env["INFOCHAT_LOG_LEVEL"] = "WARNING"
+    env["INFOCHAT_SHUTDOWN_GRACE"] = grace
     both.slack.delays["chat.postMessage"] = 0.4  # a slow Slack: deliveries stay in flight
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -147,6 +151,7 @@ async def test_sigterm_in_the_middle_of_work_loses_nothing_and_exits_0(
     assert done == set(acked)  # every acknowledged command has its effect
     statuses = {status for _, status in rows}
     assert statuses <= {"sent", "pending"}, rows  # none failed
+    assert ("pending" not in statuses) is all_sent
     assert len(rows) >= 10
     sent = {row_id for row_id, status in rows if status == "sent"}
     reached = set()
