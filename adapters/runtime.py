@@ -154,17 +154,22 @@ async def _run(
         try:
             await stop.wait()
         finally:
-            await shutdown(shared, supervisors, tasks)
+            await shutdown(shared, adapters, supervisors, tasks)
 
 
 async def shutdown(
-    shared: Services, supervisors: list[asyncio.Task[None]], tasks: list[asyncio.Task[None]]
+    shared: Services,
+    adapters: list[Adapter],
+    supervisors: list[asyncio.Task[None]],
+    tasks: list[asyncio.Task[None]],
 ) -> None:
     grace = shared.settings.shutdown_grace
     deadline = time.monotonic() + grace
     log.warning("infochat: stopping (up to %g s to finish commands and deliveries)", grace)
     await cancel(supervisors)  # no new events from here on
-    if not await shared.inflight.idle(grace):
+    for adapter in adapters:
+        await adapter.finish(max(0.0, deadline - time.monotonic()))
+    if not await shared.inflight.idle(max(0.0, deadline - time.monotonic())):
         log.warning(
             "infochat: %s command(s) still in progress at the deadline", shared.inflight.count
         )

@@ -35,6 +35,10 @@ class Adapter(Protocol):
         (`transport()`) keeps working until `close()`."""
         ...
 
+    async def finish(self, within: float) -> None:
+        """Wait, at most `within` s, for the work on events already received to end."""
+        ...
+
     async def close(self) -> None:
         """Close what is left (the REST client, the HTTP session)."""
         ...

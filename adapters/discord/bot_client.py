@@ -243,9 +243,26 @@ class DiscordAdapter:
             await client.close()
             raise
 
+    async def finish(self, within: float) -> None:
+        """Wait (at most `within` s) for the handlers of interactions already received: the
+        core's part is counted in `InFlight`, the reply sent after it is not."""
+        loop_task = asyncio.current_task()
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not loop_task and not task.done() and task.get_name().startswith(HANDLERS)
+        ]
+        if pending and within > 0:
+            await asyncio.wait(pending, timeout=within)
+
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
+
+
+# discord.py's names for the tasks that handle one interaction (commands, buttons, modals,
+# the `on_interaction` event).
+HANDLERS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction")
 
 
 class DiscordStartError(RuntimeError):

@@ -116,6 +116,9 @@ class SlackAdapter:
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
 
+    async def finish(self, within: float) -> None:
+        """Nothing more to wait for: each listener is counted in `InFlight` to its end."""
+
     async def close(self) -> None:
         await self.session.close()
 
