@@ -189,3 +189,24 @@ async def test_a_refused_discord_token_is_retried_with_backoff_while_slack_serve
     assert len(failures) == 2
     assert failures[0].startswith("discord: not connected (DiscordStartError: Discord refused")
     assert "fake-discord-runtime-token" not in caplog.text
+
+
+async def test_slack_refusing_the_token_is_retried_and_discord_is_not_held_up(
+    both: Fakes, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    both.slack.fail("auth.test", ok=False, error="invalid_auth")
+    settings = load_settings(**both.settings(tmp_path))
+    sleeps = Sleeps()
+    async with running(settings, Options(sleep=sleeps)):
+        await asyncio.wait_for(sleeps.changed.wait(), 10)  # Slack refused once, waits
+        await until(lambda: platform_up(both, "discord"))
+        await both.gateway.push("INTERACTION_CREATE", slash(USERS["sam"], "sam", "help"))
+        (callback,) = await both.discord.wait_for("POST", CALLBACK.format(id=r"\d+"))
+        assert callback.body["type"] == 4
+        sleeps.release.set()
+        await until(lambda: ready(both))
+        assert await both.command("USAM", "help", "t1") == 200
+        await both.slack.wait_for("response")
+    (failure,) = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert "slack: not connected (SlackStartError: " in failure and "invalid_auth" in failure
+    assert "xoxb-fake-runtime-token" not in caplog.text
