@@ -1,8 +1,8 @@
 """The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database,
 `infochat doctor` checks the configuration.
 
-Settings are built here, once, and passed down. With no platform token configured, `run`
-starts the console adapter; Slack tokens start the Slack adapter, a Discord token Discord's.
+Settings are built here, once, and passed down. `run` starts every platform whose credentials
+are set (Slack, Discord, both in one process: adapters/runtime.py), else the console.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -108,12 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.platform == "discord":
-        return run_discord_bot(settings)
-    if settings.platform == "slack":
-        return run_slack_bot(settings)
+    """Every platform with credentials in one process, else the console."""
+    if settings.platforms:
+        return run_platforms_bot(settings)
     # Imported here: the console is one adapter among several, loaded only when it runs.
     from adapters.console.runner import ConsoleOptions, ConsoleSetupError, run_console
+    from adapters.runtime import Terminated, console_ops, terminate_console
 
     options = ConsoleOptions(
         demo=args.demo,
@@ -123,51 +124,28 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         moderators=tuple(m for m in args.moderators.split(",") if m.strip()),
         strict=args.strict,
     )
+    # The console's reads block the event loop: SIGTERM raises at once, and leaves with 0.
+    previous = signal.signal(signal.SIGTERM, terminate_console)
     try:
-        return asyncio.run(run_console(settings, options, sys.stdin, _print))
+        with console_ops(settings, options):
+            return asyncio.run(run_console(settings, options, sys.stdin, _print))
     except ConsoleSetupError as exc:
         print(f"infochat: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-def run_discord_bot(settings: Settings) -> int:
-    try:  # discord.py is the optional `discord` extra
-        from adapters.discord.bot_client import run_discord
-    except ImportError:
-        print(
-            "infochat: INFOCHAT_DISCORD_TOKEN is set, but discord.py is not installed; "
-            "install it with: pip install -e '.[discord]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    return asyncio.run(run_discord(settings))
+def run_platforms_bot(settings: Settings) -> int:
+    from adapters.runtime import StartError, run_platforms
 
-
-def run_slack_bot(settings: Settings) -> int:
-    """Socket Mode with the app-level token, else HTTP mode with the signing secret."""
-    socket_mode = settings.slack_app_token is not None
-    if settings.slack_bot_token is None or not (socket_mode or settings.slack_signing_secret):
-        print(
-            "infochat: Slack needs INFOCHAT_SLACK_BOT_TOKEN, and INFOCHAT_SLACK_APP_TOKEN "
-            "(Socket Mode) or INFOCHAT_SLACK_SIGNING_SECRET (HTTP mode).",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    try:  # slack-bolt is the optional `slack` extra
-        from adapters.slack.serve import SlackStartError, serve_http, serve_socket
-    except ImportError:
-        print(
-            "infochat: Slack tokens are set, but slack-bolt is not installed; "
-            "install it with: pip install -e '.[slack]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     try:
-        asyncio.run(serve_socket(settings) if socket_mode else serve_http(settings))
-    except SlackStartError as exc:
+        return asyncio.run(run_platforms(settings))
+    except StartError as exc:
         print(f"infochat: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK
 
 
 async def migrate(settings: Settings) -> int:

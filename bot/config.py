@@ -28,7 +28,7 @@ from bot.storage.database import sqlite_url
 CONFIG_ENV = "INFOCHAT_CONFIG"
 DEFAULT_CONFIG_FILE = "infochat.toml"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-Platform = Literal["console", "slack", "discord"]
+Platform = Literal["slack", "discord"]
 
 
 class ConfigError(InfochatError):
@@ -182,13 +182,25 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def platform(self) -> Platform:
-        """Which adapter `infochat run` starts: the console unless a platform token is set."""
-        if self.slack_bot_token or self.slack_app_token:
-            return "slack"
+    def platforms(self) -> tuple[Platform, ...]:
+        """The platforms `infochat run` starts: each one with a credential set (the console
+        when there is none). A half-configured one is started all the same and refused with
+        a clear message (see `slack_problem`)."""
+        found: list[Platform] = []
+        if self.slack_bot_token or self.slack_app_token or self.slack_signing_secret:
+            found.append("slack")
         if self.discord_token:
-            return "discord"
-        return "console"
+            found.append("discord")
+        return tuple(found)
+
+    def slack_problem(self) -> str | None:
+        """What a Slack configuration lacks to start, or None when it can."""
+        if self.slack_bot_token is None or not (self.slack_app_token or self.slack_signing_secret):
+            return (
+                "Slack needs INFOCHAT_SLACK_BOT_TOKEN, and INFOCHAT_SLACK_APP_TOKEN "
+                "(Socket Mode) or INFOCHAT_SLACK_SIGNING_SECRET (HTTP mode)."
+            )
+        return None
 
     @property
     def safe_database_url(self) -> str:

@@ -1,6 +1,6 @@
 """The discord.py client: minimal intents, the `/infochat` command tree, persistent buttons,
-modal pages, sharding, and `run_discord`, which `infochat run` calls when a Discord token is
-configured."""
+modal pages, sharding, and `DiscordAdapter`, which `infochat run` starts when a Discord token
+is configured."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from adapters.discord.forms import DraftButton, on_page_submit
 from adapters.discord.interactions import CoreProtocol, PayloadButton, on_unknown_button
 from adapters.discord.replies import answered_once
 from adapters.discord.transport import DiscordTransport
-from bot.app import Infochat
+from adapters.services import background, services
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.outbox import DeliveryWorker
-from bot.storage.database import Database
+from bot.outbox import Transport
+from bot.setup_checks import SetupProbe
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ class InfochatClient(discord.Client):
         self.sync_commands = sync_commands
         self.background = background
         self._tasks: list[asyncio.Task[None]] = []
+        # Told True when the gateway is READY (or RESUMED), False when it disconnects.
+        self.on_state: Callable[[bool], None] = lambda _: None
         self.tree = InfochatTree(self)
         self.tree.add_command(build_group())
         self.tree.add_command(build_mod_group())
@@ -129,6 +131,24 @@ class InfochatClient(discord.Client):
             _, url, _ = await self.http.get_bot_gateway()
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         log.info("discord: gateway %s", url)
+
+    async def on_ready(self) -> None:
+        self.on_state(True)
+
+    async def on_resumed(self) -> None:
+        self.on_state(True)
+
+    async def on_disconnect(self) -> None:
+        self.on_state(False)
+
+    async def close_gateway(self) -> None:
+        """Stop taking events: the gateway connection(s) close, the REST client stays."""
+        if isinstance(self, discord.AutoShardedClient):
+            for shard in self.shards.values():
+                await shard.disconnect()
+        elif self.ws is not None and self.ws.open:
+            await self.ws.close(code=1000)
+        self.on_state(False)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Modal pages are answered here, so a submit after a restart still gets a reply;
@@ -176,26 +196,114 @@ async def _forever(job: Callable[[], Awaitable[None]]) -> None:
         log.exception("discord: background task stopped")
 
 
+class DiscordAdapter:
+    """Discord's side of `infochat run`: a fresh client for each connection attempt (login,
+    command sync, gateway). Cancelled, `serve` closes the gateway connection only: the REST
+    client goes on sending replies to interactions in progress and the outbox's messages
+    until `close`."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        settings: Settings,
+        core: CoreProtocol,
+        clock: Clock,
+        probes: dict[str, SetupProbe] | None = None,
+        **options: Any,
+    ) -> None:
+        if settings.discord_token is None:
+            raise ValueError("Discord needs a token")
+        self.settings = settings
+        self.probes = probes  # where `/infochat mod setup` finds Discord's checks
+        self.core = core
+        self.clock = clock
+        self.options = options  # for discord.py (e.g. `guild_ready_timeout` in tests)
+        self.client: InfochatClient | None = None
+        self._transport: DiscordTransport | None = None
+
+    def transport(self) -> Transport | None:
+        if self.client is None or self.client.is_closed():
+            return None
+        return self._transport
+
+    async def serve(self, connected: Callable[[bool], None]) -> None:
+        assert self.settings.discord_token is not None
+        await self.close()  # the previous attempt's client, if any
+        use_api_base(self.settings.discord_api_base)
+        client = make_client(self.core, self.settings, self.clock, **self.options)
+        client.on_state = connected
+        self.client = client
+        try:
+            await client.login(self.settings.discord_token.get_secret_value())
+            self._probe(client)
+            self._transport = DiscordTransport(
+                client, self.settings.community.introductions_channel
+            )
+            await client.connect(reconnect=True)
+        except discord.LoginFailure:
+            await client.close()
+            raise DiscordStartError("Discord refused the token (INFOCHAT_DISCORD_TOKEN)") from None
+        except asyncio.CancelledError:
+            await asyncio.shield(client.close_gateway())
+            raise
+        except BaseException:
+            await client.close()
+            raise
+
+    def _probe(self, client: InfochatClient) -> None:
+        """Discord's setup checks on this client's REST session (known once logged in)."""
+        if self.probes is None or client.user is None:
+            return
+        from adapters.discord.setup_probe import DiscordProbe  # it imports this module
+
+        self.probes["discord"] = DiscordProbe(
+            client.http,
+            str(client.user.id),
+            moderator_role=self.settings.discord_moderator_role,
+            application_id=str(client.application_id or client.user.id),
+        )
+
+    async def finish(self, within: float) -> None:
+        """Wait (at most `within` s) for the handlers of interactions already received: the
+        core's part is counted in `InFlight`, the reply sent after it is not."""
+        loop_task = asyncio.current_task()
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not loop_task and not task.done() and task.get_name().startswith(HANDLERS)
+        ]
+        if pending and within > 0:
+            await asyncio.wait(pending, timeout=within)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+
+# discord.py's names for the tasks that handle one interaction (commands, buttons, modals,
+# the `on_interaction` event).
+HANDLERS = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction")
+
+
+class DiscordStartError(RuntimeError):
+    """Discord refused the token; the message holds no secret."""
+
+
 async def run_discord(settings: Settings) -> int:
-    """Migrate, build the core, start delivery and due jobs, then connect to the gateway."""
+    """Discord by itself, without supervision: migrate, build the core, start delivery and
+    due jobs, then connect to the gateway; 2 when the token is refused."""
     if settings.discord_token is None:
         raise ValueError("run_discord needs a Discord token")
-    use_api_base(settings.discord_api_base)
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
-        clock = SystemClock()
-        core = Infochat(db, clock, settings.community)
-        client = make_client(core, settings, clock)
-        transport = DiscordTransport(client, settings.community.introductions_channel)
-        worker = DeliveryWorker(db, transport, clock)
-        core.on_commit = worker.wake.set
-        client.background = (worker.run_forever, core.job_runner().run_forever)
-        async with client:
-            await client.start(settings.discord_token.get_secret_value())
-    except discord.LoginFailure:
-        log.error("discord: the token was refused; check INFOCHAT_DISCORD_TOKEN")
-        return 2
-    finally:
-        await db.dispose()
+    async with services(settings) as shared:
+        adapter = DiscordAdapter(settings, shared.core, shared.clock)
+        shared.router.transports["discord"] = adapter.transport
+        try:
+            async with background(shared):
+                await adapter.serve(lambda _: None)
+        except DiscordStartError:
+            log.error("discord: the token was refused; check INFOCHAT_DISCORD_TOKEN")
+            return 2
+        finally:
+            await adapter.close()
     return 0

@@ -16,6 +16,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack.acks import AckFirst
 from adapters.slack.handler import Handlers
 from adapters.slack.inbound import Endpoint
@@ -63,7 +64,12 @@ def build_app(
     identity: AuthorizeResult,
     moderators: Moderators | None = None,
     acks: AckFirst | None = None,
+    inflight: InFlight | None = None,
 ) -> AsyncApp:
+    """`inflight` counts every listener from the ack to the end of its work, so a shutdown
+    lets the commands it acknowledged finish."""
+    inflight = inflight or InFlight()
+
     async def authorize(**_: Any) -> AuthorizeResult:
         return identity
 
@@ -86,26 +92,32 @@ def build_app(
 
     @app.command(COMMAND)
     async def infochat_command(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await handlers.on_command(ack, body)
+        async with inflight.track():
+            await handlers.on_command(ack, body)
 
     @app.action(re.compile(f"^{ACTION_PREFIX}:"))
     async def infochat_button(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await handlers.on_action(ack, body)
+        async with inflight.track():
+            await handlers.on_action(ack, body)
 
     @app.action(VALUE_ACTION)
     async def infochat_picked(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await handlers.on_picked(ack, body)
+        async with inflight.track():
+            await handlers.on_picked(ack, body)
 
     @app.view(FORM_CALLBACK)
     async def infochat_form(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await handlers.on_submit(ack, body)
+        async with inflight.track():
+            await handlers.on_submit(ack, body)
 
     @app.options(VALUE_ACTION)
     async def infochat_options(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await handlers.on_options(ack, body)
+        async with inflight.track():
+            await handlers.on_options(ack, body)
 
     @app.event("app_home_opened")
     async def infochat_home(body: dict[str, Any], event: dict[str, Any]) -> None:
-        await handlers.on_home_opened(body, event)
+        async with inflight.track():
+            await handlers.on_home_opened(body, event)
 
     return app

@@ -7,7 +7,7 @@ another) can neither record an outcome, extend, nor release what is no longer it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -61,3 +61,26 @@ async def release(conn: AsyncConnection, token: str, in_flight: int | None) -> N
     await conn.execute(
         sa.update(outbox).where(*_held(token)).values(**free, attempts=outbox.c.attempts - 1)
     )
+
+
+async def backlog(conn: AsyncConnection, now: datetime) -> tuple[int, float]:
+    """How many messages are pending, and how long (seconds) the one due the longest has
+    been due (0 when none is): for readiness and the outbox gauges. Both are served by the
+    (status, next_attempt_at) index: a count over it and its first entry."""
+    pending = (
+        await conn.execute(sa.select(sa.func.count()).where(outbox.c.status == "pending"))
+    ).scalar_one()
+    oldest = (
+        await conn.execute(
+            sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
+                outbox.c.status == "pending", outbox.c.next_attempt_at <= now
+            )
+        )
+    ).scalar_one()
+    age = 0.0 if oldest is None else max(0.0, (now - _aware(oldest)).total_seconds())
+    return int(pending), age
+
+
+def _aware(moment: datetime) -> datetime:
+    """A min() over a UTC column may come back naive on SQLite (no column type to apply)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

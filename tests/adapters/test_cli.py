@@ -13,19 +13,36 @@ from adapters import cli
 def test_a_discord_token_starts_the_discord_adapter_without_echoing_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    started: list[str] = []
+    started: list[tuple[str, ...]] = []
 
     def fake_run(settings: cli.Settings) -> int:
         assert settings.discord_token is not None
-        started.append(settings.platform)
+        started.append(settings.platforms)
         return 0
 
-    monkeypatch.setattr(cli, "run_discord_bot", fake_run)
+    monkeypatch.setattr(cli, "run_platforms_bot", fake_run)
     monkeypatch.setenv("INFOCHAT_DISCORD_TOKEN", "very-secret-token")
     assert cli.main(["run"]) == 0
-    assert started == ["discord"]
+    assert started == [("discord",)]
     captured = capsys.readouterr()
     assert "very-secret-token" not in captured.err + captured.out
+
+
+def test_slack_and_discord_settings_start_both_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[tuple[str, ...]] = []
+
+    def fake_run(settings: cli.Settings) -> int:
+        started.append(settings.platforms)
+        return 0
+
+    monkeypatch.setattr(cli, "run_platforms_bot", fake_run)
+    monkeypatch.setenv("INFOCHAT_DISCORD_TOKEN", "d")
+    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("INFOCHAT_SLACK_SIGNING_SECRET", "s")
+    assert cli.main(["run"]) == 0
+    assert started == [("slack", "discord")]
 
 
 def test_migrate_creates_the_database(

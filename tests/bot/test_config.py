@@ -25,7 +25,7 @@ def test_defaults() -> None:
     assert settings.sqlite_path() == Path("data/infochat.db")
     assert settings.log_level == "WARNING"
     assert settings.community.approval_required is False
-    assert settings.platform == "console"
+    assert settings.platforms == ()
 
 
 def test_environment_variables_with_nested_community_settings(
@@ -103,7 +103,7 @@ def test_invalid_settings_are_one_readable_error(tmp_path: Path, toml: str, prob
 def test_tokens_are_secret_and_select_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-very-secret")
     settings = load_settings()
-    assert settings.platform == "slack"
+    assert settings.platforms == ("slack",)
     assert "xoxb-very-secret" not in repr(settings)
     assert "xoxb-very-secret" not in str(settings.model_dump())
     assert settings.slack_bot_token is not None
@@ -111,9 +111,9 @@ def test_tokens_are_secret_and_select_the_platform(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.delenv("INFOCHAT_SLACK_BOT_TOKEN")
     monkeypatch.setenv("INFOCHAT_DISCORD_TOKEN", "discord-secret")
-    assert load_settings().platform == "discord"
+    assert load_settings().platforms == ("discord",)
     monkeypatch.setenv("INFOCHAT_DISCORD_TOKEN", "  ")
-    assert load_settings().platform == "console"  # a blank token is no token
+    assert load_settings().platforms == ()  # a blank token is no token
 
 
 def test_a_bad_value_next_to_a_token_does_not_leak_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -94,6 +94,7 @@ class FakeSlack:
     archived: set[str] = field(default_factory=set)  # archived channel names
     usergroups: dict[str, str] = field(default_factory=dict)  # user group id → handle
     page_size: int = 0  # conversations.list: channels per page (0: all on one page)
+    delays: dict[str, float] = field(default_factory=dict)  # method → latency, e.g. a slow API
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -165,7 +166,7 @@ class FakeSlack:
             params.update(json.loads(raw))
         elif request.content_type == "application/x-www-form-urlencoded":
             params.update(parse_qsl(raw.decode()))
-        await asyncio.sleep(self.latency)
+        await asyncio.sleep(self.delays.get(method, self.latency))
         call = Call(method, params, dict(request.headers), path, raw=raw, at=arrived)
         queued = self.overrides.get(method)
         canned = queued.pop(0) if queued else None

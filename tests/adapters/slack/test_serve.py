@@ -13,8 +13,9 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from adapters import cli
-from adapters.slack.serve import SlackStartError, serve_http, serve_socket
-from bot.config import Settings
+from adapters.services import services
+from adapters.slack.serve import SlackAdapter, SlackStartError, serve_http, serve_socket
+from bot.config import Settings, load_settings
 from tests.adapters.slack.harness import SECRET, FakeSlack, sign
 
 
@@ -75,28 +76,25 @@ def test_slack_needs_the_signing_secret(
 @pytest.mark.parametrize(
     ("env", "mode"),
     [
-        ({"INFOCHAT_SLACK_SIGNING_SECRET": "s"}, "http"),
-        ({"INFOCHAT_SLACK_APP_TOKEN": "xapp-1"}, "socket"),
+        ({"INFOCHAT_SLACK_SIGNING_SECRET": "s"}, False),
+        ({"INFOCHAT_SLACK_APP_TOKEN": "xapp-1"}, True),
     ],
 )
-def test_run_picks_the_slack_mode(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], mode: str
+async def test_the_app_token_picks_socket_mode_else_http(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], mode: bool, tmp_path: Path
 ) -> None:
-    started: list[str] = []
-
-    async def fake_http(settings: Settings) -> None:
-        started.append("http")
-
-    async def fake_socket(settings: Settings) -> None:
-        started.append("socket")
-
-    monkeypatch.setattr("adapters.slack.serve.serve_http", fake_http)
-    monkeypatch.setattr("adapters.slack.serve.serve_socket", fake_socket)
     monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-1")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert cli.main(["run"]) == cli.EXIT_OK
-    assert started == [mode]
+    settings = load_settings(data_dir=tmp_path)
+    assert settings.platforms == ("slack",)
+    async with services(settings) as shared:
+        adapter = SlackAdapter(settings, shared.core, shared.inflight)
+        try:
+            assert adapter.socket_mode is mode
+            assert adapter.transport() is None  # until auth.test has accepted the token
+        finally:
+            await adapter.close()
 
 
 async def test_socket_mode_acks_a_command_and_answers(tmp_path: Path) -> None:
@@ -172,16 +170,3 @@ async def test_a_rejected_token_stops_the_start_with_the_reason(tmp_path: Path) 
         assert "xoxb-revoked" not in str(raised.value)
     finally:
         await server.close()
-
-
-def test_the_cli_says_why_slack_did_not_start(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    async def rejected(settings: Settings) -> None:
-        raise SlackStartError("Slack didn't accept the bot token (auth.test: invalid_auth)")
-
-    monkeypatch.setattr("adapters.slack.serve.serve_http", rejected)
-    monkeypatch.setenv("INFOCHAT_SLACK_BOT_TOKEN", "xoxb-1")
-    monkeypatch.setenv("INFOCHAT_SLACK_SIGNING_SECRET", "s")
-    assert cli.main(["run"]) == cli.EXIT_USAGE
-    assert "invalid_auth" in capsys.readouterr().err

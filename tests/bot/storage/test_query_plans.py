@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.storage.outbox import backlog as outbox_backlog
 from bot.storage.schema import communities, requests
 from tests.bulk_community import Scale, analyze, seed
 from tests.query_plans import FullScan, capture, full_scans
@@ -161,6 +162,8 @@ async def play(world: World) -> None:
     erase = await world.say("chen", "/infochat me delete")
     assert (await world.press("chen", button(erase.messages[0], "Delete my data"))).ok
     await world.travel(7 * DAY)  # a weekly digest, personal digests, expiries
+    async with world.db.read() as conn:  # /readyz and /metrics: the outbox's backlog
+        await outbox_backlog(conn, world.clock.now())
 
 
 async def _last_request(world: World) -> int:
