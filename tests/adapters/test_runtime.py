@@ -26,7 +26,7 @@ from adapters.runtime import Options, run_platforms
 from bot.config import Settings, load_settings
 from bot.outbox import enqueue
 from bot.storage.database import Database
-from bot.storage.schema import communities
+from bot.storage.schema import communities, outbox
 from bot.views import Destination, Message
 from tests.adapters.discord.payloads import GUILD_ID, slash
 from tests.adapters.discord.session import CALLBACK, USERS
@@ -147,6 +147,40 @@ async def test_slack_and_discord_serve_at_once_and_each_message_goes_through_its
         (message,) = sent
         assert "Hello from Discord" in json.dumps(message.body)
         assert "Hello from Discord" not in str([c.params for c in both.slack.calls])
+
+        # Each community's first-meeting checklist carries its own platform's checks, as
+        # `/infochat mod setup` does.
+        async def checklists() -> dict[int, str]:
+            async with shared.db.read() as conn:
+                rows = await conn.execute(sa.select(outbox.c.community_id, outbox.c.message))
+                found: dict[int, str] = {}
+                for row in rows:
+                    if (row.message.get("title") or "").startswith("On "):
+                        found[row.community_id] = row.message["text"]
+                return found
+
+        await shared.core.job_runner().run_due()  # what the runner's next poll does
+        await until(lambda: _both_in(checklists(), {slack_id, discord_id}))
+        lines = await checklists()
+        assert "#moderators exists and the app is in it" in lines[slack_id]
+        assert "the moderator role" in lines[discord_id]
+
+        status, text = await get(f"http://127.0.0.1:{both.ops_port}/metrics")
+        assert status == 200
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        helped = samples[("infochat_commands_total", (("action", "help"), ("outcome", "ok")))]
+        assert helped == 3
+        for platform in ("slack", "discord"):
+            key = ("infochat_deliveries_total", (("outcome", "sent"), ("platform", platform)))
+            assert samples[key] >= 1
+
+
+async def _both_in(found: Awaitable[dict[int, str]], wanted: set[int]) -> bool:
+    return wanted <= (await found).keys()
 
 
 async def test_a_refused_discord_token_is_retried_with_backoff_while_slack_serves(
