@@ -101,8 +101,16 @@ async def infochat_run(cwd: Path, env: dict[str, str]) -> AsyncIterator[Process]
         await asyncio.gather(*readers)
 
 
-async def run_to_the_end(cwd: Path, env: dict[str, str], within: float = 60.0) -> Process:
-    """`infochat run` that is expected to stop by itself (e.g. a refused token)."""
+async def run_until_logged(
+    cwd: Path, env: dict[str, str], text: str, within: float = 60.0
+) -> Process:
+    """`infochat run` until its output shows `text` (e.g. a platform's refusal, which it
+    retries with backoff rather than stop), then SIGTERM."""
     async with infochat_run(cwd, env) as run:
-        await asyncio.wait_for(run.process.wait(), within)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while text not in run.output and run.process.returncode is None:
+            if loop.time() > deadline:
+                raise AssertionError(f"infochat never logged {text!r}:\n{run.output[-3000:]}")
+            await asyncio.sleep(0.1)  # a subprocess's output: polled
     return run

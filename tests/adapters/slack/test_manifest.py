@@ -6,23 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from adapters.slack.setup_probe import REQUIRED_SCOPES
+
 MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack-manifest.yml"
 ADAPTER = Path(__file__).resolve().parents[3] / "adapters" / "slack"
-SCOPES = {
-    "commands",
-    "chat:write",
-    "im:write",
-    "mpim:write",
-    "users:read",
-    "usergroups:read",
-    "channels:read",
-    "groups:read",
-    "files:write",
-    "channels:history",
-    "groups:history",
-    "im:history",
-    "mpim:history",
-}
+SCOPES = REQUIRED_SCOPES  # what `infochat doctor` checks the token was granted
 # Web API methods the adapter calls → the scopes they need (none: no scope needed).
 METHODS: dict[str, str | tuple[str, ...] | None] = {
     "chat_postMessage": "chat:write",
