@@ -51,7 +51,7 @@ class Metrics:
         )
         self.outbox_oldest_age = Gauge(
             "infochat_outbox_oldest_pending_age_seconds",
-            "Age of the oldest message waiting in the outbox (0 when none waits).",
+            "How long the longest-waiting message has been due for delivery (0 when none is).",
             registry=self.registry,
         )
         self.deliveries = Counter(
@@ -75,7 +75,7 @@ class Metrics:
         )
         self.reconnects = Counter(
             "infochat_platform_reconnects",
-            "Times a platform connection was (re)established after a failure or a drop.",
+            "Times a platform came up: its first connection, then each one after a failure.",
             ["platform"],
             registry=self.registry,
         )
