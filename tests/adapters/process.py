@@ -70,8 +70,11 @@ async def _collect(stream: asyncio.StreamReader | None, into: bytearray) -> None
 
 
 @contextlib.asynccontextmanager
-async def infochat_run(cwd: Path, env: dict[str, str]) -> AsyncIterator[Process]:
-    """`infochat run` until the block ends; then SIGTERM and wait for it to exit."""
+async def infochat_run(
+    cwd: Path, env: dict[str, str], stdin: int = asyncio.subprocess.DEVNULL
+) -> AsyncIterator[Process]:
+    """`infochat run` until the block ends; then SIGTERM (unless it has exited) and wait for
+    it to exit."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -79,7 +82,7 @@ async def infochat_run(cwd: Path, env: dict[str, str]) -> AsyncIterator[Process]
         "run",
         cwd=cwd,
         env=env,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=stdin,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

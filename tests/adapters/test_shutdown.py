@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from bot.storage.schema import communities, outbox, processed_commands
 from bot.views import Destination, Message
 from tests.adapters.discord.payloads import GUILD_ID, slash
 from tests.adapters.discord.session import CALLBACK, USERS
+from tests.adapters.process import Process, environment, infochat_run
 from tests.adapters.runtime_fakes import Fakes, fakes, free_port
 from tests.adapters.slack.harness import TEAM
 
@@ -39,25 +38,32 @@ async def both() -> AsyncIterator[Fakes]:
         yield running
 
 
-async def readyz(fakes: Fakes) -> int:
+async def readyz(port: int) -> int:
     try:
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{fakes.ops_port}/readyz") as response,
+            session.get(f"http://127.0.0.1:{port}/readyz") as response,
         ):
             return response.status
     except aiohttp.ClientError:
         return 0
 
 
-async def wait_ready(fakes: Fakes, bot: asyncio.subprocess.Process, within: float) -> None:
+async def wait_ready(port: int, bot: Process, within: float) -> None:
     """Poll the subprocess's /readyz (a subprocess: nothing to wait on but its answers)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while await readyz(fakes) != 200:
-        assert bot.returncode is None, "infochat run exited early"
+    while await readyz(port) != 200:
+        assert bot.process.returncode is None, f"infochat run exited early:\n{bot.output}"
         assert loop.time() < deadline, "infochat run wasn't ready in time"
         await asyncio.sleep(0.1)
+
+
+async def stop(bot: Process) -> str:
+    """SIGTERM, then its log once it has exited."""
+    bot.process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(bot.process.wait(), 60)
+    return bot.output
 
 
 async def enqueue_for(db: Database, platform: str, external_id: str, users: list[str]) -> None:
@@ -81,25 +87,13 @@ async def test_sigterm_in_the_middle_of_work_loses_nothing_and_exits_0(
 ) -> None:
     """With 10 s of grace the 10 messages (0.4 s each on the slow Slack) are all sent before
     it exits; with 0.5 s the rest stays pending for the next start."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("INFOCHAT_")}
-    env.update(both.env(tmp_path / "data"))
+    env = environment(tmp_path / "data") | both.env(tmp_path / "data")
     env["INFOCHAT_LOG_LEVEL"] = "WARNING"
     env["INFOCHAT_SHUTDOWN_GRACE"] = grace
     both.slack.delays["chat.postMessage"] = 0.4  # a slow Slack: deliveries stay in flight
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
     db = Database(sqlite_url(tmp_path / "data" / "infochat.db"))
-    try:
-        await wait_ready(both, bot, 60)
+    async with infochat_run(ROOT, env) as bot:
+        await wait_ready(both.ops_port, bot, 60)
         # Both communities exist once someone used the bot on each platform.
         assert await both.command("USAM", "help", "t0") == 200
         await both.slack.wait_for("response", within=10)  # handled after the ack
@@ -123,14 +117,8 @@ async def test_sigterm_in_the_middle_of_work_loses_nothing_and_exits_0(
         ]
         assert acked == slack_users
         await both.slack.wait_for("chat.postMessage", within=10)  # deliveries under way
-        bot.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(bot.communicate(), 60)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    log = err.decode()
-    assert bot.returncode == 0, log
+        log = await stop(bot)
+    assert bot.process.returncode == 0, log
     assert "infochat: stopping" in log and "infochat: stopped" in log
     assert "xoxb-fake-runtime-token" not in log and "fake-discord-runtime-token" not in log
 
@@ -172,39 +160,8 @@ async def test_the_console_answers_health_probes_and_exits_0_on_sigterm(tmp_path
     """The console waits for a line (its reads block its event loop); the operations server
     answers all the same, and SIGTERM ends it with status 0."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("INFOCHAT_")}
-    env["INFOCHAT_DATA_DIR"] = str(tmp_path / "data")
-    env["INFOCHAT_OPS_ADDRESS"] = f"127.0.0.1:{port}"
-    console = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "adapters.cli",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 60
-        status = 0
-        while status != 200:
-            assert console.returncode is None and loop.time() < deadline
-            await asyncio.sleep(0.1)
-            try:
-                async with (
-                    aiohttp.ClientSession() as session,
-                    session.get(f"http://127.0.0.1:{port}/readyz") as response,
-                ):
-                    status = response.status
-            except aiohttp.ClientError:
-                continue
-        console.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(console.communicate(), 30)
-    finally:
-        if console.returncode is None:
-            console.kill()
-            await console.wait()
-    assert console.returncode == 0, err.decode()
+    env = environment(tmp_path / "data", ops_address=f"127.0.0.1:{port}")
+    async with infochat_run(ROOT, env, stdin=asyncio.subprocess.PIPE) as console:
+        await wait_ready(port, console, 60)
+        log = await stop(console)
+    assert console.process.returncode == 0, log
