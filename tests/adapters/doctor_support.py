@@ -59,3 +59,13 @@ async def met(data_dir: Path, ref: CommunityRef, settings: CommunitySettings) ->
             await get_or_create_community(conn, ref, settings, datetime.now(UTC))
     finally:
         await db.dispose()
+
+
+def one_problem(report: Report, *words: str) -> str:
+    """The report's only ✘ line, which holds `words`; exit status 1."""
+    assert report.status == 1, report.text
+    assert len(report.failed()) == 1, report.text
+    line = report.failed()[0]
+    for word in words:
+        assert word in line, (word, line)
+    return line

@@ -117,3 +117,14 @@ async def run_until_logged(
                 raise AssertionError(f"infochat never logged {text!r}:\n{run.output[-3000:]}")
             await asyncio.sleep(0.1)  # a subprocess's output: polled
     return run
+
+
+def assert_context_logged(run: Process, log_format: str) -> None:
+    """Lines logged during a command carry its key, and during a delivery its row id."""
+    if log_format == "json":
+        lines = run.json_lines()
+        assert {"time", "level", "logger", "message"} <= set(lines[0])
+        assert any(line.get("command_key") for line in lines)
+        assert any(line.get("delivery_id") for line in lines)
+    else:
+        assert "[command_key=" in run.output and "[delivery_id=" in run.output

@@ -21,7 +21,7 @@ from tests.adapters.discord.harness import (
     connect,
 )
 from tests.adapters.discord.payloads import APP_ID, BOT_ID, GUILD_ID, user
-from tests.adapters.doctor_support import Report, diagnose, met, migrated
+from tests.adapters.doctor_support import Report, diagnose, met, migrated, one_problem
 
 TOKEN = "discord-very-secret"
 INVITE = f"client_id={APP_ID}&scope=bot+applications.commands&permissions={BOT_PERMISSIONS}"
@@ -42,15 +42,6 @@ async def check(fake: FakeDiscord, data_dir: Path, **values: Any) -> Report:
     report = await diagnose(**(settings | values))
     assert TOKEN not in report.text
     return report
-
-
-def one_problem(report: Report, *words: str) -> str:
-    assert report.status == 1, report.text
-    assert len(report.failed()) == 1, report.text
-    line = report.failed()[0]
-    for word in words:
-        assert word in line, (word, line)
-    return line
 
 
 def deny(fake: FakeDiscord, channel: str, target: str, bits: int) -> None:

@@ -15,7 +15,12 @@ from tests.adapters.discord.gateway import FakeGateway
 from tests.adapters.discord.harness import FakeDiscord
 from tests.adapters.discord.payloads import GUILD_ID, slash
 from tests.adapters.discord.session import CALLBACK, USERS
-from tests.adapters.process import environment, infochat_run, run_until_logged
+from tests.adapters.process import (
+    assert_context_logged,
+    environment,
+    infochat_run,
+    run_until_logged,
+)
 from tests.postgres import PostgresServer
 
 TOKEN = "MTA0DISCORDTOKEN.Gx7Yq2.s3cr3t-VALUE"
@@ -83,13 +88,7 @@ async def test_a_debug_run_logs_no_secret(
     assert run.process.returncode == 0  # SIGTERM: a clean stop
     assert_no_secret(run.output)
     assert "discord." in run.output  # discord.py's own DEBUG lines are among them
-    if log_format == "json":
-        lines = run.json_lines()
-        assert {"time", "level", "logger", "message"} <= set(lines[0])
-        assert any(line.get("command_key") for line in lines)
-        assert any(line.get("delivery_id") for line in lines)
-    else:
-        assert "[command_key=" in run.output and "[delivery_id=" in run.output
+    assert_context_logged(run, log_format)
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])

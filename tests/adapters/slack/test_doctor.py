@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from adapters.slack.app import web_client
 from adapters.slack.setup_probe import REQUIRED_SCOPES, SlackProbe
 from bot.domain.community import CommunitySettings
-from tests.adapters.doctor_support import Report, diagnose, met, migrated
+from tests.adapters.doctor_support import Report, diagnose, met, migrated, one_problem
 from tests.adapters.slack.harness import COMMUNITY, TEAM, FakeSlack
 from tests.adapters.slack.test_manifest import MANIFEST, scopes
 
@@ -48,16 +48,6 @@ async def check(fake: FakeSlack, data_dir: Path, **values: Any) -> Report:
     for secret in (BOT_TOKEN, APP_TOKEN, SECRET):
         assert secret not in report.text
     return report
-
-
-def one_problem(report: Report, *words: str) -> str:
-    """The report's only ✘ line, which holds `words`; exit status 1."""
-    assert report.status == 1, report.text
-    assert len(report.failed()) == 1, report.text
-    line = report.failed()[0]
-    for word in words:
-        assert word in line, (word, line)
-    return line
 
 
 def test_the_required_scopes_are_the_manifests() -> None:

@@ -13,7 +13,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.adapters.process import environment, free_port, infochat_run, run_until_logged
+from tests.adapters.process import (
+    assert_context_logged,
+    environment,
+    free_port,
+    infochat_run,
+    run_until_logged,
+)
 from tests.adapters.slack.harness import DOMAIN, TEAM, FakeSlack, sign
 
 BOT_TOKEN = "xoxb-4242-SLACKBOTTOKEN-q7f3"
@@ -109,13 +115,7 @@ async def test_a_debug_run_logs_no_secret(
     assert run.process.returncode == 0  # SIGTERM: a clean stop
     assert_no_secret(run.output)
     assert "slack_sdk" in run.output  # the library's DEBUG request lines are among them
-    if log_format == "json":
-        lines = run.json_lines()
-        assert {"time", "level", "logger", "message"} <= set(lines[0])
-        assert any(line.get("command_key") for line in lines)
-        assert any(line.get("delivery_id") for line in lines)
-    else:
-        assert "[command_key=" in run.output and "[delivery_id=" in run.output
+    assert_context_logged(run, log_format)
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
