@@ -127,8 +127,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     # The console's reads block the event loop: SIGTERM raises at once, and leaves with 0.
     previous = signal.signal(signal.SIGTERM, terminate_console)
     try:
-        with console_ops(settings, options):
-            return asyncio.run(run_console(settings, options, sys.stdin, _print))
+        with console_ops(settings, options) as metrics:
+            return asyncio.run(run_console(settings, options, sys.stdin, _print, metrics=metrics))
     except ConsoleSetupError as exc:
         print(f"infochat: {exc}", file=sys.stderr)
         return EXIT_USAGE

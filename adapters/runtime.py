@@ -222,12 +222,13 @@ def terminate_console(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def console_ops(settings: Settings, options: ConsoleOptions) -> Iterator[None]:
+def console_ops(settings: Settings, options: ConsoleOptions) -> Iterator[Metrics | None]:
     """The operations server beside the console, unless it plays a script (a batch run, not
     a service). On a thread with its own event loop: the console's reads block its loop.
-    Its database is the console's own (`database_file`)."""
+    Its database is the console's own (`database_file`). Yields the metrics it serves, for
+    the console's core and delivery worker to count into (None when there is no server)."""
     if options.script is not None or settings.ops_host_port() is None:
-        yield
+        yield None
         return
     from adapters.console.runner import database_file
 
@@ -236,17 +237,17 @@ def console_ops(settings: Settings, options: ConsoleOptions) -> Iterator[None]:
     thread = threading.Thread(target=loop.run_forever, name="ops", daemon=True)
     thread.start()
     stack = contextlib.AsyncExitStack()
+    metrics = Metrics(actions=HANDLERS.keys())
 
     async def start() -> None:
         db = Database(url)
         stack.push_async_callback(db.dispose)
-        metrics = Metrics(actions=HANDLERS.keys())
         ops = Ops(db, SystemClock(), metrics, {}, settings.ready_outbox_age, path)
         await stack.enter_async_context(ops_server(ops, settings))
 
     try:
         asyncio.run_coroutine_threadsafe(start(), loop).result(30)
-        yield
+        yield metrics
     finally:
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(stack.aclose(), loop).result(10)

@@ -21,6 +21,7 @@ from bot.clock import Clock, OffsetClock, SystemClock
 from bot.commands import CommunityRef
 from bot.config import Settings
 from bot.errors import InfochatError
+from bot.metrics import Metrics
 from bot.outbox import DeliveryWorker
 from bot.storage.database import Database, sqlite_url
 
@@ -61,7 +62,9 @@ async def run_console(
     stdin: TextIO,
     write: Callable[[str], None],
     clock: Clock | None = None,
+    metrics: Metrics | None = None,
 ) -> int:
+    """`metrics`: what the operations server beside the console shows (None: not counted)."""
     moderator_names(options.moderators)  # before anything is touched
     url, path = database_file(settings, options)
     if options.fresh and not options.demo and path is None:
@@ -72,7 +75,9 @@ async def run_console(
         db = Database(url)
         try:
             await db.migrate()
-            session = build_session(db, settings, options, write, clock or _clock(options))
+            session = build_session(
+                db, settings, options, write, clock or _clock(options), metrics=metrics
+            )
             if options.demo:
                 await demo.seed(session)
             write(banner(session, options))
@@ -93,6 +98,8 @@ def build_session(
     options: ConsoleOptions,
     write: Callable[[str], None],
     clock: Clock,
+    *,
+    metrics: Metrics | None = None,
 ) -> ConsoleSession:
     defaults = settings.community
     if options.demo:
@@ -103,8 +110,8 @@ def build_session(
         moderators |= set(demo.MODERATORS)
     transcript = Transcript()
     transport = ConsoleTransport(transcript, write, settings.data_dir / "attachments")
-    worker = DeliveryWorker(db, transport, clock)
-    app = Infochat(db, clock, defaults)
+    worker = DeliveryWorker(db, transport, clock, metrics=metrics)
+    app = Infochat(db, clock, defaults, metrics=metrics)
     return ConsoleSession(
         app=app,
         worker=worker,

@@ -76,10 +76,13 @@ class SlackAdapter:
         """auth.test, then the bolt app; `SlackStartError` (without the token) on refusal."""
         try:
             identity = await identify(self.client)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else repr(exc)
+        except SlackApiError as exc:
             raise SlackStartError(
-                f"Slack didn't accept the bot token (auth.test: {reason})"
+                f"Slack didn't accept the bot token (auth.test: {exc.response.get('error')})"
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise SlackStartError(
+                f"Slack is unreachable at {self.settings.slack_api_url} (auth.test: {exc!r})"
             ) from None
         self._identified = True
         if self.probes is not None:

@@ -151,6 +151,24 @@ async def test_socket_mode_acks_a_command_and_answers(tmp_path: Path) -> None:
         await server.close()
 
 
+async def test_an_unreachable_api_is_named_as_such_not_as_a_refused_token(
+    tmp_path: Path,
+) -> None:
+    closed = free_port()  # nothing listens there
+    settings = Settings(
+        data_dir=tmp_path,
+        slack_bot_token=SecretStr("xoxb-unsent"),
+        slack_signing_secret=SecretStr(SECRET),
+        slack_api_url=f"http://127.0.0.1:{closed}/api/",
+        slack_port=free_port(),
+    )
+    with pytest.raises(SlackStartError) as raised:
+        await serve_http(settings)
+    message = str(raised.value)
+    assert message.startswith(f"Slack is unreachable at http://127.0.0.1:{closed}/api/")
+    assert "didn't accept" not in message and "xoxb-unsent" not in message
+
+
 async def test_a_rejected_token_stops_the_start_with_the_reason(tmp_path: Path) -> None:
     fake = FakeSlack()
     server = TestServer(fake.application(), host="127.0.0.1")
