@@ -275,15 +275,17 @@ def test_the_readme_backup_commands_parse_as_shown() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     block = readme.split("### Backups", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     lines = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
-    assert [words[:2] for words in lines] == [
+    assert lines[0] == ["mkdir", "-p", "backups"]  # `--keep` wants the directory to exist
+    commands = lines[1:]
+    assert [words[:2] for words in commands] == [
         ["infochat", "backup"],
         ["infochat", "backup"],
         ["infochat", "restore"],
     ]
     parser = cli.build_parser()
-    nightly = parser.parse_args(lines[0][1:])  # what deploy/'s backup timer runs
-    assert (nightly.path, nightly.keep) == ("/var/lib/infochat/backups", 14)
-    for words in lines[1:]:
+    kept = parser.parse_args(commands[0][1:])
+    assert (kept.path, kept.keep) == ("backups", 14)
+    for words in commands[1:]:
         parser.parse_args(words[1:])
 
 
