@@ -126,8 +126,9 @@ def figures(m: Measures) -> list[str]:
 
 
 def _timing(step: str, d: Durations) -> str:
-    assert d.median is not None and d.p90 is not None
-    return f"{step}: median {duration(d.median)}, 90% within {duration(d.p90)}"
+    median = duration(d.median) if d.median is not None else "—"
+    p90 = duration(d.p90) if d.p90 is not None else "—"
+    return f"{step}: median {median}, 90% within {p90}"
 
 
 def duration(span: timedelta) -> str:
