@@ -69,21 +69,19 @@ def figures(m: Measures) -> list[str]:
     if f.sent:
         lines.append(
             f"Requests: {f.sent} sent → {f.asked} asked → {f.accepted} accepted → "
-            f"{f.introduced} introduced → {f.chatted} chats happened → {f.thanked} thanked."
+            f"{f.introduced} introduced → {f.chatted} chatted → {f.thanked} thanked."
         )
     else:
         lines.append("Requests: none sent in this period.")
     a = m.asks
     if a.total:
+        suggested = ""
+        if a.suggested:
+            suggested = f", {_percent(a.suggested / a.total)} suggested a colleague"
         lines.append(
-            f"Asks answered or expired: {a.total}: {_percent(a.acceptance)} accepted, "
-            f"{_percent(a.decline)} declined, {_percent(a.not_now_rate)} not right now, "
-            f"{_percent(a.silence)} unanswered"
-            + (
-                f", {_percent(a.suggested / a.total)} suggested a colleague."
-                if a.suggested
-                else "."
-            )
+            f"Asks: {_percent(a.acceptance)} accepted, {_percent(a.decline)} declined, "
+            f"{_percent(a.not_now_rate)} not right now, {_percent(a.silence)} unanswered"
+            f"{suggested} (of {a.total} answered or expired)."
         )
     timings = [
         (label, d)
