@@ -38,6 +38,44 @@ ANSWERED = (
 
 
 @dataclass(frozen=True)
+class AskOutcomes:
+    accepted: int = 0
+    declined: int = 0
+    not_now: int = 0
+    suggested: int = 0  # suggested a colleague instead
+    silent: int = 0  # expired without an answer
+
+    def __add__(self, other: AskOutcomes) -> AskOutcomes:
+        return AskOutcomes(
+            self.accepted + other.accepted,
+            self.declined + other.declined,
+            self.not_now + other.not_now,
+            self.suggested + other.suggested,
+            self.silent + other.silent,
+        )
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.declined + self.not_now + self.suggested + self.silent
+
+    @property
+    def acceptance(self) -> float | None:
+        return share(self.accepted, self.total)
+
+    @property
+    def decline(self) -> float | None:
+        return share(self.declined, self.total)
+
+    @property
+    def not_now_rate(self) -> float | None:
+        return share(self.not_now, self.total)
+
+    @property
+    def silence(self) -> float | None:
+        return share(self.silent, self.total)
+
+
+@dataclass(frozen=True)
 class Availability:
     """Both people's weekly windows, each in their own zone, and the request's time frame."""
 
@@ -61,7 +99,7 @@ class RequestFacts:
     status: RequestStatus
     close_reason: str | None
     first_asked_at: datetime | None  # the first ask that reached a volunteer
-    accepted: bool
+    answers: AskOutcomes  # how its asks ended
     introduced_at: datetime | None
     chat_at: datetime | None  # when the chat happened, once confirmed
     thanked: bool
@@ -70,20 +108,12 @@ class RequestFacts:
 
 
 @dataclass(frozen=True)
-class AskTally:
-    """Asks of the period's requests that reached one volunteer, in one state."""
-
-    volunteer_id: int
-    status: AskStatus
-    count: int
-
-
-@dataclass(frozen=True)
 class Volunteer:
     member_id: int
     monthly_capacity: int
     active: bool
     joined_at: datetime
+    asks: int = 0  # asks of the period's requests that reached them
 
 
 @dataclass(frozen=True)
@@ -101,7 +131,6 @@ class History:
     start: datetime
     end: datetime
     now: datetime
-    asks: Sequence[AskTally] = ()
     volunteers: Sequence[Volunteer] = ()  # every profile of the community
     activity: Sequence[VolunteerActivity] = ()  # members who introduced or chatted
     helped: int = 0  # members who received a chat in the period
@@ -116,35 +145,6 @@ class Funnel:
     introduced: int = 0
     chatted: int = 0  # the chat happened (confirmed)
     thanked: int = 0
-
-
-@dataclass(frozen=True)
-class AskOutcomes:
-    accepted: int = 0
-    declined: int = 0
-    not_now: int = 0
-    suggested: int = 0  # suggested a colleague instead
-    silent: int = 0  # expired without an answer
-
-    @property
-    def total(self) -> int:
-        return self.accepted + self.declined + self.not_now + self.suggested + self.silent
-
-    @property
-    def acceptance(self) -> float | None:
-        return share(self.accepted, self.total)
-
-    @property
-    def decline(self) -> float | None:
-        return share(self.declined, self.total)
-
-    @property
-    def not_now_rate(self) -> float | None:
-        return share(self.not_now, self.total)
-
-    @property
-    def silence(self) -> float | None:
-        return share(self.silent, self.total)
 
 
 @dataclass(frozen=True)
@@ -265,12 +265,14 @@ class RequestTally:
     well_formed: Counter[str] = field(default_factory=Counter)
     nobody_to_ask: list[str] = field(default_factory=list)
     windows: Counter[bool] = field(default_factory=Counter)
+    answers: AskOutcomes = AskOutcomes()
 
     def add(self, r: RequestFacts) -> None:
+        self.answers += r.answers
         steps = {
             "sent": True,
             "asked": r.first_asked_at is not None,
-            "accepted": r.accepted,
+            "accepted": r.answers.accepted > 0,
             "introduced": r.introduced_at is not None,
             "chatted": r.chat_at is not None,
             "thanked": r.thanked,
@@ -305,25 +307,9 @@ def tally_requests(requests: Iterable[RequestFacts], now: datetime) -> RequestTa
     return tally
 
 
-def ask_outcomes(asks: Iterable[AskTally]) -> AskOutcomes:
-    counts: Counter[AskStatus] = Counter()
-    for a in asks:
-        counts[a.status] += a.count
-    return AskOutcomes(
-        accepted=counts[AskStatus.ACCEPTED],
-        declined=counts[AskStatus.DECLINED],
-        not_now=counts[AskStatus.NOT_NOW],
-        suggested=counts[AskStatus.SUGGESTED],
-        silent=counts[AskStatus.EXPIRED],
-    )
-
-
 def volunteer_load(history: History) -> Load:
     """Load over the active volunteers who had joined by the period's end, and any other
     member who introduced or chatted in it (one who left or erased their data counts)."""
-    asks_by_volunteer: Counter[int] = Counter()
-    for a in history.asks:
-        asks_by_volunteer[a.volunteer_id] += a.count
     profiles = {v.member_id: v for v in history.volunteers}
     active = {v.member_id for v in history.volunteers if v.active and v.joined_at < history.end}
     done = {a.member_id: a for a in history.activity}
@@ -333,7 +319,7 @@ def volunteer_load(history: History) -> Load:
         profile = profiles.get(member)
         capacity = profile.monthly_capacity if profile else None
         full = capacity is not None and act.busiest_month >= capacity
-        asked = asks_by_volunteer.get(member, 0)
+        asked = profile.asks if profile else 0
         each.append(VolunteerLoad(member, act.introductions, act.chats, asked, capacity, full))
     chats = sum(v.chats for v in each)
     return Load(
@@ -357,7 +343,7 @@ def compute(history: History, requests: RequestTally) -> Measures:
         funnel=Funnel(
             f["sent"], f["asked"], f["accepted"], f["introduced"], f["chatted"], f["thanked"]
         ),
-        asks=ask_outcomes(a for a in history.asks if a.status in ANSWERED),
+        asks=requests.answers,
         to_first_ask=durations(requests.to_first_ask),
         to_introduction=durations(requests.to_introduction),
         to_chat=durations(requests.to_chat),

@@ -1,4 +1,4 @@
-"""What the program-health measures read (issue 12), read-only: six set-based statements for
+"""What the program-health measures read (issue 12), read-only: five set-based statements for
 a community and a period, whatever the community's size, each through an index.
 
 The period's requests are found by the index on (community_id, submitted_at), and
@@ -9,7 +9,8 @@ times; volunteers by community. Long periods' requests are streamed in batches."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.followup import IntroductionStatus
 from bot.domain.measures import (
-    AskTally,
+    ANSWERED,
+    AskOutcomes,
     Availability,
     History,
     Measures,
@@ -28,7 +30,7 @@ from bot.domain.measures import (
     VolunteerActivity,
     compute,
 )
-from bot.domain.models import AskStatus, RequestStatus
+from bot.domain.models import AskStatus, RequestStatus, Window
 from bot.storage.ledger import chat_at, completed_in
 from bot.storage.requests import windows_from_json
 from bot.storage.schema import UTCDateTime, asks, introductions, requests, thanks, volunteers
@@ -42,8 +44,10 @@ async def measure(
 ) -> Measures:
     """The community's measures for [start, end), its requests followed up to `now`. Meant
     for a read snapshot (`Database.read()`), beside the writer."""
+    found = await profiles(conn, community_id, start, end)
+    windows = {p.volunteer.member_id: (p.timezone, p.windows) for p in found if p.windows}
     tally = RequestTally(now)
-    async for batch in request_batches(conn, community_id, start, end):
+    async for batch in request_batches(conn, community_id, start, end, windows):
         for facts in batch:
             tally.add(facts)
     helped, paid_forward = await pay_it_forward(conn, community_id, start, end)
@@ -51,8 +55,7 @@ async def measure(
         start=start,
         end=end,
         now=now,
-        asks=await ask_tallies(conn, community_id, start, end),
-        volunteers=await profiles(conn, community_id),
+        volunteers=[p.volunteer for p in found],
         activity=await activity(conn, community_id, start, end),
         helped=helped,
         paid_forward=paid_forward,
@@ -68,65 +71,84 @@ def _sent(community_id: int, start: datetime, end: datetime) -> sa.ColumnElement
     )
 
 
+Windows = Mapping[int, tuple[str, tuple[Window, ...]]]  # volunteer → zone, weekly windows
+
+
 async def request_batches(
-    conn: AsyncConnection, community_id: int, start: datetime, end: datetime, size: int = BATCH
+    conn: AsyncConnection,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    windows: Windows,
+    size: int = BATCH,
 ) -> AsyncIterator[list[RequestFacts]]:
-    """The requests sent in [start, end), each with its first ask, introduction, thanks and
-    the volunteer's windows, in one statement streamed in batches."""
-    first_ask = (
-        sa.select(sa.func.min(asks.c.asked_at))
-        .where(asks.c.request_id == requests.c.id)
-        .scalar_subquery()
-    )
-    accepted = sa.exists().where(
-        asks.c.request_id == requests.c.id, asks.c.status == AskStatus.ACCEPTED.value
-    )
+    """The requests sent in [start, end), each with how its asks ended, its introduction and
+    thanks, in one statement streamed in batches. Everything but the requests is looked up
+    per request by key (correlated subqueries), so the engine never reads asks or
+    introductions beyond the period's."""
+
+    def of_request(column: Any) -> Any:
+        return sa.select(column).where(introductions.c.request_id == requests.c.id)
+
+    def answered(status: AskStatus) -> sa.ScalarSelect[int]:
+        return (
+            sa.select(sa.func.count())
+            .where(asks.c.request_id == requests.c.id, asks.c.status == status.value)
+            .scalar_subquery()
+        )
+
+    first_ask = sa.select(sa.func.min(asks.c.asked_at)).where(asks.c.request_id == requests.c.id)
     chatted = sa.case((introductions.c.status == COMPLETED, chat_at()), else_=None)
-    query = (
-        sa.select(
-            requests.c.id,
-            requests.c.topic,
-            requests.c.status,
-            requests.c.close_reason,
-            requests.c.warnings,
-            requests.c.created_at,
-            requests.c.submitted_at,
-            requests.c.time_frame_days,
-            requests.c.minutes,
-            requests.c.timezone.label("seeker_tz"),
-            requests.c.windows.label("seeker_windows"),
-            first_ask.label("first_asked_at"),
-            accepted.label("accepted"),
-            introductions.c.created_at.label("introduced_at"),
-            sa.type_coerce(chatted, UTCDateTime()).label("chat_at"),
-            thanks.c.id.label("thanks_id"),
-            volunteers.c.timezone.label("volunteer_tz"),
-            volunteers.c.windows.label("volunteer_windows"),
-        )
-        .select_from(
-            requests.outerjoin(introductions, introductions.c.request_id == requests.c.id)
-            .outerjoin(thanks, thanks.c.introduction_id == introductions.c.id)
-            .outerjoin(volunteers, volunteers.c.member_id == introductions.c.volunteer_id)
-        )
-        .where(_sent(community_id, start, end))
+    # Its thanks by the introduction's key (a scalar, which the engines look up per request
+    # rather than hash a semi-join over all thanks, as they may for EXISTS).
+    thanks_id = sa.select(thanks.c.id).where(
+        thanks.c.introduction_id
+        == of_request(introductions.c.id).correlate(requests).scalar_subquery()
     )
+    query = sa.select(
+        requests.c.id,
+        requests.c.topic,
+        requests.c.status,
+        requests.c.close_reason,
+        requests.c.warnings,
+        requests.c.created_at,
+        requests.c.submitted_at,
+        requests.c.time_frame_days,
+        requests.c.minutes,
+        requests.c.timezone,
+        requests.c.windows,
+        first_ask.scalar_subquery().label("first_asked_at"),
+        *(answered(status).label(status.value) for status in ANSWERED),
+        of_request(introductions.c.created_at).scalar_subquery().label("introduced_at"),
+        sa.type_coerce(of_request(chatted).scalar_subquery(), UTCDateTime()).label("chat_at"),
+        of_request(introductions.c.volunteer_id).scalar_subquery().label("volunteer_id"),
+        thanks_id.scalar_subquery().label("thanks_id"),
+    ).where(_sent(community_id, start, end))
     result = await conn.stream(query)
     async for part in result.partitions(size):
-        yield [_facts(row) for row in part]
+        yield [_facts(row, windows) for row in part]
 
 
-def _facts(row: Any) -> RequestFacts:
+def _facts(row: Any, windows: Windows) -> RequestFacts:
     availability = None
-    if row.introduced_at is not None and row.volunteer_windows:
+    if row.introduced_at is not None and row.volunteer_id in windows:
+        zone, theirs = windows[row.volunteer_id]
         availability = Availability(
-            seeker_windows=windows_from_json(row.seeker_windows or ()),
-            seeker_tz=row.seeker_tz,
-            volunteer_windows=windows_from_json(row.volunteer_windows),
-            volunteer_tz=row.volunteer_tz,
+            seeker_windows=windows_from_json(row.windows or ()),
+            seeker_tz=row.timezone,
+            volunteer_windows=theirs,
+            volunteer_tz=zone,
             minutes=row.minutes,
             start=row.created_at,
             end=row.created_at + timedelta(days=row.time_frame_days),
         )
+    answers = AskOutcomes(
+        accepted=int(row.accepted),
+        declined=int(row.declined),
+        not_now=int(row.not_now),
+        suggested=int(row.suggested),
+        silent=int(row.expired),
+    )
     return RequestFacts(
         request_id=row.id,
         topic=row.topic,
@@ -135,7 +157,7 @@ def _facts(row: Any) -> RequestFacts:
         status=RequestStatus(row.status),
         close_reason=row.close_reason,
         first_asked_at=row.first_asked_at,
-        accepted=bool(row.accepted),
+        answers=answers,
         introduced_at=row.introduced_at,
         chat_at=row.chat_at,
         thanked=row.thanks_id is not None,
@@ -143,31 +165,50 @@ def _facts(row: Any) -> RequestFacts:
     )
 
 
-async def ask_tallies(
+@dataclass(frozen=True)
+class Profile:
+    volunteer: Volunteer
+    timezone: str
+    windows: tuple[Window, ...]
+
+
+async def profiles(
     conn: AsyncConnection, community_id: int, start: datetime, end: datetime
-) -> list[AskTally]:
-    """The asks of the period's requests that reached a volunteer, counted per volunteer
-    and state."""
-    rows = await conn.execute(
-        sa.select(asks.c.volunteer_id, asks.c.status, sa.func.count())
-        .select_from(requests.join(asks, asks.c.request_id == requests.c.id))
-        .where(_sent(community_id, start, end), asks.c.asked_at.is_not(None))
-        .group_by(asks.c.volunteer_id, asks.c.status)
+) -> list[Profile]:
+    """Every volunteer profile of the community (load is measured over all of them), with
+    how many asks of the requests sent in [start, end) reached each: found from their own
+    asks (by index), each ask's request by key."""
+    asked = (
+        sa.select(sa.func.count())
+        .select_from(asks)
+        .where(
+            asks.c.volunteer_id == volunteers.c.member_id,
+            asks.c.asked_at.is_not(None),
+            sa.select(requests.c.submitted_at)
+            .where(requests.c.id == asks.c.request_id, _sent(community_id, start, end))
+            .exists(),
+        )
+        .scalar_subquery()
     )
-    return [AskTally(int(v), AskStatus(s), int(n)) for v, s, n in rows]
-
-
-async def profiles(conn: AsyncConnection, community_id: int) -> list[Volunteer]:
-    """Every volunteer profile of the community (the measures of load are over all of them)."""
     rows = await conn.execute(
         sa.select(
             volunteers.c.member_id,
             volunteers.c.monthly_capacity,
             volunteers.c.active,
             volunteers.c.joined_at,
+            volunteers.c.timezone,
+            volunteers.c.windows,
+            asked.label("asked"),
         ).where(volunteers.c.community_id == community_id)
     )
-    return [Volunteer(r.member_id, r.monthly_capacity, bool(r.active), r.joined_at) for r in rows]
+    return [
+        Profile(
+            Volunteer(r.member_id, r.monthly_capacity, bool(r.active), r.joined_at, int(r.asked)),
+            r.timezone,
+            windows_from_json(r.windows or ()),
+        )
+        for r in rows
+    ]
 
 
 def month_edges(start: datetime, end: datetime) -> list[datetime]:

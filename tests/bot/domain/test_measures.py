@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from bot.domain.measures import (
-    AskTally,
+    AskOutcomes,
     Availability,
     History,
     Load,
@@ -17,7 +17,6 @@ from bot.domain.measures import (
     RequestFacts,
     Volunteer,
     VolunteerActivity,
-    ask_outcomes,
     common_window,
     compute,
     durations,
@@ -27,7 +26,7 @@ from bot.domain.measures import (
     volunteer_load,
 )
 from bot.domain.measures_text import describe, duration, needs_attention
-from bot.domain.models import AskStatus, RequestStatus, Window
+from bot.domain.models import RequestStatus, Window
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)
@@ -43,7 +42,7 @@ def facts(**changes: object) -> RequestFacts:
         status=RequestStatus.OPEN,
         close_reason=None,
         first_asked_at=None,
-        accepted=False,
+        answers=AskOutcomes(),
         introduced_at=None,
         chat_at=None,
         thanked=False,
@@ -80,7 +79,7 @@ def test_gini_from_equal_to_one_carrying_everything() -> None:
 def test_each_step_of_the_funnel_and_its_time() -> None:
     whole = facts(
         first_asked_at=T0 + HOUR,
-        accepted=True,
+        answers=AskOutcomes(accepted=1, declined=1),
         introduced_at=T0 + DAY,
         chat_at=T0 + 5 * DAY,
         thanked=True,
@@ -126,21 +125,18 @@ def test_closed_with_nobody_to_ask_by_topic_most_first() -> None:
     assert m.nobody_to_ask == (("ux research", 2), ("beekeeping", 1))
 
 
-def test_ask_outcomes_count_answers_and_silence_only() -> None:
-    asks = [
-        AskTally(1, AskStatus.ACCEPTED, 11),
-        AskTally(2, AskStatus.ACCEPTED, 0),
-        AskTally(2, AskStatus.DECLINED, 2),
-        AskTally(3, AskStatus.NOT_NOW, 3),
-        AskTally(3, AskStatus.EXPIRED, 4),
+def test_ask_outcomes_add_up_over_the_requests() -> None:
+    answered = [
+        facts(answers=AskOutcomes(accepted=1, declined=2)),
+        facts(answers=AskOutcomes(not_now=3, silent=4)),
+        facts(answers=AskOutcomes(accepted=10)),
+        facts(),  # never asked, or its asks were withdrawn or are still waiting
     ]
-    outcomes = ask_outcomes(asks)
+    outcomes = compute(History(T0, T0 + DAY, T0 + DAY), tally_requests(answered, T0)).asks
+    assert outcomes == AskOutcomes(accepted=11, declined=2, not_now=3, silent=4)
     assert (outcomes.total, outcomes.acceptance, outcomes.silence) == (20, 0.55, 0.2)
     assert (outcomes.decline, outcomes.not_now_rate) == (0.1, 0.15)
-    waiting = [AskTally(1, AskStatus.WITHDRAWN, 5), AskTally(1, AskStatus.ASKED, 1)]
-    m = compute(History(T0, T0 + DAY, T0 + DAY, asks=asks + waiting), tally_requests([], T0))
-    assert m.asks == outcomes  # withdrawn and waiting asks are no answer either way
-    assert m.asks.acceptance == 0.55
+    assert AskOutcomes().acceptance is None
 
 
 def test_volunteers_load_capacity_and_never_asked() -> None:
@@ -149,12 +145,11 @@ def test_volunteers_load_capacity_and_never_asked() -> None:
         T0,
         end,
         end,
-        asks=[AskTally(1, AskStatus.ACCEPTED, 2), AskTally(4, AskStatus.DECLINED, 1)],
         volunteers=[
-            Volunteer(1, 2, True, T0 - 90 * DAY),
+            Volunteer(1, 2, True, T0 - 90 * DAY, asks=2),
             Volunteer(2, 3, True, T0 - 90 * DAY),  # never asked, no load
             Volunteer(3, 1, False, T0 - 90 * DAY),  # left, and nothing in the period
-            Volunteer(4, 1, True, end),  # joined when the period ended
+            Volunteer(4, 1, True, end, asks=1),  # joined when the period ended
             Volunteer(5, 2, False, T0 - 90 * DAY),  # left after an introduction
         ],
         activity=[
@@ -234,8 +229,7 @@ def busy() -> Measures:
     return compute(
         History(
             T0, T0 + 28 * DAY, T0 + 28 * DAY,
-            asks=[AskTally(1, AskStatus.ACCEPTED, 6), AskTally(2, AskStatus.EXPIRED, 4)],
-            volunteers=[Volunteer(1, 2, True, T0), Volunteer(2, 2, True, T0)],
+            volunteers=[Volunteer(1, 2, True, T0, asks=6), Volunteer(2, 2, True, T0)],
             activity=[VolunteerActivity(1, introductions=6, chats=4, busiest_month=6)],
             helped=4, paid_forward=1,
         ),
@@ -243,7 +237,8 @@ def busy() -> Measures:
             [facts(request_id=i, status=RequestStatus.CLOSED, close_reason="no_match",
                    topic=topic)
              for i, topic in enumerate(["ux research"] * 6 + ["law"] * 2 + list("abcd"))]
-            + [facts(request_id=20, first_asked_at=T0 + HOUR, accepted=True,
+            + [facts(request_id=20, first_asked_at=T0 + HOUR,
+                     answers=AskOutcomes(accepted=6, silent=4),
                      introduced_at=T0 + 2 * DAY, chat_at=T0 + 4 * DAY, thanked=True,
                      status=RequestStatus.COMPLETED)],
             T0 + 28 * DAY,
@@ -274,7 +269,7 @@ def test_what_needs_attention_comes_first() -> None:
         "From request to first ask: median 60 minutes, 90% within 60 minutes; to introduction: "
         "median 2.0 days, 90% within 2.0 days; to chat: median 4.0 days, 90% within 4.0 days.",
         "Well-formed requests introduced within 14 days: 1 of 13 (8%).",
-        "Volunteers: 2, 2.0 chats each, load Gini 0.50, 1 at capacity, 0 never asked.",
+        "Volunteers: 2, 2.0 chats each, load Gini 0.50, 1 at capacity, 1 never asked.",
         "Paid forward: 1 of 4 members helped went on to help someone (25%).",
     ]
 
@@ -282,6 +277,6 @@ def test_what_needs_attention_comes_first() -> None:
 def test_a_healthy_period_needs_no_attention() -> None:
     m = replace(busy(), nobody_to_ask=(), well_formed=10, well_formed_in_time=10,
                 load=Load(volunteers=3, chats=3, chats_per_volunteer=1.0, gini=0.0))  # fmt: skip
-    m = replace(m, asks=replace(m.asks, silent=0))
+    m = replace(m, asks=AskOutcomes(accepted=6))
     assert needs_attention(m) == []
     assert describe(m)[0] == "Nothing needs attention first."
