@@ -168,7 +168,7 @@ class VolunteerLoad:
 
 @dataclass(frozen=True)
 class Load:
-    volunteers: int = 0  # active volunteers, and anyone else who introduced in the period
+    volunteers: int = 0  # active volunteers, and anyone else who introduced or chatted
     chats: int = 0
     chats_per_volunteer: float | None = None
     gini: float | None = None  # of introductions, zero-load volunteers included
@@ -194,7 +194,7 @@ class Measures:
     load: Load = Load()
     helped: int = 0
     paid_forward: int = 0
-    windows_checked: int = 0  # introductions whose both people's windows are known
+    windows_checked: int = 0  # introductions whose volunteer's windows are known
     no_common_window: int = 0
 
     @property

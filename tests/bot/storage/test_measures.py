@@ -13,7 +13,7 @@ from bot.domain.measures_text import describe
 from bot.storage.measures import measure, month_edges
 from bot.storage.schema import introductions, members, requests
 from tests.bot.services.test_digest_scale import grow, statements
-from tests.support import GOOD_REQUEST, World, button
+from tests.support import GOOD_REQUEST, World, button, make_world
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -280,3 +280,26 @@ async def test_a_request_sent_anyway_is_counted_from_when_it_was_sent(world: Wor
     async with world.db.read() as conn:
         warnings = (await conn.execute(sa.select(requests.c.warnings))).scalar_one()
     assert warnings == ["minutes_long"]
+
+
+async def test_with_approval_the_first_ask_is_when_a_volunteer_is_asked(
+    database_url: str,
+) -> None:
+    world = await make_world(database_url, approval_required=True)
+    world.moderators.add("mo")
+    try:
+        t0 = world.clock.now()
+        await volunteer(world, "vera", "pottery")
+        await ask_auto(world, "sam", request("pottery"))
+        await world.travel(5 * HOUR)  # the moderators approve five hours later
+        assert (await world.press("mo", button(world.channel("moderators")[-1], "Approve"))).ok
+        await ask_auto(world, "ana", request("pottery"))
+        denied = button(world.channel("moderators")[-1], "Deny")
+        assert (await world.press("mo", denied, reason="Not this time.")).ok
+        m = await measured(world, t0, world.clock.now() + TICK)
+        assert (m.funnel.sent, m.funnel.asked) == (2, 1)  # Ana's ask never reached Vera
+        assert (m.to_first_ask.count, m.to_first_ask.median) == (1, 5 * HOUR)
+        assert m.asks.total == 0  # Vera hasn't answered yet; a denial is no answer of hers
+        assert [v.asks for v in m.load.each] == [1]
+    finally:
+        await world.db.dispose()
