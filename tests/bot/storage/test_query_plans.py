@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.storage.measures import measure
 from bot.storage.outbox import backlog as outbox_backlog
 from bot.storage.schema import communities, requests
 from tests.bulk_community import Scale, analyze, seed
@@ -58,6 +59,15 @@ ALLOWED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
         frozenset({"volunteers"}),
         re.compile(
             r"^SELECT coalesce\(sum\(CASE WHEN \(anon_1\.\"left\" > \S+\) .* FROM volunteers "
+            r"WHERE volunteers\.community_id = "
+        ),
+    ),
+    # Program health's volunteers: every profile of the community (load, its Gini and who
+    # was never asked are measured over all of them), each one's asks looked up by index.
+    (
+        frozenset({"volunteers"}),
+        re.compile(
+            r"^SELECT volunteers\.member_id, volunteers\.monthly_capacity, .* FROM volunteers "
             r"WHERE volunteers\.community_id = "
         ),
     ),
@@ -164,6 +174,11 @@ async def play(world: World) -> None:
     await world.travel(7 * DAY)  # a weekly digest, personal digests, expiries
     async with world.db.read() as conn:  # /readyz and /metrics: the outbox's backlog
         await outbox_backlog(conn, world.clock.now())
+    now = world.clock.now()
+    async with world.db.read() as conn:  # program health: the last four weeks' measures
+        community_id = (await conn.execute(sa.select(communities.c.id))).scalar_one()
+        measures = await measure(conn, community_id, now - 28 * DAY, now, now)
+    assert measures.funnel.introduced >= 1
 
 
 async def _last_request(world: World) -> int:
