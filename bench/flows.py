@@ -218,11 +218,11 @@ class Bench:
                 timezone=rng.choice(ZONES),
                 formats="video, phone",
                 monthly_capacity="20",
-                **self.availability(rng),
+                **self.availability(rng, own_zone=False),
             )
         await self.drain()
 
-    def availability(self, rng: random.Random) -> dict[str, str]:
+    def availability(self, rng: random.Random, own_zone: bool = True) -> dict[str, str]:
         """With --windows: one to three weekly windows of one to three hours, 8:00 to 22:00
         (a seeker's in a zone of their own; nothing drawn otherwise, so runs compare)."""
         if not self.windows:
@@ -232,7 +232,8 @@ class Bench:
         for _ in range(rng.randint(1, 3)):
             start = rng.randint(8, 19)
             windows.append(f"{rng.choice(days)} {start}-{start + rng.randint(1, 3)}")
-        return {"windows": "; ".join(windows), "timezone": rng.choice(ZONES)}
+        found = {"windows": "; ".join(windows)}
+        return found | {"timezone": rng.choice(ZONES)} if own_zone else found
 
     async def flow(self, seeker: str, rng: random.Random) -> None:
         topic = rng.choice(TOPICS)
