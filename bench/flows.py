@@ -6,7 +6,7 @@ that only notes each member's latest ask. Both numbers come from one run on SQLi
 temporary folder, with the app's pragmas (WAL, synchronous=FULL, BEGIN IMMEDIATE). Target:
 flows/s ≥ raw transactions/s ÷ 10.
 
-    .venv/bin/python bench/flows.py [--flows 300] [--volunteers 1000] [--profile]
+    .venv/bin/python bench/flows.py [--flows 300] [--volunteers 1000] [--profile] [--windows]
 
 Also printed, to help optimisation: milliseconds and SQL statements per command, the rate in
 the first and second half of the run (a query that grows with history shows as a drop), and
@@ -14,7 +14,8 @@ peak memory; then the write path of a further third of the flows run with every 
 to the database thread timed: per step the wall and CPU milliseconds, split into the event
 loop, the database thread and the hand-overs between them, the transactions and hand-overs,
 and each kind of statement with its count and mean milliseconds. `--profile` adds where the
-time goes (cProfile, the core's own functions).
+time goes (cProfile, the core's own functions). `--windows` has volunteers and seekers give
+weekly windows in their own zones, so matching also looks for their common free time.
 """
 
 from __future__ import annotations
@@ -182,8 +183,11 @@ def _statement_name(statement: str) -> str:
 
 
 class Bench:
-    def __init__(self, app: Infochat, worker: DeliveryWorker, transport: LastAsk) -> None:
+    def __init__(
+        self, app: Infochat, worker: DeliveryWorker, transport: LastAsk, windows: bool = False
+    ) -> None:
         self.app = app
+        self.windows = windows  # volunteers and seekers give weekly windows (time-aware matching)
         self.worker = worker
         self.transport = transport
         self.steps = Steps()
@@ -214,8 +218,22 @@ class Bench:
                 timezone=rng.choice(ZONES),
                 formats="video, phone",
                 monthly_capacity="20",
+                **self.availability(rng, own_zone=False),
             )
         await self.drain()
+
+    def availability(self, rng: random.Random, own_zone: bool = True) -> dict[str, str]:
+        """With --windows: one to three weekly windows of one to three hours, 8:00 to 22:00
+        (a seeker's in a zone of their own; nothing drawn otherwise, so runs compare)."""
+        if not self.windows:
+            return {}
+        days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        windows = []
+        for _ in range(rng.randint(1, 3)):
+            start = rng.randint(8, 19)
+            windows.append(f"{rng.choice(days)} {start}-{start + rng.randint(1, 3)}")
+        found = {"windows": "; ".join(windows)}
+        return found | {"timezone": rng.choice(ZONES)} if own_zone else found
 
     async def flow(self, seeker: str, rng: random.Random) -> None:
         topic = rng.choice(TOPICS)
@@ -229,6 +247,7 @@ class Bench:
                 f"Which skills mattered most when you moved into {topic}?",
             ),
             affiliations=rng.choice(SCHOOLS),
+            **self.availability(rng),
         )
         choose = next(b for m in reply.messages for b in m.buttons if b.target.endswith(":auto"))
         await self.run(seeker, choose.action, choose.target)
@@ -344,7 +363,9 @@ class Profile:
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
-async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> None:
+async def main(
+    n_flows: int, n_volunteers: int, n_raw: int, profile: bool, windows: bool = False
+) -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
         raw_before = await raw_rate(Path(tmp) / "raw.db", n_raw)
@@ -353,7 +374,7 @@ async def main(n_flows: int, n_volunteers: int, n_raw: int, profile: bool) -> No
         clock = FakeClock()
         transport = LastAsk()
         worker = DeliveryWorker(db, transport, clock)
-        bench = Bench(Infochat(db, clock), worker, transport)
+        bench = Bench(Infochat(db, clock), worker, transport, windows)
         seeded = time.perf_counter()
         await bench.seed(n_volunteers, rng)
         print(
@@ -415,5 +436,10 @@ if __name__ == "__main__":
     parser.add_argument("--volunteers", type=int, default=1000)
     parser.add_argument("--raw", type=int, default=2000, help="raw write transactions per pass")
     parser.add_argument("--profile", action="store_true", help="profile the flows (slower)")
+    parser.add_argument(
+        "--windows", action="store_true", help="volunteers and seekers give weekly windows"
+    )
     options = parser.parse_args()
-    asyncio.run(main(options.flows, options.volunteers, options.raw, options.profile))
+    asyncio.run(
+        main(options.flows, options.volunteers, options.raw, options.profile, options.windows)
+    )

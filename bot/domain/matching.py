@@ -1,7 +1,9 @@
-"""Who to ask for a request, best first, and why (DESIGN.md R9, R10).
+"""Who to ask for a request, best first, and why (DESIGN.md R8, R9, R10).
 
 Shared affiliations rank first, then topic, role and organisation fit. Affiliation alone
 never makes someone a candidate. When nobody fits exactly, matching widens to adjacent topics.
+Among those who fit equally, volunteers free when the seeker is (R8) come before those who
+aren't, then fewer recent chats first (see `order_key`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.common_time import SeekerTime, frame_of
 from bot.domain.community import CommunitySettings
 from bot.domain.models import (
     Candidate,
@@ -139,7 +142,11 @@ def _near_fit(stats: VolunteerStats, request: _Request) -> list[_Boost]:
 
 
 def _candidate(
-    stats: VolunteerStats, request: _Request, fits: list[_Boost], adjacent: bool
+    stats: VolunteerStats,
+    request: _Request,
+    fits: list[_Boost],
+    adjacent: bool,
+    seeker_time: SeekerTime | None,
 ) -> Candidate:
     shared: dict[str, _Boost] = {}
     for affiliation in stats.profile.affiliations:
@@ -148,9 +155,17 @@ def _candidate(
             shared[key] = (AFFILIATION, f"you both list {affiliation}")
     boosts = sorted([*shared.values(), *fits], key=lambda boost: -boost[0])
     load = stats.given_recently + NO_SHOW * stats.no_shows_recently
-    score = sum(points for points, _ in boosts) - RECENCY * load / (load + 1)
+    fit = sum(points for points, _ in boosts)
+    score = fit - RECENCY * load / (load + 1)
     reasons = tuple(dict.fromkeys(reason for _, reason in boosts))
-    return Candidate(stats.profile, score, reasons, adjacent=adjacent)
+    common_time = True
+    if seeker_time is not None:
+        common = seeker_time.common(stats.profile.windows, stats.profile.timezone)
+        common_time = bool(common)
+        reasons += (seeker_time.describe(common),)
+    return Candidate(
+        stats.profile, score, reasons, adjacent=adjacent, fit=fit, common_time=common_time
+    )
 
 
 def rank(
@@ -159,8 +174,13 @@ def rank(
     pool: Sequence[VolunteerStats],
     now: datetime,
     settings: CommunitySettings,
+    *,
+    created_at: datetime | None = None,
 ) -> MatchResult:
+    """The pool's candidates for the request, best first; `created_at` (the request's, else
+    now) places the request's time frame, in which common free time is looked for."""
     request = _Request.of(fields)
+    seeker_time = SeekerTime.of(fields, frame_of(fields, now, created_at))
     cooldown = timedelta(days=settings.decline_cooldown_days)
     excluded: dict[int, str] = {}
     exact: list[Candidate] = []
@@ -171,10 +191,10 @@ def rank(
             excluded[stats.profile.member_id] = reason
             continue
         if fits := _fits(stats, request):
-            exact.append(_candidate(stats, request, fits, adjacent=False))
+            exact.append(_candidate(stats, request, fits, False, seeker_time))
         elif not exact and (fits := _near_fit(stats, request)):
             # Only needed while nobody fits exactly; discarded as soon as someone does.
-            near.append(_candidate(stats, request, fits, adjacent=True))
+            near.append(_candidate(stats, request, fits, True, seeker_time))
     widened = not exact and bool(near)
     chosen = exact or near
     chosen.sort(key=order_key)
@@ -254,5 +274,14 @@ class Postings:
         )
 
 
-def order_key(candidate: Candidate) -> tuple[float, int]:
-    return (-candidate.score, candidate.volunteer.member_id)
+def order_key(candidate: Candidate) -> tuple[float, bool, float, int]:
+    """Fit first (R9: affiliations, then topic, role, organisation), then common free time
+    (R8), then fewer recent chats (the score's load), then the oldest member. Time comes
+    after fit so a better fit is never passed over for a calendar, and before load because
+    an ask that can't become a chat helps nobody."""
+    return (
+        -candidate.fit,
+        not candidate.common_time,
+        -candidate.score,
+        candidate.volunteer.member_id,
+    )

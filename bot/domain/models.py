@@ -123,6 +123,8 @@ class Candidate:
     score: float
     reasons: tuple[str, ...]
     adjacent: bool = False  # found only by widening to an adjacent topic
+    fit: float = 0.0  # the score's fit points (its tier), before load lowers it
+    common_time: bool = True  # free when the seeker is (or the seeker gave no windows)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     """The request's best candidates, as `matching.rank` orders the whole pool, but only the
     first `limit` of them (all when None): volunteers are taken from the index in matching's
     order (score tier, then load, then member id) and checked in small batches until enough
-    of them can be asked. The adjacent-topic tier is only read when nobody fits directly."""
+    of them can be asked (and, when the seeker gave windows, until no later volunteer of the
+    same tier could be free when the seeker is: see `_settled`). The adjacent-topic tier is
+    only read when nobody fits directly."""
     want = limit if limit is not None else 1 << 30
     await counters.refresh(ctx.conn, ctx.now)
     postings = matching.Postings.of(request.fields)
@@ -93,18 +95,35 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
                         ctx.conn, page[start : start + 64], context, ctx.now
                     )
                     result = matching.rank(
-                        request.fields, request.seeker_id, stats, ctx.now, ctx.settings
+                        request.fields,
+                        request.seeker_id,
+                        stats,
+                        ctx.now,
+                        ctx.settings,
+                        created_at=request.created_at,
                     )
                     excluded.update(result.excluded)
                     found += [c for c in result.candidates if c.adjacent == near]
-                    if len(found) >= want:
+                    if _settled(found, want):
                         break
-                if len(found) >= want:
+                if _settled(found, want):
                     break
         if found:
             found.sort(key=matching.order_key)
             return MatchResult(tuple(found[:want]), widened=near, excluded=excluded)
     return MatchResult((), excluded=excluded)
+
+
+def _settled(found: list[Candidate], want: int) -> bool:
+    """Whether the first `want` of `found` (read in tier, load, member id order) are the
+    first `want` of the whole stream in matching's order (`order_key`). A later volunteer
+    has a lower tier, or the same tier and a higher load or member id: it can only come
+    first by common time, so the `want`-th must have it, or the stream must have moved past
+    its tier already."""
+    if len(found) < want:
+        return False
+    last = sorted(found, key=matching.order_key)[want - 1]
+    return last.common_time or min(c.fit for c in found) < last.fit
 
 
 async def candidate(
@@ -118,7 +137,14 @@ async def candidate(
         ctx.conn, ctx.community.id, request.seeker_id, request.id
     )
     stats = await volunteer_store.stats_of(ctx.conn, [member_id], context, ctx.now)
-    result = matching.rank(request.fields, request.seeker_id, stats, ctx.now, ctx.settings)
+    result = matching.rank(
+        request.fields,
+        request.seeker_id,
+        stats,
+        ctx.now,
+        ctx.settings,
+        created_at=request.created_at,
+    )
     for found in result.candidates:
         if found.adjacent == best.widened:
             return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import count
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from bot.domain.models import (
     RequestFields,
     RequestStatus,
     VolunteerProfile,
+    Window,
 )
 from bot.services import flow
 from bot.services.context import Scope
@@ -64,6 +65,18 @@ STARTS = (
 _communities = count()
 
 
+def _windows(rnd: random.Random, most: int) -> tuple[Window, ...]:
+    """Weekly windows on the hour or half hour, some past midnight, some several hours."""
+    windows = []
+    for _ in range(rnd.randint(0, most)):
+        start = rnd.randrange(48) * 30
+        end = (start + rnd.choice((30, 60, 120, 240, 600))) % (24 * 60)
+        windows.append(
+            Window(rnd.randrange(7), time(start // 60, start % 60), time(end // 60, end % 60))
+        )
+    return tuple(windows)
+
+
 def _profile(rnd: random.Random, member_id: int, user_id: str, now: datetime) -> VolunteerProfile:
     return VolunteerProfile(
         member_id=member_id,
@@ -81,6 +94,7 @@ def _profile(rnd: random.Random, member_id: int, user_id: str, now: datetime) ->
             (None, None, None, now - timedelta(hours=1), now + timedelta(days=1))
         ),
         active=rnd.random() > 0.1,
+        windows=_windows(rnd, 4),
     )
 
 
@@ -91,16 +105,21 @@ def _fields(rnd: random.Random, users: list[str]) -> RequestFields:
         questions=("What is a typical week?",),
         minutes=rnd.choice((15, 30, 45)),
         format=rnd.choice(("video", "phone")),
-        time_frame_days=14,
+        time_frame_days=rnd.choice((1, 3, 14, 14, 30)),
         target_role=rnd.choice(("", "", "data scientist", "engineer", "Designer")),
         target_org=rnd.choice(("", "", "Acme", "globex")),
         target_user_id=rnd.choice(("",) * 8 + tuple(users[:2]) + ("Uother",)),
         affiliations=tuple(rnd.sample(AFFILIATIONS, rnd.randint(0, 2))),
+        timezone=rnd.choice(ZONES),
+        windows=rnd.choice(((), _windows(rnd, 3), _windows(rnd, 6))),
     )
 
 
-def _seen(result: MatchResult) -> list[tuple[int, float, tuple[str, ...], bool]]:
-    return [(c.volunteer.member_id, c.score, c.reasons, c.adjacent) for c in result.candidates]
+def _seen(result: MatchResult) -> list[tuple[int, float, tuple[str, ...], bool, bool]]:
+    return [
+        (c.volunteer.member_id, c.score, c.reasons, c.adjacent, c.common_time)
+        for c in result.candidates
+    ]
 
 
 async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> None:
@@ -123,6 +142,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             users.append(member.user_id)
         fields = _fields(rnd, users)
         target = await member_store.find_member(conn, community.id, fields.target_user_id)
+        made = now - timedelta(days=rnd.choice((0, 0, 2, 40)))  # some frames have run out
         request_id = await store.insert_request(
             conn,
             community.id,
@@ -131,7 +151,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             target.id if target else None,
             RequestStatus.OPEN,
             (),
-            now,
+            made,
         )
         past = await store.insert_request(
             conn, community.id, seeker.id, fields, None, RequestStatus.CLOSED, (), now
@@ -202,7 +222,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
         assert request is not None and request.fields == fields
 
         pool = await reference_pool.pool(conn, community.id, seeker.id, request_id, now)
-        expected = matching.rank(fields, seeker.id, pool, now, community_settings)
+        expected = matching.rank(fields, seeker.id, pool, now, community_settings, created_at=made)
         scope = Scope(conn, now, community)
         for limit in (1, 3, None):
             got = await flow.rank(scope, request, limit)
@@ -230,6 +250,68 @@ async def test_the_shortlist_ranks_like_the_whole_pool(
     await db.migrate()
     try:
         await _check(db, rnd)
+    finally:
+        await db.dispose()
+
+
+async def test_the_one_free_when_the_seeker_is_is_found_past_the_first_page(
+    database_url: str,
+) -> None:
+    """Among many equal fits, the last one read is the only one free when the seeker is:
+    the shortlist reads on until it finds them, and suggests them first."""
+    db = Database(database_url)
+    await db.migrate()
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+    monday, tuesday = Window(0, time(8), time(9)), Window(1, time(18), time(20))
+    try:
+        async with db.engine.begin() as conn:
+            ref = CommunityRef("console", "time")
+            community = await member_store.get_or_create_community(
+                conn, ref, CommunitySettings(), now
+            )
+            seeker = await member_store.ensure_member(conn, community.id, "Useeker", "S", now)
+            ids = []
+            for n in range(40):
+                member = await member_store.ensure_member(conn, community.id, f"U{n}", "V", now)
+                profile = VolunteerProfile(
+                    member.id,
+                    member.user_id,
+                    "V",
+                    role="",
+                    organisation="",
+                    topics=("python",),
+                    windows=(tuesday if n == 39 else monday,),
+                )
+                await volunteer_store.save_profile(conn, profile, community.id, now)
+                ids.append(member.id)
+            fields = replace(
+                _fields(random.Random(0), []),
+                topic="python",
+                target_user_id="",
+                target_role="",
+                target_org="",
+                affiliations=(),
+                format="video",
+                minutes=30,
+                time_frame_days=14,
+                timezone="UTC",
+                windows=(Window(1, time(17), time(21)),),
+            )
+            request_id = await store.insert_request(
+                conn, community.id, seeker.id, fields, None, RequestStatus.OPEN, (), now
+            )
+            request = await store.get_request(conn, request_id)
+            assert request is not None
+            scope = Scope(conn, now, community)
+            best = await flow.rank(scope, request, 1)
+            everyone = await flow.rank(scope, request)
+        assert [c.volunteer.member_id for c in best.candidates] == [ids[39]]
+        assert best.candidates[0].reasons == (
+            "works in python",
+            "you're both free Tuesday evenings",
+        )
+        assert [c.volunteer.member_id for c in everyone.candidates] == [ids[39], *ids[:39]]
+        assert everyone.candidates[1].reasons == ("works in python", "no common time yet")
     finally:
         await db.dispose()
 
