@@ -27,6 +27,7 @@ from bot.services import (
     current_views,
     digest,
     followups,
+    health,
     home,
     housekeeping,
     info,
@@ -68,9 +69,10 @@ HANDLERS: dict[str, Handler] = {
     **thanks.HANDLERS,
     **ledger.HANDLERS,
     **setup.HANDLERS,
+    **health.HANDLERS,
 }
 # Read-only work done in a snapshot before the command's transaction (see Snapshot).
-SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS}
+SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS, **health.SNAPSHOTS}
 JOB_HANDLERS: dict[str, JobHandler] = {
     **reminders.JOBS,
     **digest.JOBS,

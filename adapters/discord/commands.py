@@ -232,6 +232,20 @@ def _volunteer(top: app_commands.Group) -> None:
         await run_text(interaction, "volunteer pause", until)
 
 
+def _health(mod: app_commands.Group) -> None:
+    @mod.command(name="health", description="Program health: what needs attention, a chart")
+    @app_commands.describe(period="how far back (default: the last 4 weeks)")
+    @app_commands.choices(
+        period=[
+            Choice(name="last 4 weeks", value="4w"),
+            Choice(name="last 12 weeks", value="12w"),
+            Choice(name="last year", value="1y"),
+        ]
+    )
+    async def health(interaction: discord.Interaction[Any], period: str | None = None) -> None:
+        await run_text(interaction, "mod health", period=period)
+
+
 def build_mod_group() -> app_commands.Group:
     """`/infochat-mod`: a command of its own, because Discord hides whole commands only.
     Hidden by default from members without Manage Server (a server changes that under
@@ -254,6 +268,7 @@ def build_mod_group() -> app_commands.Group:
     _with_fields(mod, "settings", "mod settings", "Show or change community settings")
     _plain(mod, "ledger", "mod ledger", "Who gave and received chats")
     _plain(mod, "digest", "mod digest", "Preview this week's digest")
+    _health(mod)
     _plain(mod, "setup", "mod setup", "The setup checklist: settings, how to change them, checks")
     return mod
 

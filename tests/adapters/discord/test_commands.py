@@ -91,6 +91,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("mod", "settings"): {},
     ("mod", "ledger"): {},
     ("mod", "digest"): {},
+    ("mod", "health"): {"period": "12w"},
     ("mod", "setup"): {},
 }
 
