@@ -13,6 +13,7 @@ import io
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.health import FunnelWeek
@@ -28,6 +29,14 @@ STEPS = (
     ("introduced", "Introduced", "#2e7d5b"),
     ("chatted", "Chatted", "#c47d2e"),
 )
+# Legends go between a panel's title and its plot, where they hide no data.
+LEGEND: dict[str, Any] = {
+    "frameon": False,
+    "fontsize": 8,
+    "loc": "lower left",
+    "bbox_to_anchor": (0, 1),
+    "borderaxespad": 0.2,
+}
 
 
 def capacity_for(load: VolunteerLoad, period: timedelta) -> float | None:
@@ -71,8 +80,8 @@ def health_chart(
     starts = [weeks[i].start.astimezone(zone) for i in ticks]
     funnel.set_xticks(ticks, [f"{d.day} {d:%b}" for d in starts], fontsize=8)
     funnel.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    funnel.set_title("Requests sent each week, and how far they got", fontsize=10)
-    funnel.legend(frameon=False, fontsize=8, ncols=4)
+    funnel.set_title("Requests sent each week, and how far they got", fontsize=10, pad=22)
+    funnel.legend(**LEGEND, ncols=4)
     ranked = sorted(loads, key=lambda v: (-v.introductions, v.member_id))
     ranks = list(range(1, len(ranked) + 1))
     load.bar(ranks, [v.introductions for v in ranked], color="#2e7d5b", label="Introductions")
@@ -89,12 +98,12 @@ def health_chart(
         )
     load.set_xlabel("Volunteers, busiest first", fontsize=8)
     load.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    load.set_title("Volunteers' load against capacity", fontsize=10)
-    load.legend(frameon=False, fontsize=8)
+    load.set_title("Volunteers' load against capacity", fontsize=10, pad=22)
+    load.legend(**LEGEND, ncols=2)
     for axes in (funnel, load):
         axes.spines[["top", "right"]].set_visible(False)
         axes.tick_params(labelsize=8)
-    figure.subplots_adjust(left=0.08, right=0.99, top=0.94, bottom=0.08, hspace=0.35)
+    figure.subplots_adjust(left=0.08, right=0.99, top=0.92, bottom=0.08, hspace=0.45)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
