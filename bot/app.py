@@ -26,6 +26,7 @@ from bot.services import (
     asks,
     current_views,
     digest,
+    export,
     followups,
     health,
     home,
@@ -70,9 +71,10 @@ HANDLERS: dict[str, Handler] = {
     **ledger.HANDLERS,
     **setup.HANDLERS,
     **health.HANDLERS,
+    **export.HANDLERS,
 }
 # Read-only work done in a snapshot before the command's transaction (see Snapshot).
-SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS, **health.SNAPSHOTS}
+SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS, **health.SNAPSHOTS, **export.SNAPSHOTS}
 JOB_HANDLERS: dict[str, JobHandler] = {
     **reminders.JOBS,
     **digest.JOBS,

@@ -81,6 +81,7 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "ledger"): ("mod.ledger", ()),
     ("mod", "digest"): ("mod.digest", ()),
     ("mod", "health"): ("mod.health", ("period",)),
+    ("mod", "export"): ("mod.export", ("period",)),
     ("mod", "setup"): ("mod.setup", ()),
 }
 

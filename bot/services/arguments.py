@@ -42,6 +42,7 @@ ACCEPTED: dict[str, frozenset[str] | None] = {
     "mod.ledger": NOTHING,
     "mod.digest": NOTHING,
     "mod.health": frozenset({"period"}),
+    "mod.export": frozenset({"period", "names", "texts"}),
     "mod.setup": NOTHING,
     "intro.pick_slot": NOTHING,
     "intro.no_slot": NOTHING,

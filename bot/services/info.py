@@ -29,6 +29,10 @@ HELP = (
         "mod health [period=4w|12w|1y]",
         "moderators: program health: what needs attention, the figures, a chart",
     ),
+    (
+        "mod export [period=…] [names=on] [texts=on]",
+        "moderators: requests, asks, introductions and chats as CSV files, privately",
+    ),
     ("mod setup", "moderators: the setup checklist: settings, how to change them, checks"),
 )
 

@@ -92,6 +92,7 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("mod", "ledger"): {},
     ("mod", "digest"): {},
     ("mod", "health"): {"period": "12w"},
+    ("mod", "export"): {"names": "on"},
     ("mod", "setup"): {},
 }
 
