@@ -41,3 +41,21 @@ async def test_members_are_refused_and_bad_periods_too(make_console: MakeConsole
     ]
     (bad,) = console.during("mo /infochat mod health period=5x", "mo")
     assert "Use one of 4w, 12w, 1y" in bad.message.text
+
+
+async def test_a_moderator_exports_csv_files_and_a_member_may_not(
+    make_console: MakeConsole, tmp_path: Path
+) -> None:
+    console = await make_console(strict=True)
+    assert await console.play(scenario("program_health.txt")) == 0, console.text
+
+    saved = sorted(p.name.split("-")[1] for p in (tmp_path / "attachments").glob("*.csv"))
+    assert saved == ["asks", "chats", "introductions", "requests"]
+    (requests,) = (tmp_path / "attachments").glob("infochat-requests-*.csv")
+    header, *rows = requests.read_text(encoding="utf-8").splitlines()
+    assert header.startswith("request,seeker,topic,") and len(rows) == 2
+    assert "Sam" not in requests.read_text(encoding="utf-8")  # pseudonymised by default
+    (member,) = console.during("sam /infochat mod export names=on", "sam")
+    assert not member.ok and "Only moderators" in member.message.text
+    audit = console.during("mo /infochat mod audit", "mo")
+    assert any("export 4w names=False, texts=False" in str(m.sent) for m in audit)
