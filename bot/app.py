@@ -26,7 +26,9 @@ from bot.services import (
     asks,
     current_views,
     digest,
+    export,
     followups,
+    health,
     home,
     housekeeping,
     info,
@@ -68,9 +70,11 @@ HANDLERS: dict[str, Handler] = {
     **thanks.HANDLERS,
     **ledger.HANDLERS,
     **setup.HANDLERS,
+    **health.HANDLERS,
+    **export.HANDLERS,
 }
 # Read-only work done in a snapshot before the command's transaction (see Snapshot).
-SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS}
+SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS, **health.SNAPSHOTS, **export.SNAPSHOTS}
 JOB_HANDLERS: dict[str, JobHandler] = {
     **reminders.JOBS,
     **digest.JOBS,

@@ -80,6 +80,8 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "settings"): ("mod.settings", ()),
     ("mod", "ledger"): ("mod.ledger", ()),
     ("mod", "digest"): ("mod.digest", ()),
+    ("mod", "health"): ("mod.health", ("period",)),
+    ("mod", "export"): ("mod.export", ("period",)),
     ("mod", "setup"): ("mod.setup", ()),
 }
 

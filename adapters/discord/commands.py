@@ -31,6 +31,11 @@ Choice = app_commands.Choice
 FORMAT_CHOICES = [Choice(name=f, value=f) for f in FORMATS]
 MINUTE_CHOICES = [Choice(name=f"{m} minutes", value=m) for m in MINUTE_OPTIONS]
 ON_OFF = [Choice(name="on", value="on"), Choice(name="off", value="off")]
+PERIOD_CHOICES = [
+    Choice(name="last 4 weeks", value="4w"),
+    Choice(name="last 12 weeks", value="12w"),
+    Choice(name="last year", value="1y"),
+]
 
 
 class InfochatTree(app_commands.CommandTree[Any]):
@@ -232,6 +237,31 @@ def _volunteer(top: app_commands.Group) -> None:
         await run_text(interaction, "volunteer pause", until)
 
 
+def _health(mod: app_commands.Group) -> None:
+    @mod.command(name="health", description="Program health: what needs attention, a chart")
+    @app_commands.describe(period="how far back (default: the last 4 weeks)")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def health(interaction: discord.Interaction[Any], period: str | None = None) -> None:
+        await run_text(interaction, "mod health", period=period)
+
+
+def _export(mod: app_commands.Group) -> None:
+    @mod.command(name="export", description="Requests, asks, introductions, chats as CSV files")
+    @app_commands.describe(
+        period="how far back (default: the last 4 weeks)",
+        names="include display names (audited; default: a code per member)",
+        texts="include what members wrote (audited)",
+    )
+    @app_commands.choices(period=PERIOD_CHOICES, names=ON_OFF, texts=ON_OFF)
+    async def export(
+        interaction: discord.Interaction[Any],
+        period: str | None = None,
+        names: str | None = None,
+        texts: str | None = None,
+    ) -> None:
+        await run_text(interaction, "mod export", period=period, names=names, texts=texts)
+
+
 def build_mod_group() -> app_commands.Group:
     """`/infochat-mod`: a command of its own, because Discord hides whole commands only.
     Hidden by default from members without Manage Server (a server changes that under
@@ -254,6 +284,8 @@ def build_mod_group() -> app_commands.Group:
     _with_fields(mod, "settings", "mod settings", "Show or change community settings")
     _plain(mod, "ledger", "mod ledger", "Who gave and received chats")
     _plain(mod, "digest", "mod digest", "Preview this week's digest")
+    _health(mod)
+    _export(mod)
     _plain(mod, "setup", "mod setup", "The setup checklist: settings, how to change them, checks")
     return mod
 

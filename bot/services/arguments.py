@@ -41,6 +41,8 @@ ACCEPTED: dict[str, frozenset[str] | None] = {
     "mod.settings": None,  # the setting names: the handler refuses unknown ones itself
     "mod.ledger": NOTHING,
     "mod.digest": NOTHING,
+    "mod.health": frozenset({"period"}),
+    "mod.export": frozenset({"period", "names", "texts"}),
     "mod.setup": NOTHING,
     "intro.pick_slot": NOTHING,
     "intro.no_slot": NOTHING,

@@ -25,6 +25,14 @@ HELP = (
     ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),
     ("mod ledger", "moderators: community totals of chats given, received and paid forward"),
     ("mod digest", "moderators: preview this week's digest (nothing is posted)"),
+    (
+        "mod health [period=4w|12w|1y]",
+        "moderators: program health: what needs attention, the figures, a chart",
+    ),
+    (
+        "mod export [period=…] [names=on] [texts=on]",
+        "moderators: requests, asks, introductions and chats as CSV files, privately",
+    ),
     ("mod setup", "moderators: the setup checklist: settings, how to change them, checks"),
 )
 

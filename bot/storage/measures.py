@@ -9,7 +9,7 @@ times; volunteers by community. Long periods' requests are streamed in batches."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,16 +40,25 @@ COMPLETED = IntroductionStatus.COMPLETED.value
 
 
 async def measure(
-    conn: AsyncConnection, community_id: int, start: datetime, end: datetime, now: datetime
+    conn: AsyncConnection,
+    community_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    also: Callable[[RequestFacts], None] | None = None,
 ) -> Measures:
     """The community's measures for [start, end), its requests followed up to `now`. Meant
-    for a read snapshot (`Database.read()`), beside the writer."""
+    for a read snapshot (`Database.read()`), beside the writer. Each request's facts are
+    also handed to `also` (e.g. a weekly tally for a chart), in the same statements."""
     found = await profiles(conn, community_id, start, end)
     windows = {p.volunteer.member_id: (p.timezone, p.windows) for p in found if p.windows}
     tally = RequestTally(now)
     async for batch in request_batches(conn, community_id, start, end, windows):
         for facts in batch:
             tally.add(facts)
+            if also is not None:
+                also(facts)
     helped, paid_forward = await pay_it_forward(conn, community_id, start, end)
     history = History(
         start=start,

@@ -91,6 +91,8 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("mod", "settings"): {},
     ("mod", "ledger"): {},
     ("mod", "digest"): {},
+    ("mod", "health"): {"period": "12w"},
+    ("mod", "export"): {"names": "on"},
     ("mod", "setup"): {},
 }
 

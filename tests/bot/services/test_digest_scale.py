@@ -182,7 +182,9 @@ async def cost(world: World, action: str) -> tuple[int, Any]:
     return len(seen), reply
 
 
-@pytest.mark.parametrize("action", ["mod.digest", "mod.queue", "mod.ledger"])
+@pytest.mark.parametrize(
+    "action", ["mod.digest", "mod.queue", "mod.ledger", "mod.health", "mod.export"]
+)
 async def test_the_same_statements_at_any_community_size(community: World, action: str) -> None:
     await grow(community, 4)
     await cost(community, action)  # the first digest keeps the help chains folded

@@ -162,6 +162,8 @@ async def play(world: World) -> None:
     assert (await world.say("bob", "/infochat volunteer pause")).ok
     assert (await world.say("mo", "/infochat mod ledger")).ok
     assert (await world.say("mo", "/infochat mod digest")).ok
+    assert (await world.say("mo", "/infochat mod health")).ok
+    assert (await world.say("mo", "/infochat mod export names=on texts=on")).ok
     assert (await world.say("sam", "/infochat me export")).ok
     assert (await world.say("sam", "/infochat home")).ok
     assert (await world.say("sam", "/infochat me")).ok
