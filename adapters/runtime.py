@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from adapters.ops import Ops, serving
 from adapters.services import Services, background, cancel, services
 from adapters.supervise import Adapter, Backoff, PlatformState, Sleep, supervise
-from bot.app import HANDLERS
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -100,8 +99,7 @@ def build_adapters(settings: Settings, shared: Services, options: Options) -> li
 async def run_platforms(settings: Settings, options: Options | None = None) -> int:
     options = options or Options()
     check(settings)
-    metrics = Metrics(actions=HANDLERS.keys())
-    async with services(settings, metrics=metrics) as shared:
+    async with services(settings) as shared:
         options.services.append(shared)
         adapters = build_adapters(settings, shared, options)
         states = {adapter.name: PlatformState(adapter.name) for adapter in adapters}
@@ -110,7 +108,7 @@ async def run_platforms(settings: Settings, options: Options | None = None) -> i
         ops = Ops(
             shared.db,
             shared.clock,
-            metrics,
+            shared.metrics,
             states,
             settings.ready_outbox_age,
             settings.sqlite_path(),
@@ -237,7 +235,7 @@ def console_ops(settings: Settings, options: ConsoleOptions) -> Iterator[Metrics
     thread = threading.Thread(target=loop.run_forever, name="ops", daemon=True)
     thread.start()
     stack = contextlib.AsyncExitStack()
-    metrics = Metrics(actions=HANDLERS.keys())
+    metrics = Metrics()
 
     async def start() -> None:
         db = Database(url)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from adapters.inflight import InFlight
 from adapters.routing import RoutingTransport
-from bot.app import ACTIONS, Infochat
+from bot.app import Infochat
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -47,7 +47,7 @@ async def services(
     try:
         await db.migrate()
         clock = clock or SystemClock()
-        metrics = metrics or Metrics(actions=ACTIONS)
+        metrics = metrics or Metrics()
         router = RoutingTransport(transports or {})
         worker = DeliveryWorker(db, router, clock, metrics=metrics)
         # Each platform adds its setup probe here once connected (the core reads it when used).

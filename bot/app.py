@@ -89,7 +89,7 @@ JOB_PREPARATIONS: tuple[Preparation, ...] = (
     digest.ensure_digests,
     housekeeping.ensure_housekeeping,
 )
-# What `Metrics(actions=ACTIONS)` counts by name; any other action is counted as "unknown".
+# The actions metrics count by name; any other is counted as "unknown" (a bounded label).
 ACTIONS: frozenset[str] = frozenset(HANDLERS)
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
@@ -128,7 +128,7 @@ class Infochat:
         """Run one command; counted by action and outcome (ok, refused, error) with its
         latency, and logged meanwhile under its key."""
         started = time.perf_counter()  # monotonic: the injected clock may stand still
-        action = command.action if command.action in HANDLERS else "unknown"
+        action = command.action if command.action in ACTIONS else "unknown"
         with log_context.command(command.key, action):
             reply, outcome = await self._dispatch(command)
             seconds = time.perf_counter() - started

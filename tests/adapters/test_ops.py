@@ -17,7 +17,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.ops import Ops, application, serving
 from adapters.supervise import PlatformState
-from bot.app import HANDLERS
 from bot.metrics import Metrics
 from bot.outbox import enqueue
 from bot.storage.database import sqlite_url
@@ -31,7 +30,7 @@ Client = TestClient[Any, Any]
 def ops_of(world: World, **platforms: bool) -> Ops:
     states = {name: PlatformState(name, connected=up) for name, up in platforms.items()}
     path = Path(world.db.url.database or "") if world.db.is_sqlite else None
-    return Ops(world.db, world.clock, Metrics(actions=HANDLERS.keys()), states, 300.0, path)
+    return Ops(world.db, world.clock, Metrics(), states, 300.0, path)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from tests.support import GOOD_REQUEST, VOLUNTEERS, World, button, make_world
 async def counted(tmp_path: Path) -> AsyncIterator[tuple[World, Metrics]]:
     """A world on a SQLite file whose core and worker report to a registry of their own."""
     world = await make_world(tmp_path / "metrics.db")
-    metrics = Metrics(actions=ACTIONS)
+    metrics = Metrics()
     world.app.metrics = metrics
     world.worker.metrics = metrics
     yield world, metrics
