@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -26,8 +27,14 @@ def upgrade(connection: Connection) -> None:
 def revisions(connection: Connection) -> tuple[str | None, str | None]:
     """The schema's revision in the database (None: never migrated) and the newest one."""
     from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision(), head_revision()
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration: read once (the scripts don't change while the process runs),
+    not at every readiness probe."""
     from alembic.script import ScriptDirectory
 
-    current = MigrationContext.configure(connection).get_current_revision()
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    return current, head
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
