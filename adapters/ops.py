@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiohttp import web
 
-from adapters.supervise import PlatformState
+from adapters.supervise import PlatformState, describe
 from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.storage import outbox
@@ -75,7 +75,7 @@ class Ops:
         except TimeoutError:
             return {"ok": False, "error": f"no answer within {DB_TIMEOUT:g} s"}
         except Exception as exc:
-            return {"ok": False, "error": _short(exc)}
+            return {"ok": False, "error": describe(exc)}
         return {"ok": True}
 
     async def _schema(self) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class Ops:
             async with asyncio.timeout(DB_TIMEOUT):
                 current, head = await self.db.schema_revisions()
         except Exception as exc:
-            return {"ok": False, "error": _short(exc)}
+            return {"ok": False, "error": describe(exc)}
         if current != head:
             return {
                 "ok": False,
@@ -95,7 +95,7 @@ class Ops:
         try:
             pending, age = await self.backlog()
         except Exception as exc:
-            return {"ok": False, "error": _short(exc)}
+            return {"ok": False, "error": describe(exc)}
         self.metrics.outbox(pending, age)
         check: dict[str, Any] = {"ok": age <= self.ready_outbox_age, "pending": pending}
         check["oldest_due_seconds"] = round(age, 1)
@@ -124,11 +124,6 @@ def _open_sqlite(path: Path) -> None:
         conn.close()
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:200]
-
-
 def application(ops: Ops) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -141,7 +136,7 @@ def application(ops: Ops) -> web.Application:
         try:
             ops.metrics.outbox(*await ops.backlog())
         except Exception as exc:  # the rest of the metrics are still worth serving
-            log.warning("ops: the outbox gauges weren't refreshed: %s", _short(exc))
+            log.warning("ops: the outbox gauges weren't refreshed: %s", describe(exc))
         body, content_type = ops.metrics.exposition()
         response = web.Response(body=body)
         response.headers["Content-Type"] = content_type
