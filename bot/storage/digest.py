@@ -19,7 +19,7 @@ from bot.domain.community import CommunitySettings
 from bot.domain.digest import Recognition
 from bot.domain.followup import IntroductionStatus
 from bot.domain.models import ACTIVE_ASK, RequestStatus
-from bot.storage.ledger import chat_at, completed_in
+from bot.storage.ledger import chat_at, chats_between
 from bot.storage.members import Community
 from bot.storage.schema import (
     UTCDateTime,
@@ -102,7 +102,7 @@ async def completed_between(
     conn: AsyncConnection, community_id: int, start: datetime, end: datetime
 ) -> int:
     result = await conn.execute(
-        sa.select(sa.func.count()).where(_chats_between(community_id, start, end))
+        sa.select(sa.func.count()).where(chats_between(community_id, start, end))
     )
     return int(result.scalar_one())
 
@@ -118,7 +118,7 @@ async def recognition(
 ) -> Recognition:
     """The givers of [start, end) (only those who had been helped before, with
     `paid_forward`): the first `shown` names of those who opted in, and how many others."""
-    cond = _chats_between(community_id, start, end)
+    cond = chats_between(community_id, start, end)
     if paid_forward:
         received = introductions.alias("received")
         cond = sa.and_(
@@ -159,7 +159,7 @@ async def chats_per_week(
 ) -> list[int]:
     """Completed chats in each [edges[i], edges[i + 1])."""
     at = chat_at()
-    return await _per_bucket(conn, at, edges, _chats_between(community_id, edges[0], edges[-1]))
+    return await _per_bucket(conn, at, edges, chats_between(community_id, edges[0], edges[-1]))
 
 
 async def requests_per_week(
@@ -200,15 +200,6 @@ async def _per_bucket(
         if 0 <= i < len(counts):
             counts[i] = n
     return counts
-
-
-def _chats_between(community_id: int, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
-    """Chats that happened in [start, end): confirmed since `start` (a chat happens no later
-    than it is confirmed), so the index on confirmation times bounds the search."""
-    at = chat_at()
-    return sa.and_(
-        completed_in(community_id), introductions.c.completed_at >= start, at >= start, at < end
-    )
 
 
 async def new_volunteers(

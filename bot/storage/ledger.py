@@ -37,6 +37,15 @@ def completed_in(community_id: int, table: sa.FromClause = introductions) -> sa.
     )
 
 
+def chats_between(community_id: int, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    """Chats that happened in [start, end): confirmed since `start` (a chat happens no later
+    than it is confirmed), so the index on confirmation times bounds the search."""
+    at = chat_at()
+    return sa.and_(
+        completed_in(community_id), introductions.c.completed_at >= start, at >= start, at < end
+    )
+
+
 async def chat_links(
     conn: AsyncConnection, community_id: int, since: datetime | None, before: datetime | None
 ) -> list[Row]:

@@ -31,7 +31,7 @@ from bot.domain.measures import (
     compute,
 )
 from bot.domain.models import AskStatus, RequestStatus, Window
-from bot.storage.ledger import chat_at, completed_in
+from bot.storage.ledger import chat_at, chats_between
 from bot.storage.requests import windows_from_json
 from bot.storage.schema import UTCDateTime, asks, introductions, requests, thanks, volunteers
 
@@ -264,7 +264,7 @@ async def activity(
         per_month[int(member)].append(int(n))
     chats = await conn.execute(
         sa.select(introductions.c.volunteer_id, sa.func.count())
-        .where(_chats_between(community_id, start, end))
+        .where(chats_between(community_id, start, end))
         .group_by(introductions.c.volunteer_id)
     )
     given = {int(member): int(n) for member, n in chats}
@@ -279,15 +279,6 @@ async def activity(
     ]
 
 
-def _chats_between(community_id: int, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
-    """Chats that happened in [start, end): confirmed since `start` (a chat happens no later
-    than it is confirmed), so the index on confirmation times bounds the search."""
-    at = chat_at()
-    return sa.and_(
-        completed_in(community_id), introductions.c.completed_at >= start, at >= start, at < end
-    )
-
-
 async def pay_it_forward(
     conn: AsyncConnection, community_id: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
@@ -295,7 +286,7 @@ async def pay_it_forward(
     the first they received there (at any time since)."""
     helped = (
         sa.select(introductions.c.seeker_id.label("member"), sa.func.min(chat_at()).label("first"))
-        .where(_chats_between(community_id, start, end))
+        .where(chats_between(community_id, start, end))
         .group_by(introductions.c.seeker_id)
         .subquery()
     )
