@@ -19,6 +19,7 @@ from bot import log_context
 from bot.clock import Clock
 from bot.commands import Actor, Command, checked, checked_actor, parse_text
 from bot.domain.community import CommunitySettings
+from bot.domain.ranking import Ranking
 from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
 from bot.metrics import Metrics
@@ -104,6 +105,7 @@ class Infochat:
         *,
         probes: Mapping[str, SetupProbe] | None = None,
         metrics: Metrics | None = None,
+        ranking: Ranking | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -111,6 +113,7 @@ class Infochat:
         self.on_commit = on_commit  # e.g. wake the delivery worker
         self.probes = {} if probes is None else probes  # each platform's setup checks
         self.metrics = metrics  # None: nothing is counted
+        self.ranking = ranking  # None: infochat's matching orders candidates
 
     def job_runner(self) -> JobRunner:
         """The runner for this core's due jobs."""
@@ -122,6 +125,7 @@ class Infochat:
             JOB_PREPARATIONS,
             {**digest.JOB_SNAPSHOTS, **setup.job_snapshots(self.probes)},
             metrics=self.metrics,
+            ranking=self.ranking,
         )
 
     async def dispatch(self, command: Command) -> Reply:
@@ -207,7 +211,9 @@ class Infochat:
                 conn, community.id, sender.user_id, sender.display_name, now, sender.is_moderator
             )
             actor = await upsert_actor(conn, community.id, sender, now, member)
-            context = Context(conn, now, community, actor, command, prepared=prepared)
+            context = Context(
+                conn, now, community, actor, command, prepared=prepared, ranking=self.ranking
+            )
             reply = await with_moderator_note(partial(current_views.run, handler), context)
             await context.flush()
             await idempotency.record(conn, command, community.id, reply, now)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import AdjustableClock, Clock
 from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
+from bot.domain.ranking import Ranking
 from bot.metrics import Metrics
 from bot.services.context import Scope
 from bot.storage import jobs as store
@@ -52,6 +53,7 @@ class JobRunner:
         snapshots: Mapping[str, JobSnapshot] | None = None,
         *,
         metrics: Metrics | None = None,
+        ranking: Ranking | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -60,6 +62,7 @@ class JobRunner:
         self.prepare = prepare
         self.snapshots = snapshots or {}
         self.metrics = metrics  # None: nothing is counted
+        self.ranking = ranking  # None: infochat's matching orders candidates
 
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
@@ -144,7 +147,7 @@ class JobRunner:
                     CommunityRef(row.platform, row.external_id, row.name),
                     CommunitySettings.stored(row.settings),
                 )
-                scope = Scope(conn, now, community, prepared=prepared)
+                scope = Scope(conn, now, community, prepared=prepared, ranking=self.ranking)
                 await handler(scope, job)
                 await scope.flush()
                 kind, due_at = job.kind, job.due_at

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Command
 from bot.domain.community import CommunitySettings
+from bot.domain.ranking import Ranking
 from bot.errors import Forbidden
 from bot.outbox import enqueue_all
 from bot.storage.members import Community, Member
@@ -32,6 +33,8 @@ class Scope:
     # What the action's snapshot step computed before the write transaction began (see
     # `Snapshot`), or None.
     prepared: object = field(default=None, kw_only=True)
+    # Another order to ask candidates in (the simulator's baselines); None: infochat's own.
+    ranking: Ranking | None = field(default=None, kw_only=True)
     _pending: list[tuple[Destination, Message]] = field(
         default_factory=list, init=False, repr=False, kw_only=True
     )

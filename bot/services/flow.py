@@ -4,6 +4,7 @@ commands: match, propose, ask, move on, close."""
 from __future__ import annotations
 
 from contextlib import aclosing
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain import matching
@@ -72,6 +73,10 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     of them can be asked (and, when the seeker gave windows, until no later volunteer of the
     same tier could be free when the seeker is: see `_settled`). The adjacent-topic tier is
     only read when nobody fits directly."""
+    if ctx.ranking is not None:  # another rule orders them: it sees every candidate
+        everyone = await _rank_all(ctx, request)
+        chosen = ctx.ranking.order(request.id, request.fields, everyone)
+        return replace(chosen, candidates=chosen.candidates[:limit])
     want = limit if limit is not None else 1 << 30
     await counters.refresh(ctx.conn, ctx.now)
     postings = matching.Postings.of(request.fields)
@@ -114,6 +119,15 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     return MatchResult((), excluded=excluded)
 
 
+async def _rank_all(ctx: Scope, request: StoredRequest) -> MatchResult:
+    """Every candidate of the request in matching's order (no early stop)."""
+    ranking, ctx.ranking = ctx.ranking, None
+    try:
+        return await rank(ctx, request)
+    finally:
+        ctx.ranking = ranking
+
+
 def _settled(found: list[Candidate], want: int) -> bool:
     """Whether the first `want` of `found` (read in tier, load, member id order) are the
     first `want` of the whole stream in matching's order (`order_key`). A later volunteer
@@ -146,9 +160,17 @@ async def candidate(
         created_at=request.created_at,
     )
     for found in result.candidates:
-        if found.adjacent == best.widened:
+        if found.adjacent == best.widened and _ranked(ctx, request, best.widened, found):
             return found
     return None
+
+
+def _ranked(ctx: Scope, request: StoredRequest, widened: bool, found: Candidate) -> bool:
+    """Whether the scope's ranking rule (if any) would ask this candidate at all."""
+    if ctx.ranking is None:
+        return True
+    alone = MatchResult((found,), widened=widened)
+    return bool(ctx.ranking.order(request.id, request.fields, alone).candidates)
 
 
 async def propose(
