@@ -136,22 +136,22 @@ class Pauses(Group):
 
 # Fields infochat's topic graph knows (bot.domain.topics), so matching can widen to neighbours.
 SUPPLY = (
-    "software engineering", "data engineering", "finance", "consulting", "data science",
-    "product management", "marketing", "devops", "sales", "project management",
-    "accounting", "web development", "teaching", "machine learning", "analytics",
-    "security", "law", "healthcare", "communications", "customer success",
-    "nonprofit", "research", "recruiting", "policy", "ux design", "content",
-    "entrepreneurship", "investment", "public health", "user research",
+    "software engineering", "data engineering", "product management", "finance", "consulting",
+    "data science", "marketing", "devops", "ux design", "sales", "project management",
+    "web development", "accounting", "analytics", "machine learning", "teaching", "security",
+    "law", "healthcare", "communications", "customer success", "policy", "content",
+    "recruiting", "investment", "user research", "research", "nonprofit", "entrepreneurship",
+    "public health",
 )  # fmt: skip
-# Seekers ask in another order: design, research and machine learning are sought far more
-# often than volunteers list them.
+# Seekers ask in another order: machine learning, user research, security, public health and
+# entrepreneurship are sought far more often than volunteers list them.
 DEMAND = (
-    "product management", "ux design", "data science", "software engineering",
-    "user research", "machine learning", "marketing", "consulting", "public health",
-    "finance", "content", "security", "entrepreneurship", "analytics", "policy",
-    "communications", "nonprofit", "data engineering", "web development", "law",
-    "teaching", "healthcare", "investment", "sales", "devops", "research",
-    "customer success", "recruiting", "project management", "accounting",
+    "product management", "software engineering", "data science", "ux design",
+    "machine learning", "marketing", "user research", "data engineering", "finance",
+    "consulting", "security", "analytics", "public health", "content", "entrepreneurship",
+    "web development", "policy", "communications", "law", "teaching", "nonprofit",
+    "healthcare", "sales", "research", "investment", "devops", "customer success",
+    "recruiting", "project management", "accounting",
 )  # fmt: skip
 
 
@@ -160,8 +160,8 @@ class Topics(Group):
 
     supply: Names = SUPPLY  # what volunteers list
     demand: Names = DEMAND  # what seekers ask about
-    supply_exponent: float = Field(1.0, ge=0, le=5)
-    demand_exponent: float = Field(0.8, ge=0, le=5)
+    supply_exponent: float = Field(0.8, ge=0, le=5)
+    demand_exponent: float = Field(0.9, ge=0, le=5)
 
     @field_validator("supply", "demand")
     @classmethod
