@@ -140,8 +140,8 @@ SUPPLY = (
     "data science", "marketing", "devops", "ux design", "sales", "project management",
     "web development", "accounting", "analytics", "machine learning", "teaching", "security",
     "law", "healthcare", "communications", "customer success", "policy", "content",
-    "recruiting", "investment", "user research", "research", "nonprofit", "entrepreneurship",
-    "public health",
+    "recruiting", "investment", "user research", "operations", "research", "nonprofit",
+    "education", "entrepreneurship", "people operations", "public health",
 )  # fmt: skip
 # Seekers ask in another order: machine learning, user research, security, public health and
 # entrepreneurship are sought far more often than volunteers list them.
@@ -150,8 +150,8 @@ DEMAND = (
     "machine learning", "marketing", "user research", "data engineering", "finance",
     "consulting", "security", "analytics", "public health", "content", "entrepreneurship",
     "web development", "policy", "communications", "law", "teaching", "nonprofit",
-    "healthcare", "sales", "research", "investment", "devops", "customer success",
-    "recruiting", "project management", "accounting",
+    "healthcare", "sales", "education", "research", "investment", "devops", "operations",
+    "customer success", "recruiting", "project management", "people operations", "accounting",
 )  # fmt: skip
 
 

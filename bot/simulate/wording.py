@@ -42,6 +42,7 @@ ROLES = {
     "user research": "User researcher", "product design": "Product designer",
     "mobile development": "Mobile developer", "growth": "Growth lead",
     "journalism": "Reporter", "education": "Curriculum designer",
+    "operations": "Operations manager", "people operations": "People partner",
 }  # fmt: skip
 ORGANISATIONS = (
     "Acme", "Globex", "Initech", "Northwind", "Contoso", "Umbrella Health", "Stark Labs",
