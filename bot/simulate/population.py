@@ -361,9 +361,13 @@ def _working_hours(
     start: datetime,
     end: datetime,
 ) -> datetime:
-    """The same local day, at a time within the seeker's working hours."""
+    """The same local day (a neighbouring one at the period's ends), at a time within the
+    seeker's working hours."""
     local = at.astimezone(zone)
     minute = rng.randrange(hours[0] * 60, hours[1] * 60)
     moved = datetime.combine(local.date(), time(0), tzinfo=local.tzinfo) + timedelta(minutes=minute)
-    moved = moved.astimezone(start.tzinfo)
-    return moved if start <= moved < end else at
+    for day in (0, -1, 1):  # the day before or after at the period's two ends
+        when = (moved + timedelta(days=day)).astimezone(start.tzinfo)
+        if start <= when < end:
+            return when
+    return at
