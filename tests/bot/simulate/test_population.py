@@ -4,7 +4,10 @@ made of arguments the real core accepts (and, for vague requests, refuses)."""
 from __future__ import annotations
 
 import math
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -33,6 +36,26 @@ def plan() -> Plan:
 def test_the_same_seed_draws_an_equal_plan(plan: Plan) -> None:
     assert draw(Scenario()) == plan
     assert draw(load_scenario(overrides={"seed": "2"})) != plan
+
+
+def test_the_plan_is_the_same_in_another_process() -> None:
+    """Nothing depends on hash order: a fresh interpreter with another hash seed agrees."""
+    script = (
+        "import hashlib; from bot.simulate.scenario import Scenario; "
+        "from bot.simulate.population import draw; "
+        "print(hashlib.sha256(repr(draw(Scenario(months=1))).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
 
 
 def test_the_default_draws_quickly() -> None:
