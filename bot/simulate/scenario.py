@@ -172,10 +172,11 @@ def load_scenario(path: Path | None = None, overrides: Mapping[str, str] | None 
                 data[key] = value
     for key, value in (overrides or {}).items():
         where = _resolve(key)
+        table = data.get(where[0])
         if len(where) == 1:
             data[where[0]] = value
-        else:
-            data[where[0]] = {**data[where[0]], where[1]: value}
+        elif isinstance(table, dict):
+            data[where[0]] = {**table, where[1]: value}
         labels[where] = key
         if where[0] == "answers":
             given.add(where[-1])
