@@ -167,7 +167,8 @@ def _wait(results: Sequence[StrategyResult], axes: list[Any]) -> None:
     ax.set_ylim(0, 1)
     ax.set_xlabel("days from request to introduction", fontsize=8)
     ax.set_ylabel("share of well-formed requests", fontsize=8)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
     _tidy(ax)
 
 
