@@ -243,7 +243,9 @@ class ProgressBar:
                 self._log(strategy)
 
     def line(self, strategy: str) -> str:
-        done, total = self.state.get(strategy, (0, 1))
+        done, total = self.state.get(
+            strategy, (0, max((t for _, t in self.state.values()), default=1))
+        )
         filled = round(self.width * done / total)
         bar = "#" * filled + "-" * (self.width - filled)
         months, all_months = _months(done, total)
