@@ -277,10 +277,12 @@ class ProgressBar:
 
 
 def _months(done: int, total: int) -> tuple[int, int]:
-    """Simulated days as months: (whole months done, months in all, at least 1)."""
+    """Simulated days as months: (whole months done, months in all, at least 1); the last
+    month is done only when the run is."""
     all_months = max(1, round(total / MONTH_DAYS))
-    done_months = min(all_months, int(done / MONTH_DAYS)) if done < total else all_months
-    return done_months, all_months
+    if done >= total:
+        return all_months, all_months
+    return min(all_months - 1, int(done / MONTH_DAYS)), all_months
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -37,7 +37,8 @@ REPORT_FILE = "report.md"
 @dataclass(frozen=True)
 class Target:
     """One of the issue's targets for infochat's matching: a figure, the bound it must keep,
-    and which way is better (to compare with the baselines)."""
+    and which way is better (to compare with the baselines). Figures are judged as printed
+    (rounded to `digits` in the unit shown), so a mark never contradicts the table."""
 
     label: str  # the row it marks
     goal: str  # as printed in the target column
@@ -45,6 +46,7 @@ class Target:
     figure: Callable[[StrategyResult], float | None]
     met: Callable[[float], bool]
     lower_is_better: bool
+    digits: int  # decimals printed: 85.04 % and 85.0 % are the same figure
     # Whether beating a baseline takes a strictly better figure. Not for a must-be-zero
     # count: there, matching a baseline's 0 is as good as it gets.
     strict: bool = True
@@ -65,9 +67,10 @@ TARGETS: tuple[Target, ...] = (
         "Of the well-formed requests sent in the period, the share introduced to a volunteer "
         "who said yes within 14 days of being sent (requests younger than 14 days and still "
         "open at the end are left out).",
-        lambda r: r.measures.in_time_share,
-        lambda share: share >= 0.9,
+        lambda r: _percent(r.measures.in_time_share),
+        lambda percent: percent >= 90,
         lower_is_better=False,
+        digits=1,
     ),
     Target(
         "median time to introduction",
@@ -77,6 +80,7 @@ TARGETS: tuple[Target, ...] = (
         _median_days,
         lambda days: days <= 3,
         lower_is_better=True,
+        digits=1,
     ),
     Target(
         "asks past capacity or while paused",
@@ -86,6 +90,7 @@ TARGETS: tuple[Target, ...] = (
         _violations,
         lambda count: count == 0,
         lower_is_better=True,
+        digits=0,
         strict=False,
     ),
     Target(
@@ -96,6 +101,7 @@ TARGETS: tuple[Target, ...] = (
         lambda r: r.measures.load.gini,
         lambda gini: gini <= 0.35,
         lower_is_better=True,
+        digits=2,
     ),
 )
 
@@ -105,18 +111,24 @@ def ordered(results: Sequence[StrategyResult]) -> list[StrategyResult]:
     return sorted(results, key=lambda r: r.strategy != OURS)
 
 
-def met(target: Target, result: StrategyResult) -> bool:
+def printed(target: Target, result: StrategyResult) -> float | None:
+    """The target's figure for a result, as the table prints it."""
     value = target.figure(result)
+    return None if value is None else round(value, target.digits)
+
+
+def met(target: Target, result: StrategyResult) -> bool:
+    value = printed(target, result)
     return value is not None and target.met(value)
 
 
 def beaten(target: Target, ours: StrategyResult, baselines: Sequence[StrategyResult]) -> list[str]:
     """The baselines infochat does not beat on this target (a missing figure of ours loses,
     a missing one of theirs is beaten)."""
-    mine = target.figure(ours)
+    mine = printed(target, ours)
     not_beaten = []
     for other in baselines:
-        theirs = target.figure(other)
+        theirs = printed(target, other)
         if mine is None:
             not_beaten.append(other.strategy)
         elif theirs is None:
@@ -288,12 +300,16 @@ def _seconds(seconds: float) -> str:
     return f"{minutes} min {rest} s"
 
 
+def _percent(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
 def _days(span: timedelta | None) -> float | None:
     return None if span is None else span.total_seconds() / 86400
 
 
 def _share(part: int, whole: int, share: float | None) -> str:
-    return NONE if share is None else f"{share * 100:.1f} % ({part}/{whole})"
+    return NONE if share is None else f"{share * 100:.1f} % ({part}/{whole})"  # digits=1
 
 
 def _durations(d: Durations) -> str:

@@ -197,3 +197,15 @@ def test_without_matplotlib_the_report_has_a_note_and_no_charts(
     path = write_report(three(), ["a scenario"], 42.0, tmp_path)
     assert "No charts" in path.read_text(encoding="utf-8")
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_figures_are_judged_as_printed() -> None:
+    results = [
+        result("infochat", in_time=8999, well_formed=10000, median_days=1.61),
+        result("random", in_time=8000, well_formed=10000, median_days=1.64),
+    ]
+    text = table(results)
+    assert _row(text, "introduced within 14 days")[:3] == ["90.0", "%", "(8999/10000)"]
+    assert _row(text, "introduced within 14 days")[-2:] == ["✔", "✔"]
+    assert _row(text, "median time to introduction")[:2] == ["1.6", "d"]
+    assert _row(text, "median time to introduction")[-3:] == ["✔", "✘", "random"]
