@@ -228,6 +228,7 @@ class ProgressBar:
         self.state: dict[str, tuple[int, int]] = {}
         self.shown: dict[str, int] = {}  # the month last logged, -1 when done (not a terminal)
         self.drawn = 0  # lines drawn so far (a terminal)
+        self.last: list[str] = []  # what they show
         self.lock = threading.Lock()  # a run may report from another thread
         self.pad = max((len(n) for n in self.names), default=0)
 
@@ -246,17 +247,19 @@ class ProgressBar:
         done, total = self.state.get(
             strategy, (0, max((t for _, t in self.state.values()), default=1))
         )
-        filled = round(self.width * done / total)
+        filled = self.width * done // total  # full only when done
         bar = "#" * filled + "-" * (self.width - filled)
         months, all_months = _months(done, total)
         return f"{strategy.ljust(self.pad)}  [{bar}] {months}/{all_months} months"
 
     def _redraw(self) -> None:
-        up = f"\x1b[{self.drawn - 1}A" if self.drawn > 1 else ""
         lines = [f"\r{self.line(n)}\x1b[K" for n in self.names]
+        if lines == self.last:
+            return  # a simulated day that moves no bar draws nothing
+        up = f"\x1b[{self.drawn - 1}A" if self.drawn > 1 else ""
         self.stream.write(up + "\n".join(lines))
         self.stream.flush()
-        self.drawn = len(lines)
+        self.drawn, self.last = len(lines), lines
 
     def _log(self, strategy: str) -> None:
         done, total = self.state[strategy]

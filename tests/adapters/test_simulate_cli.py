@@ -253,3 +253,13 @@ def test_off_a_terminal_a_line_a_simulated_month() -> None:
     assert lines[-1] == "infochat  [##########] 12/12 months  done"
     assert len(lines) == 13
     assert "\r" not in log.getvalue()
+
+
+def test_a_terminal_is_redrawn_only_when_a_bar_moves_and_full_only_when_done() -> None:
+    screen = Terminal()
+    bar = ProgressBar(screen, ["infochat"], width=10)
+    bar("infochat", 0, YEAR)
+    bar("infochat", 1, YEAR)  # the same bar: nothing written
+    assert screen.getvalue() == "\rinfochat  [----------] 0/12 months\x1b[K"
+    bar("infochat", YEAR - 1, YEAR)
+    assert screen.getvalue().endswith("\rinfochat  [#########-] 11/12 months\x1b[K")
