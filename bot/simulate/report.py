@@ -22,6 +22,7 @@ __all__ = [
     "Target",
     "charts",
     "markdown",
+    "markdown_table",
     "missed",
     "ordered",
     "rows",
