@@ -1,5 +1,6 @@
 """The `infochat` command: `infochat run` starts the bot, `infochat migrate` updates the database,
-`infochat doctor` checks the configuration.
+`infochat doctor` checks the configuration, `infochat simulate` plays a synthetic community year
+through the core (adapters/simulate.py: it needs no settings).
 
 Settings are built here, once, and passed down. `run` starts every platform whose credentials
 are set (Slack, Discord, both in one process: adapters/runtime.py), else the console.
@@ -14,7 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from adapters import backups
+from adapters import backups, simulate
 from adapters.logs import configure_logging
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import run_lock
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Settings come from INFOCHAT_* environment variables and infochat.toml; see README.md.",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{run,migrate,doctor,backup,restore}"
+        dest="command", required=True, metavar="{run,migrate,doctor,backup,restore,simulate}"
     )
     run = commands.add_parser(
         "run", help="start the bot (the console adapter when no platform token is set)"
@@ -75,11 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for each answer (default 10)",
     )
     backups.add_commands(commands)
+    simulate.add_command(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "simulate":  # its own scenario: no settings, no database, no token
+        return simulate.run(args)
     _tolerant_stdio()
     try:
         settings = load_settings()
