@@ -260,11 +260,20 @@ class Driver:
                 intro_id = int(slots[-1].target.partition(":")[0])
                 index = await self._intro_request(intro_id)
                 if index is not None and self.plan.requests[index].picks_slot:
-                    delay = timedelta(minutes=seeded(self.plan.seed, "slot", index).randint(60, 360))
-                    self.at(now + delay, self._press(seeker, slots[-1], expect="intro.pick_slot:passed"))
+                    delay = timedelta(
+                        minutes=seeded(self.plan.seed, "slot", index).randint(60, 360)
+                    )
+                    self.at(
+                        now + delay, self._press(seeker, slots[-1], expect="intro.pick_slot:passed")
+                    )
         elif destination.kind == "channel" and "mod.approve" in actions:
-            delay = timedelta(minutes=seeded(self.plan.seed, "approve", message.text).randint(30, 240))
-            self.at(now + delay, self._press(MODERATOR, actions["mod.approve"], expect="mod.approve:stale"))
+            delay = timedelta(
+                minutes=seeded(self.plan.seed, "approve", message.text).randint(30, 240)
+            )
+            self.at(
+                now + delay,
+                self._press(MODERATOR, actions["mod.approve"], expect="mod.approve:stale"),
+            )
 
     async def _asked(self, volunteer: str, ask_id: int) -> None:
         """A new ask reached `volunteer`: their answer, drawn for this request of the plan."""
@@ -276,7 +285,9 @@ class Driver:
             return  # not a request of the plan, or a member who isn't a planned volunteer
         self._asks[ask_id] = index
         request = self.plan.requests[index]
-        rng = seeded(self.plan.seed, volunteer, request.fields.get("topic", ""), request.seeker, index)
+        rng = seeded(
+            self.plan.seed, volunteer, request.fields.get("topic", ""), request.seeker, index
+        )
         a = plan.answers
         draw = rng.random()
         delay = plan.answers.delay * rng.lognormvariate(0.0, 0.5)
@@ -288,7 +299,10 @@ class Driver:
             action = "ask.decline"
         else:
             return  # silent: the core's expiry passes it on
-        self.at(self.clock.now() + max(delay, timedelta(minutes=1)), self._answer(volunteer, ask_id, action))
+        self.at(
+            self.clock.now() + max(delay, timedelta(minutes=1)),
+            self._answer(volunteer, ask_id, action),
+        )
 
     def _answer(self, volunteer: str, ask_id: int, action: str) -> Event:
         async def answer() -> None:
@@ -307,7 +321,7 @@ class Driver:
         return answer
 
     async def _followup(self, user: str, yes: Button) -> None:
-        """"Did your chat happen?": yes from both when the plan's seeker confirms it."""
+        """ "Did your chat happen?": yes from both when the plan's seeker confirms it."""
         intro_id = int(yes.target.partition(":")[0])
         index = await self._intro_request(intro_id)
         if index is None or not self.plan.requests[index].confirms:

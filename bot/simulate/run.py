@@ -37,8 +37,7 @@ async def simulate(
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategy {unknown[0]!r}; choose from {', '.join(STRATEGIES)}")
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [_fresh(folder / f"{name}.db") for name in strategies]
+    paths = _databases(folder, strategies)
     if not parallel or len(strategies) < 2:
         results = []
         for name, path in zip(strategies, paths, strict=True):
@@ -50,6 +49,11 @@ async def simulate(
 
 def _for(progress: Progress, name: str) -> Callable[[int, int], None]:
     return lambda done, total: progress(name, done, total)
+
+
+def _databases(folder: Path, strategies: Sequence[str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [_fresh(folder / f"{name}.db") for name in strategies]
 
 
 def _fresh(path: Path) -> Path:

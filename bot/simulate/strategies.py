@@ -39,7 +39,7 @@ def _listers(fields: RequestFields, found: MatchResult) -> list[Candidate]:
     return [c for c in found.candidates if lists_topic(c, fields.topic)]
 
 
-@dataclass(frozen=True)
+@dataclass
 class RandomAmongListers:
     """Random among the volunteers who list the topic, stable per (seed, request, member)."""
 
@@ -58,7 +58,7 @@ class RandomAmongListers:
         return hashlib.blake2b(key, digest_size=8).digest()
 
 
-@dataclass(frozen=True)
+@dataclass
 class FirstToClaim:
     """Among those who list the topic, the one who would answer soonest first (by each
     volunteer's typical delay, `None` for those who never answer: last), ties by member id."""

@@ -18,7 +18,9 @@ def same(a: StrategyResult, b: StrategyResult) -> bool:
 
 async def test_a_short_simulation_keeps_the_invariants_and_chats_happen(tmp_path: Path) -> None:
     days: list[tuple[int, int]] = []
-    result = await play(tiny(), "infochat", tmp_path / "s.db", progress=lambda d, t: days.append((d, t)))
+    result = await play(
+        tiny(), "infochat", tmp_path / "s.db", progress=lambda d, t: days.append((d, t))
+    )
     assert (result.asks_past_capacity, result.asks_while_paused) == (0, 0)
     assert result.introductions_without_accept == 0
     funnel = result.measures.funnel
@@ -61,7 +63,7 @@ async def test_an_unexpected_refusal_stops_the_run(tmp_path: Path) -> None:
     broken = request("sam", "data engineering", tiny().start)
     broken = dataclasses.replace(broken, fields=broken.fields | {"minutes": "500"})
     plan = dataclasses.replace(tiny(), requests=(broken,))
-    with pytest.raises(SimulationError, match="request.create"):
+    with pytest.raises(SimulationError, match=r"request\.create"):
         await play(plan, "infochat", tmp_path / "s.db")
 
 
