@@ -51,9 +51,15 @@ COMMUNITY = CommunityRef("console", "simulation", "Simulated community")
 MODERATOR = "sim-moderator"
 ANSWERS = ("ask.accept", "ask.not_now", "ask.decline")
 UNTIL = re.compile(r"until (\d{4}-\d{2}-\d{2})")
-# Refusals the plan expects: the coach turning a vague request back; a proposed time that
-# passed before the seeker picked it; an approval that came after the ask was withdrawn.
-EXPECTED = {"request.vague", "intro.pick_slot:passed", "mod.approve:stale"}
+# Refusals the plan expects, by what the command was for: the coach turning a vague request
+# back; a proposed time that passed before the seeker picked it; an approval that came after
+# the ask was withdrawn. A seeker with too many open requests is told so, whatever the command.
+EXPECTED: dict[str, Callable[[Reply], bool]] = {
+    "request.vague": lambda reply: bool(reply.field_errors),
+    "intro.pick_slot:passed": lambda reply: "has passed" in _text(reply),
+    "mod.approve:stale": lambda reply: reply.stale,
+}
+OPEN_LIMIT = "open requests, the most this community allows"
 TAIL_DAYS = 14  # after the last request expires: the last follow-ups and thanks
 Event = Callable[[], Awaitable[None]]
 
@@ -171,12 +177,12 @@ class Driver:
         command = Command(actor, action, f"sim{next(self._keys)}", target, args)
         reply = await self.app.dispatch(command)
         if not reply.ok:
-            text = reply.messages[0].text if reply.messages else ""
-            kind = expect or action
-            if kind in EXPECTED:
-                self.expected[kind] = self.expected.get(kind, 0) + 1
+            if expect and EXPECTED[expect](reply):
+                self.expected[expect] = self.expected.get(expect, 0) + 1
+            elif action == "request.create" and OPEN_LIMIT in _text(reply):
+                self.expected["request.open_limit"] = self.expected.get("request.open_limit", 0) + 1
             else:
-                self.refused.append(f"{action} {target} by {user}: {text[:200]}")
+                self.refused.append(f"{action} {target} by {user}: {_text(reply)[:200]}")
         return reply
 
     async def _configure(self) -> None:
@@ -391,6 +397,10 @@ class Driver:
             jobs=self.jobs,
             seconds=seconds,
         )
+
+
+def _text(reply: Reply) -> str:
+    return reply.messages[0].text if reply.messages else ""
 
 
 def _button(reply: Reply, action: str, suffix: str = "") -> Button | None:
