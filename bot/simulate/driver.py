@@ -417,6 +417,11 @@ def _form_default(button: Button, name: str) -> str:
     return next((f.default or "" for f in button.form.fields if f.name == name), "")
 
 
+def _must_be_new(path: Path) -> None:
+    if path.exists():
+        raise FileExistsError(f"{path} exists: a run starts from an empty database")
+
+
 def _without_fsync(db: Database) -> None:
     """A simulation's database is thrown away: its commits need not survive a power cut, so
     they skip the fsync the core asks for (set after the core's own settings)."""
@@ -435,9 +440,10 @@ async def play(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> StrategyResult:
-    """Play `plan` under `strategy` on a new SQLite file at `path`; raises `SimulationError`
-    when the core refused commands the plan expected to succeed."""
+    """Play `plan` under `strategy` on a new SQLite file at `path` (which must not exist);
+    raises `SimulationError` when the core refused commands the plan expected to succeed."""
     started = time.perf_counter()
+    _must_be_new(path)
     db = Database(sqlite_url(path))
     _without_fsync(db)
     try:
