@@ -51,9 +51,15 @@ COMMUNITY = CommunityRef("console", "simulation", "Simulated community")
 MODERATOR = "sim-moderator"
 ANSWERS = ("ask.accept", "ask.not_now", "ask.decline")
 UNTIL = re.compile(r"until (\d{4}-\d{2}-\d{2})")
-# Refusals the plan expects: the coach turning a vague request back; a proposed time that
-# passed before the seeker picked it; an approval that came after the ask was withdrawn.
-EXPECTED = {"request.vague", "intro.pick_slot:passed", "mod.approve:stale"}
+# Refusals the plan expects, by what the command was for: the coach turning a vague request
+# back; a proposed time that passed before the seeker picked it; an approval that came after
+# the ask was withdrawn. A seeker with too many open requests is told so, whatever the command.
+EXPECTED: dict[str, Callable[[Reply], bool]] = {
+    "request.vague": lambda reply: bool(reply.field_errors),
+    "intro.pick_slot:passed": lambda reply: "has passed" in _text(reply),
+    "mod.approve:stale": lambda reply: reply.stale,
+}
+OPEN_LIMIT = "open requests, the most this community allows"
 TAIL_DAYS = 14  # after the last request expires: the last follow-ups and thanks
 Event = Callable[[], Awaitable[None]]
 
@@ -171,12 +177,12 @@ class Driver:
         command = Command(actor, action, f"sim{next(self._keys)}", target, args)
         reply = await self.app.dispatch(command)
         if not reply.ok:
-            text = reply.messages[0].text if reply.messages else ""
-            kind = expect or action
-            if kind in EXPECTED:
-                self.expected[kind] = self.expected.get(kind, 0) + 1
+            if expect and EXPECTED[expect](reply):
+                self.expected[expect] = self.expected.get(expect, 0) + 1
+            elif action == "request.create" and OPEN_LIMIT in _text(reply):
+                self.expected["request.open_limit"] = self.expected.get("request.open_limit", 0) + 1
             else:
-                self.refused.append(f"{action} {target} by {user}: {text[:200]}")
+                self.refused.append(f"{action} {target} by {user}: {_text(reply)[:200]}")
         return reply
 
     async def _configure(self) -> None:
@@ -393,6 +399,10 @@ class Driver:
         )
 
 
+def _text(reply: Reply) -> str:
+    return reply.messages[0].text if reply.messages else ""
+
+
 def _button(reply: Reply, action: str, suffix: str = "") -> Button | None:
     for message in reply.messages:
         for button in message.buttons:
@@ -405,6 +415,11 @@ def _form_default(button: Button, name: str) -> str:
     if button.form is None:
         return ""
     return next((f.default or "" for f in button.form.fields if f.name == name), "")
+
+
+def _must_be_new(path: Path) -> None:
+    if path.exists():
+        raise FileExistsError(f"{path} exists: a run starts from an empty database")
 
 
 def _without_fsync(db: Database) -> None:
@@ -425,9 +440,10 @@ async def play(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> StrategyResult:
-    """Play `plan` under `strategy` on a new SQLite file at `path`; raises `SimulationError`
-    when the core refused commands the plan expected to succeed."""
+    """Play `plan` under `strategy` on a new SQLite file at `path` (which must not exist);
+    raises `SimulationError` when the core refused commands the plan expected to succeed."""
     started = time.perf_counter()
+    _must_be_new(path)
     db = Database(sqlite_url(path))
     _without_fsync(db)
     try:

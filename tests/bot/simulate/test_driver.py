@@ -50,6 +50,8 @@ async def test_the_same_plan_played_twice_gives_the_same_result(tmp_path: Path) 
     first = await play(tiny(seed=5), "random", tmp_path / "a.db")
     again = await play(tiny(seed=5), "random", tmp_path / "b.db")
     assert same(first, again)
+    with pytest.raises(FileExistsError):  # a run starts from an empty database
+        await play(tiny(seed=5), "random", tmp_path / "a.db")
 
 
 async def test_with_approval_a_moderator_approves_each_ask(tmp_path: Path) -> None:
