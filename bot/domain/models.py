@@ -115,6 +115,7 @@ class VolunteerStats:
     last_declined_seeker_at: datetime | None = None  # when they last declined this seeker
     asked_for_request: bool = False  # already asked (any outcome) for this request
     no_shows_recently: int = 0  # chats they missed, as reported, in the last 60 days
+    lapsed_recently: int = 0  # asks they let expire unanswered in the last 60 days
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Matching loads kept as counters instead of scans of history.
 
-A member's load is their introductions of the last 90 days plus twice the no-shows reported
-against them in the last 60 days. `volunteer_loads` stores it with `load_until`, the moment it
+A member's load is their introductions of the last 90 days, plus twice the no-shows reported
+against them in the last 60 days, plus the asks they let expire unanswered in the last 60
+days. `volunteer_loads` stores it with `load_until`, the moment it
 next changes by time alone (the oldest counted event leaves its window). An event (an
-introduction, a no-show reported or withdrawn) marks the member's row as passed, in the same
+introduction, a no-show reported or withdrawn, an ask expiring) marks the member's row as passed, in the same
 transaction; before matching reads loads, every passed row is recounted from history with
 indexed reads (`refresh`). So a stored load is exact at any `now` it is read.
 
@@ -25,12 +26,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.matching import posting_keys
-from bot.domain.models import VolunteerProfile
+from bot.domain.models import AskStatus, VolunteerProfile
 from bot.storage.inserts import insert_or_update
 from bot.storage.schema import (
+    asks,
     introductions,
     members,
     no_shows,
+    requests,
     volunteer_keys,
     volunteer_loads,
     volunteers,
@@ -39,6 +42,8 @@ from bot.storage.schema import (
 RECENT_DAYS = 90
 NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
 NO_SHOW_WEIGHT = 2
+LAPSED_DAYS = 60  # an ask left to expire lowers matching priority this long (R7)
+LAPSED_WEIGHT = 1
 PASSED = datetime(1970, 1, 1, tzinfo=UTC)  # `load_until` of a row an event made stale
 _CHUNK = 500
 
@@ -213,8 +218,8 @@ async def _loads(
     community_id: int | None = None,
 ) -> dict[int, _Load]:
     """Exact loads at `now` of these volunteers (or of everyone, or of one community)."""
-    intros, shows = load_queries(now, volunteer_ids=volunteer_ids, community_id=community_id)
-    return combine((await conn.execute(intros)).all(), (await conn.execute(shows)).all())
+    queries = load_queries(now, volunteer_ids=volunteer_ids, community_id=community_id)
+    return combine(*[(await conn.execute(query)).all() for query in queries])
 
 
 def load_queries(
@@ -222,8 +227,9 @@ def load_queries(
     *,
     volunteer_ids: Iterable[int] | None = None,
     community_id: int | None = None,
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    """Per member: (count, oldest) of introductions and of no-shows still counted at `now`."""
+) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """Per member: (count, oldest) of introductions, of no-shows and of lapsed asks still
+    counted at `now`."""
     intros = sa.select(
         introductions.c.volunteer_id, sa.func.count(), sa.func.min(introductions.c.created_at)
     ).where(introductions.c.created_at >= now - timedelta(days=RECENT_DAYS))
@@ -235,28 +241,45 @@ def load_queries(
             no_shows.c.created_at >= now - timedelta(days=NO_SHOW_DAYS),
         )
     )
+    lapsed = sa.select(asks.c.volunteer_id, sa.func.count(), sa.func.min(asks.c.decided_at)).where(
+        asks.c.status == AskStatus.EXPIRED.value,
+        asks.c.decided_at >= now - timedelta(days=LAPSED_DAYS),
+    )
     if volunteer_ids is not None:
         ids = list(volunteer_ids)
         intros = intros.where(introductions.c.volunteer_id.in_(ids))
         shows = shows.where(no_shows.c.member_id.in_(ids))
+        lapsed = lapsed.where(asks.c.volunteer_id.in_(ids))
     if community_id is not None:
         intros = intros.where(introductions.c.community_id == community_id)
         shows = shows.where(introductions.c.community_id == community_id)
-    return intros.group_by(introductions.c.volunteer_id), shows.group_by(no_shows.c.member_id)
+        lapsed = lapsed.join(requests, requests.c.id == asks.c.request_id).where(
+            requests.c.community_id == community_id
+        )
+    return (
+        intros.group_by(introductions.c.volunteer_id),
+        shows.group_by(no_shows.c.member_id),
+        lapsed.group_by(asks.c.volunteer_id),
+    )
 
 
-def combine(intro_rows: Sequence[Any], show_rows: Sequence[Any]) -> dict[int, _Load]:
+def combine(
+    intro_rows: Sequence[Any], show_rows: Sequence[Any], lapsed_rows: Sequence[Any]
+) -> dict[int, _Load]:
     """Loads and the moment each next changes, from the rows of `load_queries`."""
     loads: dict[int, _Load] = {}
-    for member_id, count, oldest in intro_rows:
-        loads[member_id] = (int(count), _as_utc(oldest) + timedelta(days=RECENT_DAYS))
-    for member_id, count, oldest in show_rows:
-        load, until = loads.get(member_id, (0, None))
-        leaves = _as_utc(oldest) + timedelta(days=NO_SHOW_DAYS)
-        loads[member_id] = (
-            load + NO_SHOW_WEIGHT * int(count),
-            leaves if until is None else min(until, leaves),
-        )
+    for rows, weight, days in (
+        (intro_rows, 1, RECENT_DAYS),
+        (show_rows, NO_SHOW_WEIGHT, NO_SHOW_DAYS),
+        (lapsed_rows, LAPSED_WEIGHT, LAPSED_DAYS),
+    ):
+        for member_id, count, oldest in rows:
+            load, until = loads.get(member_id, (0, None))
+            leaves = _as_utc(oldest) + timedelta(days=days)
+            loads[member_id] = (
+                load + weight * int(count),
+                leaves if until is None else min(until, leaves),
+            )
     return loads
 
 

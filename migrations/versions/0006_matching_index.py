@@ -75,8 +75,7 @@ def _backfill(conn: sa.Connection, keys: sa.Table, loads: sa.Table) -> None:
         ]
     if postings:
         conn.execute(sa.insert(keys), postings)
-    intros, shows = load_queries(datetime.now(UTC))
-    counted = combine(conn.execute(intros).all(), conn.execute(shows).all())
+    counted = combine(*[conn.execute(query).all() for query in load_queries(datetime.now(UTC))])
     if counted:
         conn.execute(
             sa.insert(loads),

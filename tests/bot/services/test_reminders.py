@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from bot.storage import counters
+from bot.storage.schema import members
 from tests.support import GOOD_REQUEST, World, button, count, join_all, text_of
 
 DAY = timedelta(days=1)
@@ -37,6 +41,22 @@ async def test_one_reminder_then_expiry_and_the_next_candidate(world: World) -> 
     late = await world.press("priya", button(reminder, "Accept"))
     assert not late.ok
     assert "expired" in late.messages[0].text
+
+
+async def test_a_lapsed_ask_counts_in_the_volunteers_load_for_sixty_days(world: World) -> None:
+    """Someone who let an ask expire is asked after those who answer (R7), for a while."""
+    await ask_priya(world)
+    await world.travel(7 * DAY)  # the ask lapses
+    async with world.app.db.transaction() as conn:
+        priya = (
+            await conn.execute(sa.select(members.c.id).where(members.c.user_id == "priya"))
+        ).scalar_one()
+        await counters.refresh(conn, world.clock.now())
+        assert await counters.current(conn, priya) == 1
+    await world.travel(61 * DAY)
+    async with world.app.db.transaction() as conn:
+        await counters.refresh(conn, world.clock.now())
+        assert await counters.current(conn, priya) == 0
 
 
 async def test_an_answered_ask_gets_no_reminder(world: World) -> None:
