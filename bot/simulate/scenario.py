@@ -160,8 +160,10 @@ def load_scenario(path: Path | None = None, overrides: Mapping[str, str] | None 
     data = Scenario().model_dump()
     labels: dict[tuple[str, ...], str] = {}
     given: set[str] = set()  # answer chances given by the file or an override
+    top: set[str] = set()  # top-level parameters given by the file or an override
     if path is not None:
         found = _read(path)
+        top.update(found)
         answers = found.get("answers")
         given.update(answers if isinstance(answers, dict) else ())
         for key, value in found.items():
@@ -181,10 +183,28 @@ def load_scenario(path: Path | None = None, overrides: Mapping[str, str] | None 
         if where[0] == "answers":
             given.add(where[-1])
     _fill_answers(data["answers"], given)
+    _scale_with_members(data, top | {where[0] for where in labels})
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_message(exc, labels)) from None
+
+
+def _scale_with_members(data: dict[str, Any], given: set[str]) -> None:
+    """A community of another size keeps the default one's proportions (6 % volunteer, 5 %
+    ask each month) unless its volunteers or requests are given too: `members=500` is a
+    small community, not 300 volunteers among 500."""
+    if "members" not in given:
+        return
+    default = Scenario()
+    try:
+        ratio = int(data["members"]) / default.members
+    except (TypeError, ValueError):
+        return  # the model names the value it can't read
+    if "volunteers" not in given:
+        data["volunteers"] = max(1, round(default.volunteers * ratio))
+    if "requests_per_month" not in given:
+        data["requests_per_month"] = round(default.requests_per_month * ratio, 1)
 
 
 def _groups() -> dict[str, type[Group]]:

@@ -209,3 +209,11 @@ def test_describe_is_a_few_short_lines() -> None:
     assert "approval_required=true" in text
     assert "accepted 55 %" in text
     assert "Settings: the defaults." in Scenario().describe()[-1]
+
+
+def test_a_community_of_another_size_keeps_the_default_proportions() -> None:
+    small = load_scenario(overrides={"members": "500"})
+    assert (small.members, small.volunteers, small.requests_per_month) == (500, 30, 25.0)
+    given = load_scenario(overrides={"members": "500", "volunteers": "100"})
+    assert (given.volunteers, given.requests_per_month) == (100, 25.0)
+    assert load_scenario(overrides={"volunteers": "100"}).requests_per_month == 250.0
