@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from adapters import cli
-from adapters.simulate import Engine, ProgressBar, run
+from adapters.simulate import Engine, ProgressBar, chosen_strategies, overrides, run
 from bot.simulate.results import StrategyResult
+from bot.simulate.scenario import load_scenario
+from bot.simulate.strategies import STRATEGIES
 from tests.bot.simulate.results_samples import result
 
 YEAR = 365
@@ -263,3 +266,22 @@ def test_a_terminal_is_redrawn_only_when_a_bar_moves_and_full_only_when_done() -
     assert screen.getvalue() == "\rinfochat  [----------] 0/12 months\x1b[K"
     bar("infochat", YEAR - 1, YEAR)
     assert screen.getvalue().endswith("\rinfochat  [#########-] 11/12 months\x1b[K")
+
+
+def test_every_simulate_line_in_the_readme_parses_and_its_scenario_loads() -> None:
+    """The README's `infochat simulate …` examples run as written (up to the simulation)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    lines = [
+        line.split("#")[0].split("infochat simulate", 1)[1]
+        for line in readme.splitlines()
+        if line.startswith(".venv/bin/infochat simulate")
+    ]
+    assert len(lines) >= 6
+    for line in lines:
+        args = parse(*shlex.split(line))
+        strategies = chosen_strategies(args.strategies, STRATEGIES)
+        assert strategies
+        config = Path(args.config) if args.config else None
+        if config is not None and not config.is_absolute():  # the README copies the default
+            config = Path(__file__).resolve().parents[2] / "docs" / "simulate-default.toml"
+        load_scenario(config, overrides(args))
