@@ -35,9 +35,10 @@ ADJACENT = 10.0
 RECENCY = 9.0
 # A reported no-show (R12) weighs like this many more recent chats, on the same capped curve.
 NO_SHOW = 2.0
-# An ask left to expire unanswered (R7) weighs like one more recent chat: someone who
-# doesn't answer is asked after those who do, so a silence costs the next seeker no week.
-LAPSED = 1.0
+# An ask that didn't become a chat (declined, not now, left to expire: R2, R7) weighs like
+# one more recent chat: the load is what was asked of them, whatever they answered, so those
+# who just said no or didn't answer are asked after those who weren't asked lately.
+ASKED = 1.0
 
 _ROLE_STOPWORDS = frozenset({"a", "an", "the", "of", "at", "in", "for", "and", "&"})
 
@@ -157,7 +158,7 @@ def _candidate(
         if key in request.affiliations and key not in shared:
             shared[key] = (AFFILIATION, f"you both list {affiliation}")
     boosts = sorted([*shared.values(), *fits], key=lambda boost: -boost[0])
-    load = stats.given_recently + NO_SHOW * stats.no_shows_recently + LAPSED * stats.lapsed_recently
+    load = stats.given_recently + NO_SHOW * stats.no_shows_recently + ASKED * stats.asks_recently
     fit = sum(points for points, _ in boosts)
     score = fit - RECENCY * load / (load + 1)
     reasons = tuple(dict.fromkeys(reason for _, reason in boosts))

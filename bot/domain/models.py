@@ -115,7 +115,8 @@ class VolunteerStats:
     last_declined_seeker_at: datetime | None = None  # when they last declined this seeker
     asked_for_request: bool = False  # already asked (any outcome) for this request
     no_shows_recently: int = 0  # chats they missed, as reported, in the last 60 days
-    lapsed_recently: int = 0  # asks they let expire unanswered in the last 60 days
+    # Asks of the last 60 days that didn't become an introduction: declined, not now, lapsed.
+    asks_recently: int = 0
 
 
 @dataclass(frozen=True)

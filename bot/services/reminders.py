@@ -46,7 +46,9 @@ async def expire_ask(scope: Scope, job: Job) -> None:
         return
     if not await store.transition_ask(scope.conn, ask.id, AskStatus.EXPIRED, scope.now):
         return
-    await counters.touched(scope.conn, ask.volunteer_id)  # a lapsed ask counts in their load
+    await counters.touched(
+        scope.conn, ask.volunteer_id
+    )  # an ask left to expire counts in their load
     volunteer = await member_store.get_member(scope.conn, ask.volunteer_id)
     await scope.dm(
         volunteer.user_id,

@@ -1,12 +1,13 @@
 """Matching loads kept as counters instead of scans of history.
 
 A member's load is their introductions of the last 90 days, plus twice the no-shows reported
-against them in the last 60 days, plus the asks they let expire unanswered in the last 60
-days. `volunteer_loads` stores it with `load_until`, the moment it
-next changes by time alone (the oldest counted event leaves its window). An event (an
-introduction, a no-show reported or withdrawn, an ask expiring) marks the member's row as passed, in the same
-transaction; before matching reads loads, every passed row is recounted from history with
-indexed reads (`refresh`). So a stored load is exact at any `now` it is read.
+against them in the last 60 days, plus their asks of the last 60 days that didn't become an
+introduction (declined, not now, left to expire). `volunteer_loads` stores it with
+`load_until`, the moment it next changes by time alone (the oldest counted event leaves its
+window). An event (an introduction, a no-show reported or withdrawn, an ask declined, put off
+or expiring) marks the member's row as passed, in the same transaction; before matching reads
+loads, every passed row is recounted from history with indexed reads (`refresh`). So a
+stored load is exact at any `now` it is read.
 
 Locks (PostgreSQL): whoever writes a member's postings (`volunteer_keys`) first holds the
 member's `volunteer_loads` row (`touched` upserts it; a profile edit touches it before its
@@ -42,8 +43,9 @@ from bot.storage.schema import (
 RECENT_DAYS = 90
 NO_SHOW_DAYS = 60  # a reported no-show lowers matching priority this long (R12)
 NO_SHOW_WEIGHT = 2
-LAPSED_DAYS = 60  # an ask left to expire lowers matching priority this long (R7)
-LAPSED_WEIGHT = 1
+ASKS_DAYS = 60  # an ask that didn't become a chat lowers matching priority this long
+NO_CHAT = (AskStatus.DECLINED.value, AskStatus.NOT_NOW.value, AskStatus.EXPIRED.value)
+ASKS_WEIGHT = 1
 PASSED = datetime(1970, 1, 1, tzinfo=UTC)  # `load_until` of a row an event made stale
 _CHUNK = 500
 
@@ -228,50 +230,55 @@ def load_queries(
     volunteer_ids: Iterable[int] | None = None,
     community_id: int | None = None,
 ) -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
-    """Per member: (count, oldest) of introductions, of no-shows and of lapsed asks still
-    counted at `now`."""
+    """Per member: (count, oldest) of introductions, of no-shows and of asks that didn't become
+    a chat, still counted at `now`."""
     intros = sa.select(
         introductions.c.volunteer_id, sa.func.count(), sa.func.min(introductions.c.created_at)
     ).where(introductions.c.created_at >= now - timedelta(days=RECENT_DAYS))
-    shows = (
-        sa.select(no_shows.c.member_id, sa.func.count(), sa.func.min(no_shows.c.created_at))
-        .join(introductions, introductions.c.id == no_shows.c.introduction_id)
-        .where(
-            no_shows.c.member_id == introductions.c.volunteer_id,
-            no_shows.c.created_at >= now - timedelta(days=NO_SHOW_DAYS),
-        )
+
+    def of_introduction(column: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+        # By the introduction's key: the planner can't trade it for a scan of introductions.
+        return (
+            sa.select(column).where(introductions.c.id == no_shows.c.introduction_id)
+        ).scalar_subquery()
+
+    shows = sa.select(
+        no_shows.c.member_id, sa.func.count(), sa.func.min(no_shows.c.created_at)
+    ).where(
+        no_shows.c.member_id == of_introduction(introductions.c.volunteer_id),  # the volunteer's
+        no_shows.c.created_at >= now - timedelta(days=NO_SHOW_DAYS),
     )
-    lapsed = sa.select(asks.c.volunteer_id, sa.func.count(), sa.func.min(asks.c.decided_at)).where(
-        asks.c.status == AskStatus.EXPIRED.value,
-        asks.c.decided_at >= now - timedelta(days=LAPSED_DAYS),
+    asked = sa.select(asks.c.volunteer_id, sa.func.count(), sa.func.min(asks.c.decided_at)).where(
+        asks.c.status.in_(NO_CHAT),
+        asks.c.decided_at >= now - timedelta(days=ASKS_DAYS),
     )
     if volunteer_ids is not None:
         ids = list(volunteer_ids)
         intros = intros.where(introductions.c.volunteer_id.in_(ids))
         shows = shows.where(no_shows.c.member_id.in_(ids))
-        lapsed = lapsed.where(asks.c.volunteer_id.in_(ids))
+        asked = asked.where(asks.c.volunteer_id.in_(ids))
     if community_id is not None:
         intros = intros.where(introductions.c.community_id == community_id)
-        shows = shows.where(introductions.c.community_id == community_id)
-        lapsed = lapsed.join(requests, requests.c.id == asks.c.request_id).where(
+        shows = shows.where(of_introduction(introductions.c.community_id) == community_id)
+        asked = asked.join(requests, requests.c.id == asks.c.request_id).where(
             requests.c.community_id == community_id
         )
     return (
         intros.group_by(introductions.c.volunteer_id),
         shows.group_by(no_shows.c.member_id),
-        lapsed.group_by(asks.c.volunteer_id),
+        asked.group_by(asks.c.volunteer_id),
     )
 
 
 def combine(
-    intro_rows: Sequence[Any], show_rows: Sequence[Any], lapsed_rows: Sequence[Any]
+    intro_rows: Sequence[Any], show_rows: Sequence[Any], asked_rows: Sequence[Any]
 ) -> dict[int, _Load]:
     """Loads and the moment each next changes, from the rows of `load_queries`."""
     loads: dict[int, _Load] = {}
     for rows, weight, days in (
         (intro_rows, 1, RECENT_DAYS),
         (show_rows, NO_SHOW_WEIGHT, NO_SHOW_DAYS),
-        (lapsed_rows, LAPSED_WEIGHT, LAPSED_DAYS),
+        (asked_rows, ASKS_WEIGHT, ASKS_DAYS),
     ):
         for member_id, count, oldest in rows:
             load, until = loads.get(member_id, (0, None))

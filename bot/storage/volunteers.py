@@ -21,7 +21,7 @@ from bot.domain.models import (
     Window,
 )
 from bot.storage import counters
-from bot.storage.counters import LAPSED_DAYS, NO_SHOW_DAYS, RECENT_DAYS
+from bot.storage.counters import ASKS_DAYS, NO_CHAT, NO_SHOW_DAYS, RECENT_DAYS
 from bot.storage.inserts import insert_or_update
 from bot.storage.schema import (
     asks,
@@ -174,7 +174,7 @@ async def stats_of(
         )
     )
     profiles = {p.member_id: p for p in map(_profile, rows)}
-    intro_times, missed, outstanding, lapsed = await _counts_of(conn, ids, now)
+    intro_times, missed, outstanding, asked = await _counts_of(conn, ids, now)
     starts: dict[str, datetime] = {}
     stats = []
     for member_id in ids:
@@ -194,7 +194,7 @@ async def stats_of(
                 last_declined_seeker_at=context.declined.get(member_id),
                 asked_for_request=member_id in context.asked,
                 no_shows_recently=missed[member_id],
-                lapsed_recently=lapsed[member_id],
+                asks_recently=asked[member_id],
             )
         )
     return stats
@@ -225,8 +225,8 @@ async def _counts_of(
 ) -> tuple[dict[int, list[datetime]], Counter[int], Counter[int], Counter[int]]:
     """In one query, for these volunteers only (indexed reads): their introductions of the
     last 90 days, the no-shows reported against them in the last 60 days (no-shows of
-    seekers don't count), their asks waiting on a moderator or on them, and the asks they
-    let expire in the last 60 days."""
+    seekers don't count), their asks waiting on a moderator or on them, and their asks of the
+    last 60 days that didn't become an introduction."""
     intros = sa.select(
         sa.literal("i"), introductions.c.volunteer_id, introductions.c.created_at
     ).where(
@@ -246,14 +246,14 @@ async def _counts_of(
         asks.c.volunteer_id.in_(volunteer_ids),
         asks.c.status.in_([s.value for s in ACTIVE_ASK]),
     )
-    lapsed = sa.select(sa.literal("l"), asks.c.volunteer_id, asks.c.decided_at).where(
+    no_chat = sa.select(sa.literal("l"), asks.c.volunteer_id, asks.c.decided_at).where(
         asks.c.volunteer_id.in_(volunteer_ids),
-        asks.c.status == AskStatus.EXPIRED.value,
-        asks.c.decided_at >= now - timedelta(days=LAPSED_DAYS),
+        asks.c.status.in_(NO_CHAT),
+        asks.c.decided_at >= now - timedelta(days=ASKS_DAYS),
     )
     times: dict[int, list[datetime]] = defaultdict(list)
     counted: dict[str, Counter[int]] = {"n": Counter(), "a": Counter(), "l": Counter()}
-    query = sa.union_all(intros, missed, waiting, lapsed)
+    query = sa.union_all(intros, missed, waiting, no_chat)
     for kind, member_id, when in await conn.execute(query):
         if kind == "i":
             times[member_id].append(when)

@@ -29,7 +29,7 @@ def volunteer(member_id: int, **changes: object) -> VolunteerStats:
         "last_declined_seeker_at",
         "asked_for_request",
         "no_shows_recently",
-        "lapsed_recently",
+        "asks_recently",
     }
     stats = {k: v for k, v in changes.items() if k in stats_fields}
     profile = {k: v for k, v in changes.items() if k not in stats_fields}
@@ -182,13 +182,13 @@ def test_a_recent_no_show_lowers_priority_a_little() -> None:
     assert ids(run(missed, volunteer(5, given_recently=3))) == [2, 5]
 
 
-def test_an_ask_left_to_expire_weighs_like_one_more_recent_chat() -> None:
-    silent = volunteer(2, lapsed_recently=1)
+def test_an_ask_that_did_not_become_a_chat_weighs_like_one_more_recent_chat() -> None:
+    silent = volunteer(2, asks_recently=1)
     assert ids(run(silent, volunteer(3))) == [3, 2]
     assert ids(run(silent, volunteer(4, given_recently=1))) == [2, 4]  # equal: member id
     assert ids(run(silent, volunteer(5, given_recently=2))) == [2, 5]
     # Never more than a better fit.
-    many = volunteer(6, lapsed_recently=50, affiliations=("Women in Tech",))
+    many = volunteer(6, asks_recently=50, affiliations=("Women in Tech",))
     assert ids(run(many, volunteer(7))) == [6, 7]
 
 

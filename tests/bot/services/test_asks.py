@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from bot.storage import counters
+from bot.storage.schema import members
 from bot.views import Reply
 from tests.support import (
     GOOD_REQUEST,
@@ -204,3 +208,16 @@ async def test_a_colleague_who_cant_be_asked_reads_the_same_whatever_the_reason(
     assert "someone else" in texts[0] and "Thank you" in texts[0]
     for name in ("Priya", "Bob", "declin", "paus", "full", "already"):
         assert name not in texts[0] + update
+
+
+async def test_a_decline_counts_in_the_volunteers_load(world: World) -> None:
+    """What was asked of them counts, whatever they answered: the next seeker's ask goes
+    first to someone who wasn't asked lately."""
+    await ask_priya(world)
+    await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
+    async with world.app.db.transaction() as conn:
+        priya = (
+            await conn.execute(sa.select(members.c.id).where(members.c.user_id == "priya"))
+        ).scalar_one()
+        await counters.refresh(conn, world.clock.now())
+        assert await counters.current(conn, priya) == 1

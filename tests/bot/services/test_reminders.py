@@ -44,7 +44,7 @@ async def test_one_reminder_then_expiry_and_the_next_candidate(world: World) -> 
 
 
 async def test_a_lapsed_ask_counts_in_the_volunteers_load_for_sixty_days(world: World) -> None:
-    """Someone who let an ask expire is asked after those who answer (R7), for a while."""
+    """Someone who let an ask expire is asked after those who weren't asked lately (R7)."""
     await ask_priya(world)
     await world.travel(7 * DAY)  # the ask lapses
     async with world.app.db.transaction() as conn:

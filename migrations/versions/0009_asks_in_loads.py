@@ -1,5 +1,6 @@
-"""asks a volunteer let expire count in their matching load: every stored load is counted
-again with the new definition (bot/storage/counters.py), and each posting carries it
+"""asks that didn't become a chat (declined, not now, left to expire) count in the
+volunteer's matching load: every stored load is counted again with the new definition
+(bot/storage/counters.py), and each posting carries it
 
 Revision ID: 0009
 Revises: 0008
