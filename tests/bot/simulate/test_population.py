@@ -173,7 +173,9 @@ def test_seekers_are_mostly_new_members_who_dont_volunteer(plan: Plan) -> None:
 
 
 def test_a_small_community_runs_out_of_new_seekers_gracefully() -> None:
-    scenario = load_scenario(overrides={"members": "12", "volunteers": "10", "months": "1"})
+    scenario = load_scenario(
+        overrides={"members": "12", "volunteers": "10", "requests_per_month": "250", "months": "1"}
+    )
     plan = draw(scenario)
     assert len(plan.requests) > 100
     assert len({r.seeker for r in plan.requests}) == 12  # volunteers ask once others have
