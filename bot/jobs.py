@@ -68,14 +68,16 @@ class JobRunner:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
         ran = 0
         await self._prepare()
+        # The communities' rows, read once per round: no job changes a community's settings.
+        known: dict[int, Community] = {}
         while True:
             async with self.db.transaction() as conn:
-                ids = await store.due(conn, self.clock.now(), limit)
-            if not ids:
+                found = await store.due(conn, self.clock.now(), limit)
+            if not found:
                 return ran
             progressed = False
-            for job_id in ids:
-                if await self._run(job_id):
+            for job_id, kind in found:
+                if await self._run(job_id, kind, known):
                     ran += 1
                     progressed = True
             if not progressed:
@@ -115,9 +117,9 @@ class JobRunner:
         except Exception:  # never let it hold up the jobs already due
             log.exception("jobs: preparing the round failed; running due jobs anyway")
 
-    async def _snapshot(self, job_id: int, now: datetime) -> object:
+    async def _snapshot(self, job_id: int, kind: str, now: datetime) -> object:
         """The job's read-only work, done beside the writer before it is claimed."""
-        if not self.snapshots:
+        if kind not in self.snapshots:
             return None
         async with self.db.read() as conn:
             job = await store.pending(conn, job_id, self.snapshots.keys())
@@ -125,10 +127,10 @@ class JobRunner:
                 return None
             return await self.snapshots[job.kind](conn, job, now)
 
-    async def _run(self, job_id: int) -> bool:
+    async def _run(self, job_id: int, kind: str, known: dict[int, Community]) -> bool:
         now = self.clock.now()
         try:
-            prepared = await self._snapshot(job_id, now)
+            prepared = await self._snapshot(job_id, kind, now)
             async with self.db.transaction() as conn:
                 job = await store.claim(conn, job_id, now)
                 if job is None:
@@ -137,16 +139,9 @@ class JobRunner:
                 if handler is None:
                     log.error("jobs: no handler for %s (job %s); dropped", job.kind, job.id)
                     return False
-                row = (
-                    await conn.execute(
-                        sa.select(communities).where(communities.c.id == job.community_id)
-                    )
-                ).one()
-                community = Community(
-                    row.id,
-                    CommunityRef(row.platform, row.external_id, row.name),
-                    CommunitySettings.stored(row.settings),
-                )
+                community = known.get(job.community_id)
+                if community is None:
+                    community = known[job.community_id] = await _community(conn, job.community_id)
                 scope = Scope(conn, now, community, prepared=prepared, ranking=self.ranking)
                 await handler(scope, job)
                 await scope.flush()
@@ -180,3 +175,12 @@ class JobRunner:
             except Exception:
                 log.exception("jobs: round failed; retrying")
             await asyncio.sleep(poll_seconds)
+
+
+async def _community(conn: AsyncConnection, community_id: int) -> Community:
+    row = (await conn.execute(sa.select(communities).where(communities.c.id == community_id))).one()
+    return Community(
+        row.id,
+        CommunityRef(row.platform, row.external_id, row.name),
+        CommunitySettings.stored(row.settings),
+    )
