@@ -54,6 +54,7 @@ class JobRunner:
         *,
         metrics: Metrics | None = None,
         ranking: Ranking | None = None,
+        prepared_kinds: frozenset[str] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -63,6 +64,11 @@ class JobRunner:
         self.snapshots = snapshots or {}
         self.metrics = metrics  # None: nothing is counted
         self.ranking = ranking  # None: infochat's matching orders candidates
+        # The kinds of job the preparations keep scheduled, one per community: once they
+        # ran, they have nothing more to do until a job of these kinds ran (or failed) or a
+        # community was added. None: unknown, they run before every round.
+        self.prepared_kinds = prepared_kinds
+        self._prepared_for: int | None = None  # communities when they last ran, if still so
 
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
@@ -110,12 +116,20 @@ class JobRunner:
     async def _prepare(self) -> None:
         if not self.prepare:
             return
+        count: int | None = None
+        if self.prepared_kinds is not None:
+            async with self.db.read() as conn:
+                count = await _count_communities(conn)
+            if count == self._prepared_for:
+                return  # nothing they keep scheduled has changed since they last ran
         try:
             async with self.db.transaction() as conn:
                 for step in self.prepare:
                     await step(conn, self.clock.now())
         except Exception:  # never let it hold up the jobs already due
             log.exception("jobs: preparing the round failed; running due jobs anyway")
+            return
+        self._prepared_for = count
 
     async def _snapshot(self, job_id: int, kind: str, now: datetime) -> object:
         """The job's read-only work, done beside the writer before it is claimed."""
@@ -129,6 +143,8 @@ class JobRunner:
 
     async def _run(self, job_id: int, kind: str, known: dict[int, Community]) -> bool:
         now = self.clock.now()
+        if self.prepared_kinds is not None and kind in self.prepared_kinds:
+            self._prepared_for = None  # run or failed, it needs a successor: prepare again
         try:
             prepared = await self._snapshot(job_id, kind, now)
             async with self.db.transaction() as conn:
@@ -184,3 +200,7 @@ async def _community(conn: AsyncConnection, community_id: int) -> Community:
         CommunityRef(row.platform, row.external_id, row.name),
         CommunitySettings.stored(row.settings),
     )
+
+
+async def _count_communities(conn: AsyncConnection) -> int:
+    return (await conn.execute(sa.select(sa.func.count()).select_from(communities))).scalar_one()
