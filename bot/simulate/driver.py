@@ -44,7 +44,7 @@ from bot.storage import jobs as job_store
 from bot.storage import requests as request_store
 from bot.storage.database import Database, sqlite_url
 from bot.storage.measures import measure
-from bot.storage.schema import communities
+from bot.storage.schema import communities, outbox
 from bot.views import Button, Destination, Message, Reply
 
 COMMUNITY = CommunityRef("console", "simulation", "Simulated community")
@@ -90,6 +90,7 @@ class Driver:
     refused: list[str] = field(default_factory=list)
     expected: dict[str, int] = field(default_factory=dict)
     dirty: bool = False  # something committed since the last drain
+    enqueued: bool = False  # a message was put in the outbox since the last drain
     _heap: list[tuple[datetime, int, Event]] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=itertools.count)
     _keys: itertools.count[int] = field(default_factory=itertools.count)
@@ -105,6 +106,10 @@ class Driver:
         self._names.update({v.user_id: v.name for v in self.plan.volunteers})
         self._names.update({r.seeker: r.seeker_name for r in self.plan.requests})
         self.finish = self.plan.end + timedelta(days=self.settings.request_expiry_days + TAIL_DAYS)
+        _on_outbox_insert(self.app.db, self._enqueued)
+
+    def _enqueued(self) -> None:
+        self.enqueued = True
 
     # The loop ---------------------------------------------------------------------------
 
@@ -150,6 +155,9 @@ class Driver:
         self._tick()
         while self.dirty:
             self.dirty = False
+            if not self.enqueued:
+                break  # committed, but nothing to deliver: no need to look in the outbox
+            self.enqueued = False
             await self.worker.drain()
             for destination, message in self.inbox.take():
                 await self._received(destination, message)
@@ -420,6 +428,20 @@ def _form_default(button: Button, name: str) -> str:
 def _must_be_new(path: Path) -> None:
     if path.exists():
         raise FileExistsError(f"{path} exists: a run starts from an empty database")
+
+
+def _on_outbox_insert(db: Database, noticed: Callable[[], None]) -> None:
+    """Call `noticed` whenever a statement puts messages in the outbox: every message is
+    enqueued due at once and the inbox never fails a delivery, so the outbox has nothing
+    due unless one was inserted since the last drain."""
+    prefix = f"INSERT INTO {outbox.name} "
+
+    @event.listens_for(db.engine.sync_engine, "after_cursor_execute")
+    def _after(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if statement.startswith(prefix):
+            noticed()
 
 
 def _without_fsync(db: Database) -> None:
