@@ -73,12 +73,17 @@ class JobRunner:
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
         ran = 0
-        await self._prepare()
         # The communities' rows, read once per round: no job changes a community's settings.
         known: dict[int, Community] = {}
+        unchecked = bool(self.prepare)  # whether the preparations may have work to do
         while True:
             async with self.db.transaction() as conn:
-                found = await store.due(conn, self.clock.now(), limit)
+                count = await self._unprepared(conn) if unchecked else None
+                found = await store.due(conn, self.clock.now(), limit) if count is None else []
+            unchecked = False
+            if count is not None:  # prepare first, then read what is due
+                await self._prepare(count)
+                continue
             if not found:
                 return ran
             progressed = False
@@ -113,15 +118,15 @@ class JobRunner:
         clock.advance(max(until - clock.now(), timedelta(0)))
         return ran + await self.run_due()
 
-    async def _prepare(self) -> None:
-        if not self.prepare:
-            return
-        count: int | None = None
-        if self.prepared_kinds is not None:
-            async with self.db.read() as conn:
-                count = await _count_communities(conn)
-            if count == self._prepared_for:
-                return  # nothing they keep scheduled has changed since they last ran
+    async def _unprepared(self, conn: AsyncConnection) -> int | None:
+        """The number of communities (-1 when not counted) if the preparations are to run
+        before this round; None when they have nothing to do (see `prepared_kinds`)."""
+        if self.prepared_kinds is None:
+            return -1
+        count = await _count_communities(conn)
+        return None if count == self._prepared_for else count
+
+    async def _prepare(self, count: int) -> None:
         try:
             async with self.db.transaction() as conn:
                 for step in self.prepare:
@@ -129,7 +134,7 @@ class JobRunner:
         except Exception:  # never let it hold up the jobs already due
             log.exception("jobs: preparing the round failed; running due jobs anyway")
             return
-        self._prepared_for = count
+        self._prepared_for = count if count >= 0 else None
 
     async def _snapshot(self, job_id: int, kind: str, now: datetime) -> object:
         """The job's read-only work, done beside the writer before it is claimed."""
