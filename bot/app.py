@@ -90,6 +90,8 @@ JOB_PREPARATIONS: tuple[Preparation, ...] = (
     digest.ensure_digests,
     housekeeping.ensure_housekeeping,
 )
+# The kinds of job those preparations keep scheduled (see `JobRunner.prepared_kinds`).
+PREPARED_KINDS = frozenset({digest.WEEKLY, housekeeping.KIND})
 # The actions metrics count by name; any other is counted as "unknown" (a bounded label).
 ACTIONS: frozenset[str] = frozenset(HANDLERS)
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
@@ -126,6 +128,7 @@ class Infochat:
             {**digest.JOB_SNAPSHOTS, **setup.job_snapshots(self.probes)},
             metrics=self.metrics,
             ranking=self.ranking,
+            prepared_kinds=PREPARED_KINDS,
         )
 
     async def dispatch(self, command: Command) -> Reply:

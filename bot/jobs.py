@@ -54,6 +54,7 @@ class JobRunner:
         *,
         metrics: Metrics | None = None,
         ranking: Ranking | None = None,
+        prepared_kinds: frozenset[str] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -63,19 +64,31 @@ class JobRunner:
         self.snapshots = snapshots or {}
         self.metrics = metrics  # None: nothing is counted
         self.ranking = ranking  # None: infochat's matching orders candidates
+        # The kinds of job the preparations keep scheduled, one per community: once they
+        # ran, they have nothing more to do until a job of these kinds ran (or failed) or a
+        # community was added. None: unknown, they run before every round.
+        self.prepared_kinds = prepared_kinds
+        self._prepared_for: int | None = None  # communities when they last ran, if still so
 
     async def run_due(self, limit: int = 200) -> int:
         """Run every job due now (jobs a run schedules for now run too); returns how many ran."""
         ran = 0
-        await self._prepare()
+        # The communities' rows, read once per round: no job changes a community's settings.
+        known: dict[int, Community] = {}
+        unchecked = bool(self.prepare)  # whether the preparations may have work to do
         while True:
             async with self.db.transaction() as conn:
-                ids = await store.due(conn, self.clock.now(), limit)
-            if not ids:
+                count = await self._unprepared(conn) if unchecked else None
+                found = await store.due(conn, self.clock.now(), limit) if count is None else []
+            unchecked = False
+            if count is not None:  # prepare first, then read what is due
+                await self._prepare(count)
+                continue
+            if not found:
                 return ran
             progressed = False
-            for job_id in ids:
-                if await self._run(job_id):
+            for job_id, kind in found:
+                if await self._run(job_id, kind, known):
                     ran += 1
                     progressed = True
             if not progressed:
@@ -105,19 +118,27 @@ class JobRunner:
         clock.advance(max(until - clock.now(), timedelta(0)))
         return ran + await self.run_due()
 
-    async def _prepare(self) -> None:
-        if not self.prepare:
-            return
+    async def _unprepared(self, conn: AsyncConnection) -> int | None:
+        """The number of communities (-1 when not counted) if the preparations are to run
+        before this round; None when they have nothing to do (see `prepared_kinds`)."""
+        if self.prepared_kinds is None:
+            return -1
+        count = await _count_communities(conn)
+        return None if count == self._prepared_for else count
+
+    async def _prepare(self, count: int) -> None:
         try:
             async with self.db.transaction() as conn:
                 for step in self.prepare:
                     await step(conn, self.clock.now())
         except Exception:  # never let it hold up the jobs already due
             log.exception("jobs: preparing the round failed; running due jobs anyway")
+            return
+        self._prepared_for = count if count >= 0 else None
 
-    async def _snapshot(self, job_id: int, now: datetime) -> object:
+    async def _snapshot(self, job_id: int, kind: str, now: datetime) -> object:
         """The job's read-only work, done beside the writer before it is claimed."""
-        if not self.snapshots:
+        if kind not in self.snapshots:
             return None
         async with self.db.read() as conn:
             job = await store.pending(conn, job_id, self.snapshots.keys())
@@ -125,10 +146,12 @@ class JobRunner:
                 return None
             return await self.snapshots[job.kind](conn, job, now)
 
-    async def _run(self, job_id: int) -> bool:
+    async def _run(self, job_id: int, kind: str, known: dict[int, Community]) -> bool:
         now = self.clock.now()
+        if self.prepared_kinds is not None and kind in self.prepared_kinds:
+            self._prepared_for = None  # run or failed, it needs a successor: prepare again
         try:
-            prepared = await self._snapshot(job_id, now)
+            prepared = await self._snapshot(job_id, kind, now)
             async with self.db.transaction() as conn:
                 job = await store.claim(conn, job_id, now)
                 if job is None:
@@ -137,16 +160,9 @@ class JobRunner:
                 if handler is None:
                     log.error("jobs: no handler for %s (job %s); dropped", job.kind, job.id)
                     return False
-                row = (
-                    await conn.execute(
-                        sa.select(communities).where(communities.c.id == job.community_id)
-                    )
-                ).one()
-                community = Community(
-                    row.id,
-                    CommunityRef(row.platform, row.external_id, row.name),
-                    CommunitySettings.stored(row.settings),
-                )
+                community = known.get(job.community_id)
+                if community is None:
+                    community = known[job.community_id] = await _community(conn, job.community_id)
                 scope = Scope(conn, now, community, prepared=prepared, ranking=self.ranking)
                 await handler(scope, job)
                 await scope.flush()
@@ -180,3 +196,16 @@ class JobRunner:
             except Exception:
                 log.exception("jobs: round failed; retrying")
             await asyncio.sleep(poll_seconds)
+
+
+async def _community(conn: AsyncConnection, community_id: int) -> Community:
+    row = (await conn.execute(sa.select(communities).where(communities.c.id == community_id))).one()
+    return Community(
+        row.id,
+        CommunityRef(row.platform, row.external_id, row.name),
+        CommunitySettings.stored(row.settings),
+    )
+
+
+async def _count_communities(conn: AsyncConnection) -> int:
+    return (await conn.execute(sa.select(sa.func.count()).select_from(communities))).scalar_one()

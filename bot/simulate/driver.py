@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from bot.storage import jobs as job_store
 from bot.storage import requests as request_store
 from bot.storage.database import Database, sqlite_url
 from bot.storage.measures import measure
-from bot.storage.schema import communities
+from bot.storage.schema import communities, outbox
 from bot.views import Button, Destination, Message, Reply
 
 COMMUNITY = CommunityRef("console", "simulation", "Simulated community")
@@ -60,6 +60,7 @@ EXPECTED: dict[str, Callable[[Reply], bool]] = {
     "mod.approve:stale": lambda reply: reply.stale,
 }
 OPEN_LIMIT = "open requests, the most this community allows"
+NEVER = datetime(9000, 1, 1, tzinfo=UTC)  # later than any job is due
 TAIL_DAYS = 14  # after the last request expires: the last follow-ups and thanks
 Event = Callable[[], Awaitable[None]]
 
@@ -90,6 +91,10 @@ class Driver:
     refused: list[str] = field(default_factory=list)
     expected: dict[str, int] = field(default_factory=dict)
     dirty: bool = False  # something committed since the last drain
+    enqueued: bool = False  # a message was put in the outbox since the last drain
+    # The earliest pending job after the clock, while no statement has touched the jobs
+    # table since it was read (NEVER: none is pending); None: read it again.
+    _next_due: datetime | None = None
     _heap: list[tuple[datetime, int, Event]] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=itertools.count)
     _keys: itertools.count[int] = field(default_factory=itertools.count)
@@ -105,6 +110,13 @@ class Driver:
         self._names.update({v.user_id: v.name for v in self.plan.volunteers})
         self._names.update({r.seeker: r.seeker_name for r in self.plan.requests})
         self.finish = self.plan.end + timedelta(days=self.settings.request_expiry_days + TAIL_DAYS)
+        _on_writes(self.app.db, self._written)
+
+    def _written(self, table: str) -> None:
+        if table == outbox.name:
+            self.enqueued = True
+        elif table == job_store.jobs.name:
+            self._next_due = None
 
     # The loop ---------------------------------------------------------------------------
 
@@ -142,14 +154,23 @@ class Driver:
         await self._settle()
 
     async def _next_job(self, until: datetime) -> datetime | None:
-        async with self.app.db.read() as conn:
-            return await job_store.next_due_between(conn, self.clock.now(), until)
+        """The earliest due time of a pending job in (now, until], if any. Read again only
+        when the jobs table changed: the clock never passes a pending job without running
+        what is due (`_jobs_at`, which claims it and so changes the table)."""
+        if self._next_due is None:
+            async with self.app.db.read() as conn:
+                found = await job_store.next_due_between(conn, self.clock.now(), NEVER)
+            self._next_due = NEVER if found is None else found
+        return self._next_due if self._next_due <= until else None
 
     async def _settle(self) -> None:
         """Deliver what the last step sent and react to it, in the order it was sent."""
         self._tick()
         while self.dirty:
             self.dirty = False
+            if not self.enqueued:
+                break  # committed, but nothing to deliver: no need to look in the outbox
+            self.enqueued = False
             await self.worker.drain()
             for destination, message in self.inbox.take():
                 await self._received(destination, message)
@@ -420,6 +441,27 @@ def _form_default(button: Button, name: str) -> str:
 def _must_be_new(path: Path) -> None:
     if path.exists():
         raise FileExistsError(f"{path} exists: a run starts from an empty database")
+
+
+def _on_writes(db: Database, written: Callable[[str], None]) -> None:
+    """Call `written(table)` whenever a statement inserts into, updates or deletes from the
+    outbox or the jobs table. Every message is enqueued due at once and the inbox never
+    fails a delivery, so the outbox has nothing due unless one was inserted since the last
+    drain; the next due job can only change when the jobs table does."""
+    prefixes = {
+        f"{verb} {table.name} ": table.name
+        for table in (outbox, job_store.jobs)
+        for verb in ("INSERT INTO", "UPDATE", "DELETE FROM")
+    }
+
+    @event.listens_for(db.engine.sync_engine, "after_cursor_execute")
+    def _after(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if statement[:1] in "IUD":
+            for prefix, table in prefixes.items():
+                if statement.startswith(prefix):
+                    written(table)
 
 
 def _without_fsync(db: Database) -> None:

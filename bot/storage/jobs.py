@@ -15,6 +15,7 @@ from bot.storage.schema import jobs
 
 __all__ = [
     "Job",
+    "cancel",
     "claim",
     "due",
     "jobs",
@@ -81,14 +82,31 @@ async def schedule_many(
     await insert_missing_rows(conn, jobs, rows, key=("kind", "period", "target"))
 
 
-async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+async def cancel(
+    conn: AsyncConnection, kinds: Iterable[str], target: str | int, period: str = ""
+) -> None:
+    """Delete the pending jobs (kind, period, target) of `kinds`: the thing they would act on
+    has moved past them (an ask answered, a request closed), so the runner needn't wake for
+    them only to find nothing to do. Through the (kind, period, target) unique index."""
+    await conn.execute(
+        sa.delete(jobs).where(
+            jobs.c.kind.in_(sorted(kinds)),
+            jobs.c.period == period,
+            jobs.c.target == str(target),
+            jobs.c.status == "pending",
+        )
+    )
+
+
+async def due(conn: AsyncConnection, now: datetime, limit: int) -> list[tuple[int, str]]:
+    """(id, kind) of the pending jobs due at `now`, the earliest first."""
     rows = await conn.execute(
-        sa.select(jobs.c.id)
+        sa.select(jobs.c.id, jobs.c.kind)
         .where(jobs.c.status == "pending", jobs.c.due_at <= now)
         .order_by(jobs.c.due_at, jobs.c.id)
         .limit(limit)
     )
-    return [row.id for row in rows]
+    return [(row.id, row.kind) for row in rows]
 
 
 async def next_due_between(

@@ -20,10 +20,12 @@ from bot.domain.models import (
     RequestStatus,
     Window,
 )
-from bot.storage import counters
+from bot.storage import counters, jobs
 from bot.storage.schema import asks, introductions, members, requests
 
 target_members = members.alias("target_members")
+ASK_JOBS = ("ask.remind", "ask.expire")  # scheduled by `services.flow.schedule_ask`
+REQUEST_JOBS = ("request.expire",)  # by `services.flow.schedule_request`
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,11 @@ async def set_request_status(
         .where(requests.c.id == request_id, requests.c.status.in_([s.value for s in expected]))
         .values(**values)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    if new is not RequestStatus.OPEN:  # out of open for good: its expiry has nothing to do
+        await jobs.cancel(conn, REQUEST_JOBS, request_id)
+    return True
 
 
 async def insert_ask(
@@ -247,7 +253,11 @@ async def transition_ask(
     result = await conn.execute(
         sa.update(asks).where(asks.c.id == ask_id, asks.c.status.in_(sources)).values(**values)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    if new not in ACTIVE_ASK:  # no longer waiting: its reminder and expiry have nothing to do
+        await jobs.cancel(conn, ASK_JOBS, ask_id)
+    return True
 
 
 async def insert_introduction(

@@ -11,7 +11,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.followup import AFTER_INTRODUCTION
+from bot.storage import jobs
 from bot.storage.schema import introductions
+
+FOLLOWUP_JOBS = ("followup",)  # `services.followups.KIND`
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,11 @@ async def pick(conn: AsyncConnection, intro_id: int, start: datetime) -> bool:
         .where(introductions.c.id == intro_id, introductions.c.slot_start.is_(None))
         .values(slot_start=start)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # The follow-up some days after the introduction now waits for the slot (AFTER_SLOT).
+    await jobs.cancel(conn, FOLLOWUP_JOBS, intro_id, AFTER_INTRODUCTION)
+    return True
 
 
 async def none_fit(conn: AsyncConnection, intro_id: int) -> bool:

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import FakeClock, OffsetClock, SystemClock
+from bot.commands import CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.jobs import JobRunner
 from bot.services.context import Scope
@@ -79,3 +81,57 @@ async def test_real_time_cannot_be_skipped(db: Database) -> None:
     runner = JobRunner(db, SystemClock(), {})
     with pytest.raises(TypeError):
         await runner.advance(HOUR)
+
+
+async def test_cancel_drops_only_the_pending_jobs_of_those_kinds(db: Database) -> None:
+    async with db.transaction() as conn:
+        await job_store.cancel(conn, ("tick", "other"), 3)
+        await job_store.cancel(conn, ("other",), 1)
+    async with db.read() as conn:
+        due = await job_store.due(conn, START + 6 * HOUR, 10)
+    assert [kind for _, kind in due] == ["tick", "tick"]
+    assert len(due) == 2  # ticks 1 and 5 remain
+
+
+async def test_preparations_run_again_only_when_a_prepared_job_ran_or_a_community_came(
+    db: Database,
+) -> None:
+    clock = FakeClock(START)
+    prepared: list[datetime] = []
+
+    async def prepare(conn: AsyncConnection, now: datetime) -> None:
+        prepared.append(now)
+
+    async def tick(scope: Scope, job: Job) -> None:
+        return None
+
+    runner = JobRunner(
+        db, clock, {"tick": tick}, prepare=(prepare,), prepared_kinds=frozenset({"tick"})
+    )
+    await runner.run_due()
+    await runner.run_due()
+    assert prepared == [START]  # nothing changed: not again
+    clock.advance(HOUR)
+    await runner.run_due()  # a "tick" ran: its successor may be missing now
+    assert prepared == [START]
+    await runner.run_due()
+    await runner.run_due()
+    assert prepared == [START, START + HOUR]
+    async with db.transaction() as conn:
+        another = CommunityRef("console", "another", "Another community")
+        await get_or_create_community(conn, another, CommunitySettings(), START)
+    await runner.run_due()  # a new community: it needs its jobs
+    assert prepared == [START, START + HOUR, START + HOUR]
+
+
+async def test_without_prepared_kinds_the_preparations_run_every_round(db: Database) -> None:
+    clock = FakeClock(START)
+    prepared: list[datetime] = []
+
+    async def prepare(conn: AsyncConnection, now: datetime) -> None:
+        prepared.append(now)
+
+    runner = JobRunner(db, clock, {}, prepare=(prepare,))
+    await runner.run_due()
+    await runner.run_due()
+    assert prepared == [START, START]
