@@ -132,6 +132,20 @@ async def count(world: World, table: str, **where: Any) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
+async def stored_load(world: World, user_id: str) -> int:
+    """The member's matching load as stored, recounted at the world's time."""
+    import sqlalchemy as sa
+
+    from bot.storage import counters
+    from bot.storage.schema import members
+
+    async with world.db.transaction() as conn:
+        query = sa.select(members.c.id).where(members.c.user_id == user_id)
+        member_id = (await conn.execute(query)).scalar_one()
+        await counters.refresh(conn, world.clock.now())
+        return await counters.current(conn, member_id)
+
+
 async def join_all(world: World, names: tuple[str, ...] = tuple(VOLUNTEERS)) -> None:
     for name in names:
         reply = await world.say(name, f"/infochat volunteer join {VOLUNTEERS[name]}")

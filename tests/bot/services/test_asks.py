@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from bot.storage import counters
-from bot.storage.schema import members
 from bot.views import Reply
 from tests.support import (
     GOOD_REQUEST,
@@ -17,6 +13,7 @@ from tests.support import (
     count,
     join_all,
     make_world,
+    stored_load,
     text_of,
 )
 
@@ -215,9 +212,4 @@ async def test_a_decline_counts_in_the_volunteers_load(world: World) -> None:
     first to someone who wasn't asked lately."""
     await ask_priya(world)
     await world.press("priya", button(world.last_with_buttons("priya"), "Decline"))
-    async with world.app.db.transaction() as conn:
-        priya = (
-            await conn.execute(sa.select(members.c.id).where(members.c.user_id == "priya"))
-        ).scalar_one()
-        await counters.refresh(conn, world.clock.now())
-        assert await counters.current(conn, priya) == 1
+    assert await stored_load(world, "priya") == 1

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-
-from bot.storage import counters
-from bot.storage.schema import members
-from tests.support import GOOD_REQUEST, World, button, count, join_all, text_of
+from tests.support import GOOD_REQUEST, World, button, count, join_all, stored_load, text_of
 
 DAY = timedelta(days=1)
 
@@ -47,16 +43,9 @@ async def test_a_lapsed_ask_counts_in_the_volunteers_load_for_sixty_days(world: 
     """Someone who let an ask expire is asked after those who weren't asked lately (R7)."""
     await ask_priya(world)
     await world.travel(7 * DAY)  # the ask lapses
-    async with world.app.db.transaction() as conn:
-        priya = (
-            await conn.execute(sa.select(members.c.id).where(members.c.user_id == "priya"))
-        ).scalar_one()
-        await counters.refresh(conn, world.clock.now())
-        assert await counters.current(conn, priya) == 1
+    assert await stored_load(world, "priya") == 1
     await world.travel(61 * DAY)
-    async with world.app.db.transaction() as conn:
-        await counters.refresh(conn, world.clock.now())
-        assert await counters.current(conn, priya) == 0
+    assert await stored_load(world, "priya") == 0
 
 
 async def test_an_answered_ask_gets_no_reminder(world: World) -> None:
