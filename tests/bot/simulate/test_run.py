@@ -32,8 +32,12 @@ async def test_every_strategy_in_order_each_on_its_own_file(tmp_path: Path) -> N
         plan, STRATEGIES[::-1], tmp_path, progress=lambda *update: seen.append(update)
     )
     assert [r.strategy for r in together] == list(STRATEGIES[::-1])
+    # Everything but the wall time and how many job runs it took: a job that failed on a
+    # busy machine (a write turn that timed out) runs again, and counts twice.
     for alone, parallel in zip(results, together[::-1], strict=True):
-        assert dataclasses.replace(alone, seconds=0) == dataclasses.replace(parallel, seconds=0)
+        assert dataclasses.replace(alone, seconds=0, jobs=0) == dataclasses.replace(
+            parallel, seconds=0, jobs=0
+        )
     assert {name for name, _, _ in seen} == set(STRATEGIES)
     for name in STRATEGIES:
         days = [(d, t) for n, d, t in seen if n == name]
