@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from bot.app import Infochat
 from bot.clock import FakeClock
@@ -37,12 +36,12 @@ from bot.domain.values import parse_date
 from bot.outbox import DeliveryWorker
 from bot.simulate.plan import Plan, RequestPlan, VolunteerPlan
 from bot.simulate.results import StrategyResult
+from bot.simulate.sim_database import on_writes, throwaway_database
 from bot.simulate.strategies import strategy as ranking_of
 from bot.simulate.watch import Inbox, Watch
 from bot.storage import followups as intro_store
 from bot.storage import jobs as job_store
 from bot.storage import requests as request_store
-from bot.storage.database import Database, sqlite_url
 from bot.storage.measures import measure
 from bot.storage.schema import communities, outbox
 from bot.views import Button, Destination, Message, Reply
@@ -110,7 +109,7 @@ class Driver:
         self._names.update({v.user_id: v.name for v in self.plan.volunteers})
         self._names.update({r.seeker: r.seeker_name for r in self.plan.requests})
         self.finish = self.plan.end + timedelta(days=self.settings.request_expiry_days + TAIL_DAYS)
-        _on_writes(self.app.db, self._written)
+        on_writes(self.app.db, self._written)
 
     def _written(self, table: str) -> None:
         if table == outbox.name:
@@ -438,43 +437,6 @@ def _form_default(button: Button, name: str) -> str:
     return next((f.default or "" for f in button.form.fields if f.name == name), "")
 
 
-def _must_be_new(path: Path) -> None:
-    if path.exists():
-        raise FileExistsError(f"{path} exists: a run starts from an empty database")
-
-
-def _on_writes(db: Database, written: Callable[[str], None]) -> None:
-    """Call `written(table)` whenever a statement inserts into, updates or deletes from the
-    outbox or the jobs table. Every message is enqueued due at once and the inbox never
-    fails a delivery, so the outbox has nothing due unless one was inserted since the last
-    drain; the next due job can only change when the jobs table does."""
-    prefixes = {
-        f"{verb} {table.name} ": table.name
-        for table in (outbox, job_store.jobs)
-        for verb in ("INSERT INTO", "UPDATE", "DELETE FROM")
-    }
-
-    @event.listens_for(db.engine.sync_engine, "after_cursor_execute")
-    def _after(
-        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
-    ) -> None:
-        if statement[:1] in "IUD":
-            for prefix, table in prefixes.items():
-                if statement.startswith(prefix):
-                    written(table)
-
-
-def _without_fsync(db: Database) -> None:
-    """A simulation's database is thrown away: its commits need not survive a power cut, so
-    they skip the fsync the core asks for (set after the core's own settings)."""
-
-    @event.listens_for(db.engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.close()
-
-
 async def play(
     plan: Plan,
     strategy: str,
@@ -485,9 +447,7 @@ async def play(
     """Play `plan` under `strategy` on a new SQLite file at `path` (which must not exist);
     raises `SimulationError` when the core refused commands the plan expected to succeed."""
     started = time.perf_counter()
-    _must_be_new(path)
-    db = Database(sqlite_url(path))
-    _without_fsync(db)
+    db = throwaway_database(path)
     try:
         await db.migrate()
         clock = FakeClock(plan.start)
