@@ -133,9 +133,12 @@ class Scenario(BaseModel):
         if a.delay_hours % 24 == 0:
             days = int(a.delay_hours // 24)
             delay = f"{days} day{'s' if days != 1 else ''}"
+        # The start's date only when it was chosen: the default's is arbitrary (a Monday).
+        start = f"{self.start:%a %Y-%m-%d %H:%M} UTC"
+        if self.start == Scenario.model_fields["start"].default:
+            start = f"a {self.start:%A}, {self.start:%H:%M} UTC"
         return [
-            f"Seed {self.seed}: {self.months} month{'s' if self.months != 1 else ''} from "
-            f"{self.start:%a %Y-%m-%d %H:%M} UTC.",
+            f"Seed {self.seed}: {self.months} month{'s' if self.months != 1 else ''} from {start}.",
             f"{self.members:,} members, {self.volunteers:,} volunteers in {len(self.zones)} "
             f"time zones: capacity {_span(p.capacity)} a month, {_span(p.topics_each)} topics "
             f"each, {_pct(1 - p.without_windows)} with weekly windows, "
