@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -69,11 +68,10 @@ async def test_an_unexpected_refusal_stops_the_run(tmp_path: Path) -> None:
         await play(plan, "infochat", tmp_path / "s.db")
 
 
-async def test_a_month_of_500_members_takes_under_30_seconds(tmp_path: Path) -> None:
+async def test_a_month_of_500_members_keeps_the_rules(tmp_path: Path) -> None:
+    """(Its time is measured by bench/simulate.py, not here.)"""
     plan = generated(months=1, members=500, volunteers=30, per_month=25)
-    started = time.process_time()
     result = await play(plan, "infochat", tmp_path / "s.db")
-    assert time.process_time() - started < 30
     assert result.measures.funnel.sent == 25
     assert (result.asks_past_capacity, result.asks_while_paused) == (0, 0)
     assert result.introductions_without_accept == 0

@@ -8,7 +8,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,10 +57,10 @@ def test_the_plan_is_the_same_in_another_process() -> None:
     assert len(digests) == 1
 
 
-def test_the_default_draws_quickly() -> None:
-    started = time.perf_counter()
-    draw(Scenario())
-    assert time.perf_counter() - started < 2.0
+def test_the_default_draws_its_whole_year() -> None:
+    """(How long it takes is measured by bench/simulate.py, not here.)"""
+    plan = draw(Scenario())
+    assert len(plan.volunteers) == 300 and 2_500 < len(plan.requests) < 3_500
 
 
 def test_the_period_is_calendar_months(plan: Plan) -> None:
