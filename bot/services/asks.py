@@ -11,7 +11,6 @@ from bot.services import current_views, flow, followups, render, scheduling
 from bot.services.context import Context, Handler
 from bot.services.forms import pause_until
 from bot.services.requests import member_reference, parse_id
-from bot.storage import counters
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage import volunteers as volunteer_store
@@ -63,8 +62,6 @@ async def answer(ctx: Context, ask: StoredAsk, new: AskStatus) -> None:
         latest = await store.get_ask(ctx.conn, ask.id)
         text = ANSWERED.get(latest.status) if latest is not None else None
         raise AlreadyDone(text or ANSWERED_FALLBACK)
-    if new is not AskStatus.ACCEPTED:  # a no counts in their load (an introduction does)
-        await counters.touched(ctx.conn, ask.volunteer_id)
 
 
 async def accept(ctx: Context) -> Reply:

@@ -7,7 +7,7 @@ from bot.domain.models import AskStatus, RequestStatus
 from bot.jobs import JobHandler
 from bot.services import flow, render
 from bot.services.context import Scope
-from bot.storage import counters, jobs
+from bot.storage import jobs
 from bot.storage import members as member_store
 from bot.storage import requests as store
 from bot.storage.jobs import Job
@@ -46,9 +46,6 @@ async def expire_ask(scope: Scope, job: Job) -> None:
         return
     if not await store.transition_ask(scope.conn, ask.id, AskStatus.EXPIRED, scope.now):
         return
-    await counters.touched(
-        scope.conn, ask.volunteer_id
-    )  # an ask left to expire counts in their load
     volunteer = await member_store.get_member(scope.conn, ask.volunteer_id)
     await scope.dm(
         volunteer.user_id,

@@ -250,13 +250,20 @@ async def transition_ask(
         values.update(decided_at=now)
     if deny_reason is not None:
         values["deny_reason"] = deny_reason
-    result = await conn.execute(
-        sa.update(asks).where(asks.c.id == ask_id, asks.c.status.in_(sources)).values(**values)
-    )
-    if result.rowcount != 1:
+    volunteer_id = (
+        await conn.execute(
+            sa.update(asks)
+            .where(asks.c.id == ask_id, asks.c.status.in_(sources))
+            .values(**values)
+            .returning(asks.c.volunteer_id)
+        )
+    ).scalar_one_or_none()
+    if volunteer_id is None:
         return False
     if new not in ACTIVE_ASK:  # no longer waiting: its reminder and expiry have nothing to do
         await jobs.cancel(conn, ASK_JOBS, ask_id)
+    if new.value in counters.NO_CHAT:  # an ask that didn't become a chat counts in the load
+        await counters.touched(conn, volunteer_id)
     return True
 
 
