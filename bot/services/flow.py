@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain import matching
-from bot.domain.models import AskStatus, Candidate, MatchResult, RequestStatus
+from bot.domain.models import AskStatus, Candidate, MatchResult, RequestStatus, VolunteerStats
 from bot.services import render
 from bot.services.context import Scope
 from bot.storage import counters, jobs
@@ -72,11 +72,16 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     order (score tier, then load, then member id) and checked in small batches until enough
     of them can be asked (and, when the seeker gave windows, until no later volunteer of the
     same tier could be free when the seeker is: see `_settled`). The adjacent-topic tier is
-    only read when nobody fits directly."""
-    if ctx.ranking is not None:  # another rule orders them: it sees every candidate
-        everyone = await _rank_all(ctx, request)
-        chosen = ctx.ranking.order(request.id, request.fields, everyone)
-        return replace(chosen, candidates=chosen.candidates[:limit])
+    only read when nobody fits directly. Another ranking rule (`ctx.ranking`) sees every
+    candidate matching found and puts them in its own order."""
+    if ctx.ranking is None:
+        return await _matched(ctx, request, limit)
+    chosen = ctx.ranking.order(request.id, request.fields, await _matched(ctx, request, None))
+    return replace(chosen, candidates=chosen.candidates[:limit])
+
+
+async def _matched(ctx: Scope, request: StoredRequest, limit: int | None) -> MatchResult:
+    """`rank` by infochat's matching."""
     want = limit if limit is not None else 1 << 30
     await counters.refresh(ctx.conn, ctx.now)
     postings = matching.Postings.of(request.fields)
@@ -99,14 +104,7 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
                     stats = await volunteer_store.stats_of(
                         ctx.conn, page[start : start + 64], context, ctx.now
                     )
-                    result = matching.rank(
-                        request.fields,
-                        request.seeker_id,
-                        stats,
-                        ctx.now,
-                        ctx.settings,
-                        created_at=request.created_at,
-                    )
+                    result = _ranked_batch(ctx, request, stats)
                     excluded.update(result.excluded)
                     found += [c for c in result.candidates if c.adjacent == near]
                     if _settled(found, want):
@@ -119,13 +117,15 @@ async def rank(ctx: Scope, request: StoredRequest, limit: int | None = None) -> 
     return MatchResult((), excluded=excluded)
 
 
-async def _rank_all(ctx: Scope, request: StoredRequest) -> MatchResult:
-    """Every candidate of the request in matching's order (no early stop)."""
-    ranking, ctx.ranking = ctx.ranking, None
-    try:
-        return await rank(ctx, request)
-    finally:
-        ctx.ranking = ranking
+def _ranked_batch(ctx: Scope, request: StoredRequest, stats: list[VolunteerStats]) -> MatchResult:
+    return matching.rank(
+        request.fields,
+        request.seeker_id,
+        stats,
+        ctx.now,
+        ctx.settings,
+        created_at=request.created_at,
+    )
 
 
 def _settled(found: list[Candidate], want: int) -> bool:
@@ -151,15 +151,7 @@ async def candidate(
         ctx.conn, ctx.community.id, request.seeker_id, request.id
     )
     stats = await volunteer_store.stats_of(ctx.conn, [member_id], context, ctx.now)
-    result = matching.rank(
-        request.fields,
-        request.seeker_id,
-        stats,
-        ctx.now,
-        ctx.settings,
-        created_at=request.created_at,
-    )
-    for found in result.candidates:
+    for found in _ranked_batch(ctx, request, stats).candidates:
         if found.adjacent == best.widened and _ranked(ctx, request, best.widened, found):
             return found
     return None
