@@ -52,7 +52,12 @@ from bot.setup_checks import SetupProbe
 from bot.storage import idempotency
 from bot.storage.command_entry import read_entry
 from bot.storage.database import Database
-from bot.storage.members import add_member, get_or_create_community, upsert_actor
+from bot.storage.members import (
+    add_member,
+    get_or_create_community,
+    get_or_create_place,
+    upsert_actor,
+)
 from bot.views import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -206,16 +211,32 @@ class Infochat:
                 return entry.prior
             check_fields(command)
             now = self.clock.now()
-            community = entry.community or await get_or_create_community(
-                conn, command.actor.community, self.defaults, now, setup.schedule_first_meeting
-            )
+            if entry.community is not None and entry.place is not None:
+                community, place = entry.community, entry.place
+            else:
+                community, place = await get_or_create_place(
+                    conn, command.actor.community, self.defaults, now, setup.schedule_first_meeting
+                )
             sender = command.actor
-            member = entry.actor or await add_member(
-                conn, community.id, sender.user_id, sender.display_name, now, sender.is_moderator
+            account = entry.actor or await add_member(
+                conn,
+                community.id,
+                place.id,
+                sender.user_id,
+                sender.display_name,
+                now,
+                sender.is_moderator,
             )
-            actor = await upsert_actor(conn, community.id, sender, now, member)
+            actor = await upsert_actor(conn, place, sender, now, account)
             context = Context(
-                conn, now, community, actor, command, prepared=prepared, ranking=self.ranking
+                conn,
+                now,
+                community,
+                actor,
+                command,
+                place,
+                prepared=prepared,
+                ranking=self.ranking,
             )
             reply = await with_moderator_note(partial(current_views.run, handler), context)
             await context.flush()

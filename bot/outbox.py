@@ -31,7 +31,7 @@ from bot.errors import DeliveryError, PermanentDeliveryError
 from bot.metrics import Metrics
 from bot.storage import outbox as leases
 from bot.storage.database import Database
-from bot.storage.schema import communities, outbox
+from bot.storage.schema import outbox, places
 from bot.views import Destination, Message
 
 log = logging.getLogger(__name__)
@@ -63,34 +63,50 @@ async def enqueue(
     message: Message,
     now: datetime,
 ) -> None:
-    await enqueue_all(conn, community_id, [(destination, message)], now)
+    """One message, on the community's first place (the one it was founded on)."""
+    first_place = (
+        sa.select(sa.func.min(places.c.id))
+        .where(places.c.community_id == community_id)
+        .scalar_subquery()
+    )
+    await conn.execute(
+        sa.insert(outbox).values(_row(community_id, first_place, destination, message, now))
+    )
 
 
 async def enqueue_all(
     conn: AsyncConnection,
     community_id: int,
-    messages: Sequence[tuple[Destination, Message]],
+    messages: Sequence[tuple[int, Destination, Message]],
     now: datetime,
 ) -> None:
-    """Messages in one statement, delivered in the order given."""
+    """Messages as (place id, destination, message), in one statement, delivered in the
+    order given."""
     if not messages:
         return
     await conn.execute(
         sa.insert(outbox).values(
             [
-                {
-                    "community_id": community_id,
-                    "destination": destination.model_dump(mode="json"),
-                    "message": message.model_dump(mode="json"),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for destination, message in messages
+                _row(community_id, place_id, destination, message, now)
+                for place_id, destination, message in messages
             ]
         )
     )
+
+
+def _row(
+    community_id: int, place_id: object, destination: Destination, message: Message, now: datetime
+) -> dict[str, object]:
+    return {
+        "community_id": community_id,
+        "place_id": place_id,
+        "destination": destination.model_dump(mode="json"),
+        "message": message.model_dump(mode="json"),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,7 @@ class _Claimed:
     id: int
     attempts: int
     in_doubt: bool
-    community: CommunityRef
+    community: CommunityRef  # the place it goes out on
     destination: Destination
     message: Message
 
@@ -222,13 +238,13 @@ class DeliveryWorker:
                         outbox.c.id,
                         outbox.c.attempts,
                         outbox.c.in_doubt,
-                        outbox.c.community_id,
+                        outbox.c.place_id,
                         outbox.c.destination,
                         outbox.c.message,
                     )
                 )
             ).all()
-            refs = await self._communities(conn, {row.community_id for row in rows})
+            refs = await self._places(conn, {row.place_id for row in rows})
             if rows:
                 first = min(row.id for row in rows)
                 await leases.mark_started(conn, first, run.token, now)
@@ -237,24 +253,21 @@ class DeliveryWorker:
                 row.id,
                 row.attempts,
                 bool(row.in_doubt),
-                refs[row.community_id],
+                refs[row.place_id],
                 Destination.model_validate(row.destination),
                 Message.model_validate(row.message),
             )
             for row in sorted(rows, key=lambda r: r.id)
         ]
 
-    async def _communities(self, conn: AsyncConnection, ids: set[int]) -> dict[int, CommunityRef]:
-        """Community references never change, so each is read once per worker."""
+    async def _places(self, conn: AsyncConnection, ids: set[int]) -> dict[int, CommunityRef]:
+        """A place's platform and id never change, so each is read once per worker."""
         missing = ids - self._refs.keys()
         if missing:
             rows = await conn.execute(
                 sa.select(
-                    communities.c.id,
-                    communities.c.platform,
-                    communities.c.external_id,
-                    communities.c.name,
-                ).where(communities.c.id.in_(missing))
+                    places.c.id, places.c.platform, places.c.external_id, places.c.name
+                ).where(places.c.id.in_(missing))
             )
             for row in rows:
                 self._refs[row.id] = CommunityRef(row.platform, row.external_id, row.name)

@@ -75,7 +75,7 @@ async def accept(ctx: Context) -> Reply:
     await followups.schedule_after_introduction(ctx, intro_id)
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
     message = await scheduling.introduce(ctx, intro_id, request, seeker, ctx.actor)
-    await ctx.to_group((seeker.user_id, ctx.actor.user_id), message)
+    await ctx.to_group((seeker.id, ctx.actor.id), message)
     return Reply(
         messages=(
             Message(
@@ -140,14 +140,21 @@ async def suggest(ctx: Context) -> Reply:
             "Suggest someone other than yourself or the seeker.",
             fields={"colleague": "Someone else."},
         )
-    known = await member_store.find_member(ctx.conn, ctx.community.id, user_id)
+    known = await member_store.find_member(ctx.conn, ctx.place.id, user_id)
+    if known is not None:
+        known = await member_store.person_of(ctx.conn, known)
+        if known.id in (ctx.actor.id, seeker.id):
+            raise InvalidInput(
+                "Suggest someone other than yourself or the seeker.",
+                fields={"colleague": "Someone else."},
+            )
     if known is not None and not await can_be_asked(ctx, known, request):
         return await suggestion_passed_on(ctx, ask, request)
     # Adapters that picked the colleague from the platform's member list add their name, so
     # messages name them before they first act (their own name replaces it then).
     name = clean(arg_str(ctx.command.args, "colleague_name", ""))[:MAX_NAME] or user_id
     colleague = known or await member_store.ensure_member(
-        ctx.conn, ctx.community.id, user_id, name, ctx.now
+        ctx.conn, ctx.community.id, ctx.place.id, user_id, name, ctx.now
     )
     await answer(ctx, ask, AskStatus.SUGGESTED)
     await flow.propose(

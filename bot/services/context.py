@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Command
@@ -20,8 +21,9 @@ from bot.domain.community import CommunitySettings
 from bot.domain.ranking import Ranking
 from bot.errors import Forbidden
 from bot.outbox import enqueue_all
-from bot.storage.members import Community, Member
+from bot.storage.members import Community, Member, Place, community_places, reach
 from bot.storage.privacy import is_deleted
+from bot.storage.schema import members
 from bot.views import Destination, Message, Reply
 
 
@@ -35,39 +37,71 @@ class Scope:
     prepared: object = field(default=None, kw_only=True)
     # Another order to ask candidates in (the simulator's baselines); None: infochat's own.
     ranking: Ranking | None = field(default=None, kw_only=True)
-    _pending: list[tuple[Destination, Message]] = field(
+    _pending: list[tuple[int, Destination, Message]] = field(
         default_factory=list, init=False, repr=False, kw_only=True
     )
+    _places: tuple[Place, ...] | None = field(default=None, init=False, repr=False, kw_only=True)
 
     @property
     def settings(self) -> CommunitySettings:
         return self.community.settings
 
-    async def dm(self, user_id: str, message: Message) -> None:
+    async def places(self) -> tuple[Place, ...]:
+        """The community's places (read once per scope)."""
+        if self._places is None:
+            self._places = await community_places(self.conn, self.community.id)
+        return self._places
+
+    async def dm(self, member_id: int, message: Message) -> None:
+        """To the member on the place they used last."""
+        place_id, user_id = await reach(self.conn, member_id)
         channel = self.community.settings.introductions_channel
-        await self._send(Destination(kind="member", user_ids=(user_id,), channel=channel), message)
+        destination = Destination(kind="member", user_ids=(user_id,), channel=channel)
+        await self._send(place_id, destination, message)
 
     async def to_channel(self, channel: str, message: Message) -> None:
-        await self._send(Destination(kind="channel", channel=channel), message)
+        """To the channel of that name on each of the community's places."""
+        for place in await self.places():
+            await self._send(place.id, Destination(kind="channel", channel=channel), message)
 
-    async def to_group(self, user_ids: tuple[str, ...], message: Message) -> None:
+    async def to_group(self, member_ids: tuple[int, ...], message: Message) -> bool:
+        """To the members together (a group DM) when they are on one place; otherwise each
+        on their own place, in the same words. True when they got it together."""
+        addresses = [await reach(self.conn, member_id) for member_id in member_ids]
         channel = self.community.settings.introductions_channel
-        await self._send(Destination(kind="group", user_ids=user_ids, channel=channel), message)
+        if len({place_id for place_id, _ in addresses}) == 1:
+            user_ids = tuple(user_id for _, user_id in addresses)
+            destination = Destination(kind="group", user_ids=user_ids, channel=channel)
+            await self._send(addresses[0][0], destination, message)
+            return True
+        for place_id, user_id in addresses:
+            destination = Destination(kind="member", user_ids=(user_id,), channel=channel)
+            await self._send(place_id, destination, message)
+        return False
 
     async def to_admins(self, message: Message) -> None:
-        """To the people who set the bot up (installer, workspace admins, server owner); the
-        moderators' channel is where a platform falls back when none of them can be reached."""
+        """To the people who set the bot up (installer, workspace admins, server owner) on
+        each place; the moderators' channel is where a platform falls back when none of
+        them can be reached."""
         channel = self.community.settings.moderators_channel
-        await self._send(Destination(kind="admins", channel=channel), message)
+        for place in await self.places():
+            await self._send(place.id, Destination(kind="admins", channel=channel), message)
 
-    async def _send(self, destination: Destination, message: Message) -> None:
+    async def _send(self, place_id: int, destination: Destination, message: Message) -> None:
         if destination.user_ids:
             # Members who deleted their data get nothing more (their id is no longer known).
             users = tuple(u for u in destination.user_ids if not is_deleted(u))
             if not users:
                 return
             destination = destination.model_copy(update={"user_ids": users})
-        self._pending.append((destination, message))
+        if message.mentions and len(await self.places()) > 1:
+            # A mention works on its own place only: elsewhere it would name nobody (or
+            # show an id from another platform).
+            here = await _users_on(self.conn, place_id, message.mentions)
+            mentions = tuple(u for u in message.mentions if u in here)
+            if mentions != message.mentions:
+                message = message.model_copy(update={"mentions": mentions})
+        self._pending.append((place_id, destination, message))
 
     async def flush(self) -> None:
         """Write the messages sent so far to the outbox (in order, one statement)."""
@@ -75,10 +109,20 @@ class Scope:
         await enqueue_all(self.conn, self.community.id, pending, self.now)
 
 
+async def _users_on(conn: AsyncConnection, place_id: int, user_ids: tuple[str, ...]) -> set[str]:
+    rows = await conn.execute(
+        sa.select(members.c.user_id).where(
+            members.c.place_id == place_id, members.c.user_id.in_(user_ids)
+        )
+    )
+    return set(rows.scalars())
+
+
 @dataclass
 class Context(Scope):
-    actor: Member
+    actor: Member  # the member acting (the person, for a linked account)
     command: Command
+    place: Place  # where the command came from
 
     def require_moderator(self) -> None:
         if not self.actor.is_moderator:

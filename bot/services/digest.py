@@ -317,7 +317,7 @@ async def send_personal(scope: Scope, job: Job) -> None:
     requests = await store.open_requests(scope.conn, scope.community.id)
     found = matching(requests, profile.topics, member_id)
     if found:
-        await scope.dm(profile.user_id, personal_message(found, scope.now))
+        await scope.dm(profile.member_id, personal_message(found, scope.now))
 
 
 async def save_weekly_choice(ctx: Context) -> tuple[Message, ...]:

@@ -185,7 +185,7 @@ async def export(ctx: Context) -> Reply:
     texts = "with" if picked.texts else "without"
     counts = ", ".join(f"{name}: {len(getattr(rows, name))}" for name in COLUMNS)
     await ctx.dm(
-        ctx.actor.user_id,
+        ctx.actor.id,
         Message(
             title=f"infochat export: {PERIOD_NAMES[picked.period]}",
             text=f"{counts}. Members are {who}, {texts} the texts members wrote. Keep these "

@@ -190,7 +190,7 @@ async def propose(
         )
     else:
         origin = suggested_by.display_name if suggested_by else ""
-        await ctx.dm(volunteer.user_id, render.ask_message(ask_id, request, seeker, note, origin))
+        await ctx.dm(volunteer.id, render.ask_message(ask_id, request, seeker, note, origin))
         await schedule_ask(ctx, ask_id)
     return ask_id
 
@@ -198,7 +198,7 @@ async def propose(
 async def send_ask(ctx: Scope, ask_id: int, request: StoredRequest, volunteer: Member) -> None:
     ask = await store.get_ask(ctx.conn, ask_id)
     assert ask is not None
-    await ctx.dm(volunteer.user_id, await ask_view(ctx, ask, request))
+    await ctx.dm(volunteer.id, await ask_view(ctx, ask, request))
 
 
 async def ask_view(ctx: Scope, ask: StoredAsk, request: StoredRequest) -> Message:
@@ -239,7 +239,7 @@ async def move_on(ctx: Scope, request_id: int) -> None:
         else "we've asked another volunteer"
     )
     await ctx.dm(
-        seeker.user_id,
+        seeker.id,
         Message(
             text=f"Still looking for request #{request.id} ({request.fields.topic}): "
             f"{next_step}. You'll hear from us when someone says yes."
@@ -265,7 +265,7 @@ async def close(
         await withdraw(ctx, ask.id, ask.volunteer_id, ask.status, request)
     note = CLOSE_NOTES.get(reason)
     if note and notify:
-        await ctx.dm(seeker.user_id, Message(text=note.format(id=request.id)))
+        await ctx.dm(seeker.id, Message(text=note.format(id=request.id)))
     return True
 
 
@@ -278,7 +278,7 @@ async def withdraw(
     if status is AskStatus.ASKED:
         volunteer = await member_store.get_member(ctx.conn, volunteer_id)
         await ctx.dm(
-            volunteer.user_id,
+            volunteer.id,
             Message(
                 text=f"No need to answer the ask about {request.fields.topic} (ask #{ask_id}) any more. Thank you!"
             ),

@@ -62,7 +62,7 @@ async def ask(scope: Scope, job: Job) -> None:
     for member, other in ((seeker, volunteer), (volunteer, seeker)):
         if member.id in reported or intro.confirmed_by(member.id):
             continue
-        await scope.dm(member.user_id, question(intro, request, other, round_of(job.period)))
+        await scope.dm(member.id, question(intro, request, other, round_of(job.period)))
 
 
 def question(intro: Introduction, request: StoredRequest, other: Member, round_: int) -> Message:

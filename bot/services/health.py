@@ -110,7 +110,7 @@ async def health(ctx: Context) -> Reply:
     text = "\n".join(prepared.lines)
     if prepared.chart is not None:
         await ctx.dm(
-            ctx.actor.user_id,
+            ctx.actor.id,
             Message(
                 title=f"Program health chart: {PERIOD_NAMES[period]} in {name}",
                 text=f"{when}: requests sent each week and how far they got, and each "

@@ -112,7 +112,7 @@ async def deny(ctx: Context) -> Reply:
     seeker = await member_store.get_member(ctx.conn, request.seeker_id)
     await flow.close(ctx, request, "denied", seeker)
     await ctx.dm(
-        seeker.user_id,
+        seeker.id,
         Message(
             text=f"A moderator didn't approve request #{request.id} ({request.fields.topic}). "
             f"Their note: {reason}\nYou're welcome to adjust it and ask again."

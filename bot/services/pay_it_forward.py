@@ -55,7 +55,7 @@ async def invite(scope: Scope, job: Job) -> None:
     topic = request.fields.topic
     minutes = scope.settings.default_minutes
     await scope.dm(
-        seeker.user_id,
+        seeker.id,
         Message(
             title="Your story could help the next person",
             text=(

@@ -28,7 +28,7 @@ async def export(ctx: Context) -> Reply:
     data["exported_at"] = ctx.now.isoformat()
     raw = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
     await ctx.dm(
-        ctx.actor.user_id,
+        ctx.actor.id,
         Message(
             title="Your infochat data",
             text="Everything infochat stores about you in this community is in the attached "

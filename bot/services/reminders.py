@@ -29,7 +29,7 @@ async def remind(scope: Scope, job: Job) -> None:
     original = render.ask_message(ask.id, request, seeker, ask.note)
     days = scope.settings.ask_expiry_days - scope.settings.reminder_after_days
     await scope.dm(
-        volunteer.user_id,
+        volunteer.id,
         original.model_copy(
             update={
                 "title": f"A gentle reminder: {original.title}",
@@ -48,7 +48,7 @@ async def expire_ask(scope: Scope, job: Job) -> None:
         return
     volunteer = await member_store.get_member(scope.conn, ask.volunteer_id)
     await scope.dm(
-        volunteer.user_id,
+        volunteer.id,
         Message(text=f"Ask #{ask.id} has lapsed and was passed on; no need to answer it now."),
     )
     await flow.move_on(scope, ask.request_id)

@@ -59,9 +59,9 @@ async def create(ctx: Context) -> Reply:
     fields, person = parse_request(args, ctx.settings)
     target_member_id = None
     if person:
-        volunteer = await member_store.find_member(
-            ctx.conn, ctx.community.id, member_reference(person)
-        )
+        volunteer = await member_store.find_member(ctx.conn, ctx.place.id, member_reference(person))
+        if volunteer is not None:
+            volunteer = await member_store.person_of(ctx.conn, volunteer)
         profile = await volunteer_store.get_profile(ctx.conn, volunteer.id) if volunteer else None
         if volunteer is None or profile is None or not profile.active:
             raise InvalidInput(

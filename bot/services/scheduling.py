@@ -75,7 +75,7 @@ async def pick_slot(ctx: Context) -> Reply:
     )  # fmt: skip
     time_text = when(start, people)
     await ctx.to_group(
-        people.user_ids,
+        people.member_ids,
         Message(
             title=f"It's a date: {time_text}",
             text=(
@@ -100,7 +100,7 @@ async def no_slot(ctx: Context) -> Reply:
     _, people = await current_views.introduction_people(ctx, intro)
     seeker, volunteer = people.seeker.display_name, people.volunteer.display_name
     await ctx.to_group(
-        people.user_ids,
+        people.member_ids,
         Message(
             text=(
                 f"None of the proposed times fit, and that's fine. {seeker} and {volunteer}, "

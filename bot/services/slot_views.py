@@ -29,6 +29,10 @@ class People:
     def user_ids(self) -> tuple[str, str]:
         return self.seeker.user_id, self.volunteer.user_id
 
+    @property
+    def member_ids(self) -> tuple[int, int]:
+        return self.seeker.id, self.volunteer.id
+
 
 def when(start: datetime, people: People) -> str:
     """`Tue 3 Feb 18:00 Europe/Berlin (Priya) / 12:00 America/New_York (Sam)`: the

@@ -91,7 +91,7 @@ async def send(ctx: Context) -> Reply:
     request = await request_store.get_request(ctx.conn, intro.request_id)
     assert request is not None
     await ctx.dm(
-        volunteer.user_id,
+        volunteer.id,
         Message(
             title=f"A thank-you from {ctx.actor.display_name}",
             text=text,

@@ -1,5 +1,5 @@
-"""What every command reads first, in one statement: its community and settings, the member
-who acts, and the first reply to its key if the key was seen before (idempotency)."""
+"""What every command reads first, in one statement: its place, community and settings, the
+account that acts, and the first reply to its key if the key was seen before (idempotency)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import Command
 from bot.domain.community import CommunitySettings
 from bot.storage.idempotency import replayed
-from bot.storage.members import Community, Member, remember
-from bot.storage.schema import communities, members, processed_commands
+from bot.storage.members import Community, Member, Place, remember
+from bot.storage.schema import communities, members, places, processed_commands
 from bot.views import Reply
 
 
 @dataclass(frozen=True)
 class Entry:
-    community: Community | None  # None: the bot has not met this community yet
-    actor: Member | None  # None: the member's first command
+    community: Community | None  # None: the bot has not met this place yet
+    place: Place | None
+    actor: Member | None  # the acting account; None: its first command
     prior: Reply | None  # the replay of the key's first outcome
 
 
@@ -35,30 +36,43 @@ async def read_entry(conn: AsyncConnection, command: Command) -> Entry:
         )
         .scalar_subquery()
     )
-    actor = sa.and_(members.c.community_id == communities.c.id, members.c.user_id == user_id)
+    actor = sa.and_(members.c.place_id == places.c.id, members.c.user_id == user_id)
     row = (
         await conn.execute(
             sa.select(
+                places.c.id.label("place_id"),
                 communities.c.id,
                 communities.c.settings,
                 members.c.id.label("member_id"),
                 members.c.display_name,
                 members.c.is_moderator,
+                members.c.person_id,
+                members.c.reach_id,
                 prior.label("prior"),
             )
-            .select_from(communities.outerjoin(members, actor))
-            .where(
-                communities.c.platform == ref.platform,
-                communities.c.external_id == ref.external_id,
+            .select_from(
+                places.join(communities, communities.c.id == places.c.community_id).outerjoin(
+                    members, actor
+                )
             )
+            .where(places.c.platform == ref.platform, places.c.external_id == ref.external_id)
         )
     ).first()
     if row is None:
-        return Entry(None, None, None)
+        return Entry(None, None, None, None)
     community = Community(row.id, ref, CommunitySettings.stored(row.settings))
+    place = Place(row.place_id, row.id, ref)
     member = None
     if row.member_id is not None:
-        member = remember(
-            conn, Member(row.member_id, row.id, user_id, row.display_name, row.is_moderator)
+        account = Member(
+            row.member_id,
+            row.id,
+            user_id,
+            row.display_name,
+            row.is_moderator,
+            row.place_id,
+            row.person_id,
+            row.reach_id,
         )
-    return Entry(community, member, None if row.prior is None else replayed(row.prior))
+        member = remember(conn, account)
+    return Entry(community, place, member, None if row.prior is None else replayed(row.prior))

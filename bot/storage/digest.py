@@ -28,6 +28,7 @@ from bot.storage.schema import (
     introductions,
     jobs,
     members,
+    places,
     requests,
     volunteers,
 )
@@ -49,7 +50,9 @@ class OpenRequest:
 
 
 async def all_communities(conn: AsyncConnection) -> list[Community]:
-    rows = await conn.execute(sa.select(communities).order_by(communities.c.id))
+    """Communities with a place (one whose places all joined another has none left)."""
+    lives = sa.exists().where(places.c.community_id == communities.c.id)
+    rows = await conn.execute(sa.select(communities).where(lives).order_by(communities.c.id))
     return [_community(r) for r in rows]
 
 
@@ -61,15 +64,15 @@ async def community(conn: AsyncConnection, community_id: int) -> Community | Non
 
 
 async def community_of(conn: AsyncConnection, ref: CommunityRef) -> Community | None:
+    """The community a place belongs to, seen from that place."""
     row = (
         await conn.execute(
-            sa.select(communities).where(
-                communities.c.platform == ref.platform,
-                communities.c.external_id == ref.external_id,
-            )
+            sa.select(communities.c.id, communities.c.settings)
+            .join(places, places.c.community_id == communities.c.id)
+            .where(places.c.platform == ref.platform, places.c.external_id == ref.external_id)
         )
     ).first()
-    return _community(row) if row else None
+    return Community(row.id, ref, CommunitySettings.stored(row.settings)) if row else None
 
 
 def _community(row: Any) -> Community:

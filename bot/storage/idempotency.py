@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.commands import Command
-from bot.storage.schema import communities, processed_commands
+from bot.storage.schema import places, processed_commands
 from bot.views import Reply
 
 
@@ -21,8 +21,8 @@ async def lookup(conn: AsyncConnection, command: Command) -> Reply | None:
     """The first reply to this command's key from its sender, if there was one."""
     ref = command.actor.community
     community_id = (
-        sa.select(communities.c.id)
-        .where(communities.c.platform == ref.platform, communities.c.external_id == ref.external_id)
+        sa.select(places.c.community_id)
+        .where(places.c.platform == ref.platform, places.c.external_id == ref.external_id)
         .scalar_subquery()
     )
     row = (

@@ -1,4 +1,9 @@
-"""Communities and members: neutral references (platform, community id, user id).
+"""Communities, their places and members: neutral references (platform, place id, user id).
+
+A community lives on one place or more (a Slack workspace, a Discord server, a console
+community). A member row is an account on one place; a member with linked accounts is the
+row they were first linked into (the person), which holds everything they did, and account
+rows pointing at it (`person_id`). Work is always recorded against the person.
 
 Members read by id are kept for the rest of their transaction (a command reads the same
 seeker or volunteer several times): `_Known` lives in the connection's info and belongs to
@@ -19,23 +24,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.commands import Actor, CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.storage.inserts import insert_missing, insert_missing_returning
-from bot.storage.schema import communities, members
+from bot.storage.schema import communities, members, places
 
 
 @dataclass(frozen=True)
 class Community:
     id: int
+    # The place this work is about: a command's place; for due jobs, the place the community
+    # was founded on.
     ref: CommunityRef
     settings: CommunitySettings
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    community_id: int
+    ref: CommunityRef
 
 
 @dataclass(frozen=True)
 class Member:
     id: int
     community_id: int
-    user_id: str
+    user_id: str  # on the member's place
     display_name: str
     is_moderator: bool
+    place_id: int
+    person_id: int | None = None  # an account linked into this member row
+    reach_id: int | None = None  # the person's account they used last (None: this row's)
 
 
 async def get_or_create_community(
@@ -45,9 +62,21 @@ async def get_or_create_community(
     now: datetime,
     on_create: Callable[[AsyncConnection, int, datetime], Awaitable[None]] | None = None,
 ) -> Community:
-    """The community, created with `defaults` if new; `on_create` runs (same transaction)
-    only in the transaction that created it, so exactly once per community."""
-    row = await _community_row(conn, ref)
+    """The community of the place `ref` (see `get_or_create_place`)."""
+    return (await get_or_create_place(conn, ref, defaults, now, on_create))[0]
+
+
+async def get_or_create_place(
+    conn: AsyncConnection,
+    ref: CommunityRef,
+    defaults: CommunitySettings,
+    now: datetime,
+    on_create: Callable[[AsyncConnection, int, datetime], Awaitable[None]] | None = None,
+) -> tuple[Community, Place]:
+    """The place's community, created with `defaults` (and the place) if new; `on_create`
+    runs (same transaction) only in the transaction that created it, so exactly once per
+    community."""
+    row = await _place_row(conn, ref)
     if row is None:
         values = {
             "platform": ref.platform,
@@ -57,20 +86,47 @@ async def get_or_create_community(
             "created_at": now,
         }
         created = await insert_missing(conn, communities, values, ("platform", "external_id"))
-        row = await _community_row(conn, ref)
+        community_id = (
+            await conn.execute(
+                sa.select(communities.c.id).where(
+                    communities.c.platform == ref.platform,
+                    communities.c.external_id == ref.external_id,
+                )
+            )
+        ).scalar_one()
+        place = {
+            "community_id": community_id,
+            "platform": ref.platform,
+            "external_id": ref.external_id,
+            "name": ref.name,
+            "created_at": now,
+        }
+        await insert_missing(conn, places, place, ("platform", "external_id"))
+        row = await _place_row(conn, ref)
         if created and row is not None and on_create is not None:
-            await on_create(conn, row.id, now)
+            await on_create(conn, row.community_id, now)
     assert row is not None
-    return Community(row.id, ref, CommunitySettings.stored(row.settings))
+    community = Community(row.community_id, ref, CommunitySettings.stored(row.settings))
+    return community, Place(row.id, row.community_id, ref)
 
 
-async def _community_row(conn: AsyncConnection, ref: CommunityRef) -> Any:
+async def _place_row(conn: AsyncConnection, ref: CommunityRef) -> Any:
     result = await conn.execute(
-        sa.select(communities.c.id, communities.c.settings).where(
-            communities.c.platform == ref.platform, communities.c.external_id == ref.external_id
-        )
+        sa.select(places.c.id, places.c.community_id, communities.c.settings)
+        .join(communities, communities.c.id == places.c.community_id)
+        .where(places.c.platform == ref.platform, places.c.external_id == ref.external_id)
     )
     return result.first()
+
+
+async def community_places(conn: AsyncConnection, community_id: int) -> tuple[Place, ...]:
+    """The community's places, the one it was founded on first."""
+    rows = await conn.execute(
+        sa.select(places).where(places.c.community_id == community_id).order_by(places.c.id)
+    )
+    return tuple(
+        Place(r.id, r.community_id, CommunityRef(r.platform, r.external_id, r.name)) for r in rows
+    )
 
 
 async def save_settings(
@@ -85,82 +141,126 @@ async def save_settings(
 
 async def upsert_actor(
     conn: AsyncConnection,
-    community_id: int,
+    place: Place,
     actor: Actor,
     now: datetime,
-    member: Member | None = None,
+    account: Member | None = None,
 ) -> Member:
-    """The acting member, created on first contact; name and moderator flag kept current.
-    `member` is their row when the caller has read it already."""
-    if member is None:
-        member = await ensure_member(
-            conn, community_id, actor.user_id, actor.display_name, now, actor.is_moderator
+    """The member acting, created on first contact; the account's name and moderator flag
+    kept current. `account` is their account's row when the caller has read it already.
+
+    For a linked account this is the person it belongs to, acting with the account's
+    moderator flag (its platform vouched for it just now), and from now on reached there."""
+    if account is None:
+        account = await ensure_member(
+            conn,
+            place.community_id,
+            place.id,
+            actor.user_id,
+            actor.display_name,
+            now,
+            actor.is_moderator,
         )
-    if (member.display_name, member.is_moderator) == (actor.display_name, actor.is_moderator):
-        return member
+    if (account.display_name, account.is_moderator) != (actor.display_name, actor.is_moderator):
+        await conn.execute(
+            sa.update(members)
+            .where(members.c.id == account.id)
+            .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
+        )
+        account = remember(
+            conn, replace(account, display_name=actor.display_name, is_moderator=actor.is_moderator)
+        )
+    if account.person_id is None:
+        if account.reach_id is not None:  # back on this row's own account
+            await _set_reach(conn, account, None)
+            account = await get_member(conn, account.id)
+        return account
+    person = await get_member(conn, account.person_id)
+    if person.reach_id != account.id:
+        await _set_reach(conn, person, account.id)
+    return replace(person, reach_id=account.id, is_moderator=account.is_moderator)
+
+
+async def _set_reach(conn: AsyncConnection, person: Member, reach_id: int | None) -> None:
     await conn.execute(
-        sa.update(members)
-        .where(members.c.id == member.id)
-        .values(display_name=actor.display_name, is_moderator=actor.is_moderator)
+        sa.update(members).where(members.c.id == person.id).values(reach_id=reach_id)
     )
-    return remember(
-        conn, replace(member, display_name=actor.display_name, is_moderator=actor.is_moderator)
-    )
+    remember(conn, replace(person, reach_id=reach_id))
 
 
 async def ensure_member(
     conn: AsyncConnection,
     community_id: int,
+    place_id: int,
     user_id: str,
     display_name: str,
     now: datetime,
     is_moderator: bool = False,
 ) -> Member:
-    """The member, created if new (the actor on first contact, or a suggested colleague)."""
-    member = await find_member(conn, community_id, user_id)
+    """The account, created if new (the actor on first contact, or a suggested colleague)."""
+    member = await find_member(conn, place_id, user_id)
     if member is not None:
         return member
-    return await add_member(conn, community_id, user_id, display_name, now, is_moderator)
+    return await add_member(conn, community_id, place_id, user_id, display_name, now, is_moderator)
 
 
 async def add_member(
     conn: AsyncConnection,
     community_id: int,
+    place_id: int,
     user_id: str,
     display_name: str,
     now: datetime,
     is_moderator: bool = False,
 ) -> Member:
-    """A member not found a moment ago: inserted, or the row a concurrent transaction added."""
+    """An account not found a moment ago: inserted, or the row a concurrent transaction
+    added."""
     values = {
         "community_id": community_id,
+        "place_id": place_id,
         "user_id": user_id,
         "display_name": display_name,
         "is_moderator": is_moderator,
         "created_at": now,
     }
     added = await insert_missing_returning(
-        conn, members, values, ("community_id", "user_id"), members.c.id
+        conn, members, values, ("place_id", "user_id"), members.c.id
     )
     if added is None:
-        found = await find_member(conn, community_id, user_id)
+        found = await find_member(conn, place_id, user_id)
         assert found is not None
         return found
-    return remember(conn, Member(added, community_id, user_id, display_name, is_moderator))
+    member = Member(added, community_id, user_id, display_name, is_moderator, place_id)
+    return remember(conn, member)
 
 
-async def find_member(conn: AsyncConnection, community_id: int, user_id: str) -> Member | None:
+async def find_member(conn: AsyncConnection, place_id: int, user_id: str) -> Member | None:
+    """The account `user_id` has on the place (an account row: see `person_of`)."""
     known = _known(conn)
-    if known is not None and (community_id, user_id) in known.by_user:
-        return known.by_user[community_id, user_id]
+    if known is not None and (place_id, user_id) in known.by_user:
+        return known.by_user[place_id, user_id]
     row = (
         await conn.execute(
-            sa.select(members).where(
-                members.c.community_id == community_id, members.c.user_id == user_id
-            )
+            sa.select(members).where(members.c.place_id == place_id, members.c.user_id == user_id)
         )
     ).first()
     return remember(conn, _member(row)) if row else None
+
+
+async def person_of(conn: AsyncConnection, account: Member) -> Member:
+    """The member row that holds what the account's owner does (itself unless linked)."""
+    if account.person_id is None:
+        return account
+    return await get_member(conn, account.person_id)
+
+
+async def reach(conn: AsyncConnection, member_id: int) -> tuple[int, str]:
+    """Where to send a member a message, as (place id, user id): a person's account they
+    used last; an account row, that account."""
+    member = await get_member(conn, member_id)
+    if member.person_id is None and member.reach_id is not None:
+        member = await get_member(conn, member.reach_id)
+    return member.place_id, member.user_id
 
 
 async def get_member(conn: AsyncConnection, member_id: int) -> Member:
@@ -196,7 +296,7 @@ def remember(conn: AsyncConnection, member: Member) -> Member:
     if known is not None:
         known.forget(member.id)
         known.by_id[member.id] = member
-        known.by_user[member.community_id, member.user_id] = member
+        known.by_user[member.place_id, member.user_id] = member
     return member
 
 
@@ -216,7 +316,7 @@ class _Known:
     def forget(self, member_id: int) -> None:
         old = self.by_id.pop(member_id, None)
         if old is not None:
-            self.by_user.pop((old.community_id, old.user_id), None)
+            self.by_user.pop((old.place_id, old.user_id), None)
 
 
 _KNOWN = "infochat_known_members"
@@ -236,4 +336,13 @@ def _known(conn: AsyncConnection) -> _Known | None:
 
 
 def _member(row: Any) -> Member:
-    return Member(row.id, row.community_id, row.user_id, row.display_name, row.is_moderator)
+    return Member(
+        row.id,
+        row.community_id,
+        row.user_id,
+        row.display_name,
+        row.is_moderator,
+        row.place_id,
+        row.person_id,
+        row.reach_id,
+    )

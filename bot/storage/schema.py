@@ -65,11 +65,31 @@ communities = sa.Table(
     sa.UniqueConstraint("platform", "external_id"),
 )
 
+# Where a community lives: a Slack workspace, a Discord server, a console community. A
+# community has one place or more (moderators link them); `communities.platform` and
+# `external_id` name the place it was founded on, where that place returns when unlinked.
+places = sa.Table(
+    "places",
+    metadata,
+    _id(),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False, index=True),
+    sa.Column("platform", sa.String(20), nullable=False),
+    sa.Column("external_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    _created(),
+    sa.UniqueConstraint("platform", "external_id"),
+)
+
+# A row is an account on one place. A member with accounts on several places is one row (the
+# person, `person_id` NULL) that holds everything they did, and account rows that point at it
+# (`person_id`); `reach_id` is the account they used last, where messages reach them (NULL:
+# their own row's account).
 members = sa.Table(
     "members",
     metadata,
     _id(),
     sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("place_id", sa.ForeignKey("places.id"), nullable=False),
     sa.Column("user_id", sa.String(100), nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("is_moderator", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -78,7 +98,9 @@ members = sa.Table(
     # A volunteer's personal weekly DM of open requests that match their topics.
     sa.Column("weekly_digest", sa.Boolean, nullable=False, server_default=sa.false()),
     _created(),
-    sa.UniqueConstraint("community_id", "user_id"),
+    sa.Column("person_id", sa.ForeignKey("members.id"), nullable=True, index=True),
+    sa.Column("reach_id", sa.ForeignKey("members.id"), nullable=True, index=True),
+    sa.UniqueConstraint("place_id", "user_id"),
     # The digest counts who may be thanked by name.
     sa.Index(None, "community_id", "public_recognition"),
 )
@@ -244,6 +266,8 @@ outbox = sa.Table(
     metadata,
     _id(),
     sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False),
+    # The place the message goes out on (a community with several places sends on each).
+    sa.Column("place_id", sa.ForeignKey("places.id"), nullable=False, index=True),
     sa.Column("destination", sa.JSON, nullable=False),
     sa.Column("message", sa.JSON, nullable=False),
     sa.Column("status", sa.String(10), nullable=False),
@@ -352,4 +376,20 @@ help_chains = sa.Table(
     sa.Column("confirmed_late", sa.Integer, nullable=False),
     sa.Column("longest", sa.Integer, nullable=False),
     sa.Column("reach", sa.JSON, nullable=False),  # member → longest chain they received
+)
+
+# One-time codes that link a place to a community, or a member's accounts: only a hash is
+# kept; a code is valid for minutes and used once (`used_at`).
+link_codes = sa.Table(
+    "link_codes",
+    metadata,
+    _id(),
+    sa.Column("kind", sa.String(10), nullable=False),  # "place" or "account"
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("community_id", sa.ForeignKey("communities.id"), nullable=False, index=True),
+    sa.Column("place_id", sa.ForeignKey("places.id"), nullable=False, index=True),
+    sa.Column("member_id", sa.ForeignKey("members.id"), nullable=False, index=True),
+    _created(),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
 )

@@ -70,19 +70,23 @@ async def test_a_commands_messages_go_to_the_outbox_in_one_insert_in_order(
     world: World,
 ) -> None:
     from bot.services.context import Context
-    from bot.storage.members import ensure_member, get_or_create_community
+    from bot.storage.members import ensure_member, get_or_create_place
 
     async with world.db.transaction() as conn:
         now = world.clock.now()
-        community = await get_or_create_community(
+        community, place = await get_or_create_place(
             conn, world.actor("mo").community, world.app.defaults, now
         )
-        mo = await ensure_member(conn, community.id, "mo", "Mo", now)
-        ctx = Context(conn, now, community, mo, None)  # type: ignore[arg-type]
+        mo, sam, priya = [
+            await ensure_member(conn, community.id, place.id, user, user.title(), now)
+            for user in ("mo", "sam", "priya")
+        ]
+        ctx = Context(conn, now, community, mo, None, place)  # type: ignore[arg-type]
+        await ctx.places()  # read once per command, before its messages
         with statements(world) as seen:
-            await ctx.dm("sam", Message(text="first"))
+            await ctx.dm(sam.id, Message(text="first"))
             await ctx.to_channel("moderators", Message(text="second"))
-            await ctx.dm("priya", Message(text="third"))
+            await ctx.dm(priya.id, Message(text="third"))
             assert seen == []  # kept until the command ends
             await ctx.flush()
             await ctx.flush()  # nothing left: nothing written

@@ -128,11 +128,32 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
     async with db.engine.connect() as conn, conn.begin() as transaction:
         ref = CommunityRef("console", f"c{next(_communities)}-{rnd.random()}")
         community = await member_store.get_or_create_community(conn, ref, community_settings, now)
-        seeker = await member_store.ensure_member(conn, community.id, "Useeker", "Seeker", now)
-        other = await member_store.ensure_member(conn, community.id, "Uother", "Other", now)
+        seeker = await member_store.ensure_member(
+            conn,
+            community.id,
+            (await member_store.community_places(conn, community.id))[0].id,
+            "Useeker",
+            "Seeker",
+            now,
+        )
+        other = await member_store.ensure_member(
+            conn,
+            community.id,
+            (await member_store.community_places(conn, community.id))[0].id,
+            "Uother",
+            "Other",
+            now,
+        )
         ids, users = [], []
         for n in range(rnd.randint(0, 30)):
-            member = await member_store.ensure_member(conn, community.id, f"U{n}", f"V{n}", now)
+            member = await member_store.ensure_member(
+                conn,
+                community.id,
+                (await member_store.community_places(conn, community.id))[0].id,
+                f"U{n}",
+                f"V{n}",
+                now,
+            )
             profile = _profile(rnd, member.id, member.user_id, now)
             await volunteer_store.save_profile(conn, profile, community.id, now)
             if rnd.random() < 0.3:  # an edit: the index follows it
@@ -141,7 +162,11 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             ids.append(member.id)
             users.append(member.user_id)
         fields = _fields(rnd, users)
-        target = await member_store.find_member(conn, community.id, fields.target_user_id)
+        target = await member_store.find_member(
+            conn,
+            (await member_store.community_places(conn, community.id))[0].id,
+            fields.target_user_id,
+        )
         made = now - timedelta(days=rnd.choice((0, 0, 2, 40)))  # some frames have run out
         request_id = await store.insert_request(
             conn,
@@ -204,7 +229,14 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
         other_community = await member_store.get_or_create_community(
             conn, ref, community_settings, now
         )
-        stranger = await member_store.ensure_member(conn, other_community.id, "U0", "S", now)
+        stranger = await member_store.ensure_member(
+            conn,
+            other_community.id,
+            (await member_store.community_places(conn, other_community.id))[0].id,
+            "U0",
+            "S",
+            now,
+        )
         fitting = VolunteerProfile(
             stranger.id,
             "U0",
@@ -269,10 +301,24 @@ async def test_the_one_free_when_the_seeker_is_is_found_past_the_first_page(
             community = await member_store.get_or_create_community(
                 conn, ref, CommunitySettings(), now
             )
-            seeker = await member_store.ensure_member(conn, community.id, "Useeker", "S", now)
+            seeker = await member_store.ensure_member(
+                conn,
+                community.id,
+                (await member_store.community_places(conn, community.id))[0].id,
+                "Useeker",
+                "S",
+                now,
+            )
             ids = []
             for n in range(40):
-                member = await member_store.ensure_member(conn, community.id, f"U{n}", "V", now)
+                member = await member_store.ensure_member(
+                    conn,
+                    community.id,
+                    (await member_store.community_places(conn, community.id))[0].id,
+                    f"U{n}",
+                    "V",
+                    now,
+                )
                 profile = VolunteerProfile(
                     member.id,
                     member.user_id,

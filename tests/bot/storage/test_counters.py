@@ -48,10 +48,24 @@ async def _community(db: Database, name: str = "c") -> tuple[int, int, list[int]
     async with db.engine.begin() as conn:
         ref = CommunityRef("console", name)
         community = await member_store.get_or_create_community(conn, ref, CommunitySettings(), NOW)
-        seeker = await member_store.ensure_member(conn, community.id, "Useeker", "Seeker", NOW)
+        seeker = await member_store.ensure_member(
+            conn,
+            community.id,
+            (await member_store.community_places(conn, community.id))[0].id,
+            "Useeker",
+            "Seeker",
+            NOW,
+        )
         ids = []
         for n in range(2):
-            member = await member_store.ensure_member(conn, community.id, f"U{n}", f"V{n}", NOW)
+            member = await member_store.ensure_member(
+                conn,
+                community.id,
+                (await member_store.community_places(conn, community.id))[0].id,
+                f"U{n}",
+                f"V{n}",
+                NOW,
+            )
             profile = VolunteerProfile(member.id, member.user_id, "V", "Engineer", "", ("law",))
             await volunteer_store.save_profile(conn, profile, community.id, NOW)
             await _chat(conn, community.id, seeker.id, member.id)

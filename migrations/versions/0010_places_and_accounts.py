@@ -1,0 +1,134 @@
+"""places and linked accounts: a community lives on one place or more (a Slack workspace,
+a Discord server, a console community), and a member may hold accounts on several
+
+Every existing community becomes a community with one place, the one it was made for; every
+member row is an account on that place and its own person; every outbox message goes out on
+that place. Nothing else changes meaning.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.storage.schema import UTCDateTime
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "places",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column(
+            "community_id",
+            sa.Integer,
+            sa.ForeignKey("communities.id", name="fk_places_community_id_communities"),
+            nullable=False,
+        ),
+        sa.Column("platform", sa.String(20), nullable=False),
+        sa.Column("external_id", sa.String(100), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False, server_default=""),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_places"),
+        sa.UniqueConstraint("platform", "external_id", name="uq_places_platform_external_id"),
+    )
+    op.create_index("ix_places_community_id", "places", ["community_id"])
+    # Each community's place keeps the community's id: a place of its own, the same number.
+    op.execute(
+        "INSERT INTO places (id, community_id, platform, external_id, name, created_at) "
+        "SELECT id, id, platform, external_id, name, created_at FROM communities"
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('places', 'id'), "
+            "(SELECT COALESCE(MAX(id), 0) + 1 FROM places), false)"
+        )
+
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("place_id", sa.Integer, nullable=True))
+        batch_op.add_column(sa.Column("person_id", sa.Integer, nullable=True))
+        batch_op.add_column(sa.Column("reach_id", sa.Integer, nullable=True))
+    op.execute("UPDATE members SET place_id = community_id")
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.alter_column("place_id", existing_type=sa.Integer, nullable=False)
+        batch_op.create_foreign_key("fk_members_place_id_places", "places", ["place_id"], ["id"])
+        batch_op.create_foreign_key(
+            "fk_members_person_id_members", "members", ["person_id"], ["id"]
+        )
+        batch_op.create_foreign_key("fk_members_reach_id_members", "members", ["reach_id"], ["id"])
+        batch_op.drop_constraint("uq_members_community_id_user_id", type_="unique")
+        batch_op.create_unique_constraint("uq_members_place_id_user_id", ["place_id", "user_id"])
+        batch_op.create_index("ix_members_person_id", ["person_id"])
+        batch_op.create_index("ix_members_reach_id", ["reach_id"])
+
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("place_id", sa.Integer, nullable=True))
+    op.execute("UPDATE outbox SET place_id = community_id")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.alter_column("place_id", existing_type=sa.Integer, nullable=False)
+        batch_op.create_foreign_key("fk_outbox_place_id_places", "places", ["place_id"], ["id"])
+        batch_op.create_index("ix_outbox_place_id", ["place_id"])
+
+    op.create_table(
+        "link_codes",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column(
+            "community_id",
+            sa.Integer,
+            sa.ForeignKey("communities.id", name="fk_link_codes_community_id_communities"),
+            nullable=False,
+        ),
+        sa.Column(
+            "place_id",
+            sa.Integer,
+            sa.ForeignKey("places.id", name="fk_link_codes_place_id_places"),
+            nullable=False,
+        ),
+        sa.Column(
+            "member_id",
+            sa.Integer,
+            sa.ForeignKey("members.id", name="fk_link_codes_member_id_members"),
+            nullable=False,
+        ),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_link_codes"),
+        sa.UniqueConstraint("code_hash", name="uq_link_codes_code_hash"),
+    )
+    for column in ("community_id", "place_id", "member_id"):
+        op.create_index(f"ix_link_codes_{column}", "link_codes", [column])
+
+
+def downgrade() -> None:
+    # Only possible while every community has one place and no accounts are linked.
+    op.drop_table("link_codes")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_place_id")
+        batch_op.drop_constraint("fk_outbox_place_id_places", type_="foreignkey")
+        batch_op.drop_column("place_id")
+    with op.batch_alter_table("members", schema=None) as batch_op:
+        batch_op.drop_index("ix_members_reach_id")
+        batch_op.drop_index("ix_members_person_id")
+        batch_op.drop_constraint("uq_members_place_id_user_id", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_members_community_id_user_id", ["community_id", "user_id"]
+        )
+        batch_op.drop_constraint("fk_members_reach_id_members", type_="foreignkey")
+        batch_op.drop_constraint("fk_members_person_id_members", type_="foreignkey")
+        batch_op.drop_constraint("fk_members_place_id_places", type_="foreignkey")
+        batch_op.drop_column("reach_id")
+        batch_op.drop_column("person_id")
+        batch_op.drop_column("place_id")
+    op.drop_index("ix_places_community_id", table_name="places")
+    op.drop_table("places")
