@@ -24,10 +24,15 @@ def _key(key: str | None) -> str:
     return f"k{next(_keys)}" if key is None else key
 
 
+# A second place for tests of communities that span places (see `World.homes`).
+OTHER_PLACE = CommunityRef("console", "other", "Other place")
+
+
 @dataclass
 class RecordingTransport:
     sent: list[tuple[Destination, Message, int]] = field(default_factory=list)
     doubted: list[int] = field(default_factory=list)  # rows delivered `in_doubt`
+    places: dict[int, CommunityRef] = field(default_factory=dict)  # row → the place it went to
 
     async def deliver(
         self,
@@ -39,6 +44,7 @@ class RecordingTransport:
         in_doubt: bool = False,
     ) -> None:
         self.sent.append((destination, message, delivery_id))
+        self.places[delivery_id] = community
         if in_doubt:
             self.doubted.append(delivery_id)
 
@@ -51,6 +57,8 @@ class World:
     transport: RecordingTransport
     worker: DeliveryWorker
     moderators: set[str] = field(default_factory=set)
+    # The place each member acts from, when not COMMUNITY (e.g. {"dana": OTHER_PLACE}).
+    homes: dict[str, CommunityRef] = field(default_factory=dict)
 
     async def travel(self, delta: timedelta) -> int:
         """Move the clock, each job running at its due time on the way, deliver what they
@@ -60,7 +68,8 @@ class World:
         return ran
 
     def actor(self, user: str) -> Actor:
-        return Actor(COMMUNITY, user, user.capitalize(), is_moderator=user in self.moderators)
+        home = self.homes.get(user, COMMUNITY)
+        return Actor(home, user, user.capitalize(), is_moderator=user in self.moderators)
 
     async def say(self, user: str, text: str, key: str | None = None) -> Reply:
         reply = await self.app.dispatch_text(self.actor(user), text, _key(key))
@@ -78,8 +87,17 @@ class World:
     async def press(self, user: str, button: Button, **form: Any) -> Reply:
         return await self.act(user, button.action, button.target, **form)
 
-    def inbox(self, user: str) -> list[Message]:
-        return [m for d, m, _ in self.transport.sent if user in d.user_ids]
+    def inbox(self, user: str, place: CommunityRef | None = None) -> list[Message]:
+        """What `user` received (on `place` only, when given)."""
+        return [
+            m
+            for d, m, row in self.transport.sent
+            if user in d.user_ids and (place is None or self.transport.places[row] == place)
+        ]
+
+    def on_place(self, place: CommunityRef) -> list[tuple[Destination, Message]]:
+        """Everything delivered on a place, in order."""
+        return [(d, m) for d, m, row in self.transport.sent if self.transport.places[row] == place]
 
     def channel(self, name: str) -> list[Message]:
         return [m for d, m, _ in self.transport.sent if d.kind == "channel" and d.channel == name]
@@ -160,3 +178,20 @@ def text_of(message: Message) -> str:
 def replay_of(again: Reply, first: Reply) -> bool:
     """`again` is the first outcome delivered once more: the same reply, marked a replay."""
     return again.replay and again.model_copy(update={"replay": False}) == first
+
+
+async def join_places(world: World, into: CommunityRef, joining: CommunityRef) -> None:
+    """Put the place `joining` (new, or still empty) into the community of `into`, as linking
+    places does, for tests of what happens once a community spans two places."""
+    import sqlalchemy as sa
+
+    from bot.storage.members import get_or_create_place
+    from bot.storage.schema import places
+
+    async with world.db.transaction() as conn:
+        now = world.clock.now()
+        community, _ = await get_or_create_place(conn, into, world.app.defaults, now)
+        _, place = await get_or_create_place(conn, joining, world.app.defaults, now)
+        await conn.execute(
+            sa.update(places).where(places.c.id == place.id).values(community_id=community.id)
+        )

@@ -123,6 +123,9 @@ volunteers = sa.Table(
     sa.Column("paused_until", UTCDateTime(), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("joined_at", UTCDateTime(), nullable=False),
+    # How they'd like to be reached after an introduction to someone on another place (an
+    # email address, a profile URL, a calendar link, a handle): offered, never shown unasked.
+    sa.Column("contact", sa.String(300), nullable=False, server_default=""),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     # The digest counts the volunteers who joined in its week.
     sa.Index(None, "community_id", "joined_at"),
@@ -230,6 +233,10 @@ introductions = sa.Table(
     sa.Column("seeker_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("volunteer_confirmed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
+    # An introduction across places: how each agreed to be reached by the other (given with
+    # the volunteer's Accept and the seeker's reply), shown to the other only then.
+    sa.Column("volunteer_contact", sa.String(300), nullable=True),
+    sa.Column("seeker_contact", sa.String(300), nullable=True),
     sa.Index(None, "volunteer_id", "created_at"),
     # Digests and the ledger: a community's chats by confirmation, introductions this month,
     # and what each member received.

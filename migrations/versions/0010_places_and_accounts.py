@@ -77,6 +77,12 @@ def upgrade() -> None:
         batch_op.create_foreign_key("fk_outbox_place_id_places", "places", ["place_id"], ["id"])
         batch_op.create_index("ix_outbox_place_id", ["place_id"])
 
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("contact", sa.String(300), nullable=False, server_default=""))
+    with op.batch_alter_table("introductions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("volunteer_contact", sa.String(300), nullable=True))
+        batch_op.add_column(sa.Column("seeker_contact", sa.String(300), nullable=True))
+
     op.create_table(
         "link_codes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -113,6 +119,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Only possible while every community has one place and no accounts are linked.
     op.drop_table("link_codes")
+    with op.batch_alter_table("introductions", schema=None) as batch_op:
+        batch_op.drop_column("seeker_contact")
+        batch_op.drop_column("volunteer_contact")
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.drop_column("contact")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_place_id")
         batch_op.drop_constraint("fk_outbox_place_id_places", type_="foreignkey")
