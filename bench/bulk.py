@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 MEMBER_COLUMNS = (
-    "id", "community_id", "user_id", "display_name", "is_moderator", "public_recognition",
-    "weekly_digest", "created_at",
+    "id", "community_id", "place_id", "user_id", "display_name", "is_moderator",
+    "public_recognition", "weekly_digest", "created_at",
 )  # fmt: skip
 VOLUNTEER_COLUMNS = (
     "member_id", "community_id", "role", "organisation", "topics", "affiliations", "timezone",

@@ -238,10 +238,11 @@ def as_json(value: tuple[Any, ...]) -> str:
 class Community:
     """The generated community: member ids, profiles' topics, and the draws they share."""
 
-    def __init__(self, size: Size, community_id: int, first_id: int, moderator_id: int,
+    def __init__(self, size: Size, community_id: int, place_id: int, first_id: int, moderator_id: int,
                  now: datetime, rng: random.Random) -> None:  # fmt: skip
         self.size = size
         self.community_id = community_id
+        self.place_id = place_id
         self.first_id = first_id  # member index i has id first_id + i
         self.moderator_id = moderator_id
         self.now = int(now.timestamp())
@@ -269,7 +270,8 @@ class Community:
         for i in range(self.size.member_count):
             is_volunteer = i < self.size.volunteers
             yield (
-                self.member_id(i), self.community_id, user_id(i), display_name(i), False,
+                self.member_id(i), self.community_id, self.place_id, user_id(i), display_name(i),
+                False,
                 rng.random() < 0.3, is_volunteer and rng.random() < 0.1, now - self.below(2 * YEAR),
             )  # fmt: skip
 
@@ -446,16 +448,18 @@ async def seed(url: str, size: Size, now: datetime, rng_seed: int = 13) -> Seede
                 communities.c.external_id == COMMUNITY.external_id,
             ))
         ).scalar_one()  # fmt: skip
-        moderator_id = (
-            await conn.execute(sa.select(members.c.id).where(members.c.user_id == MODERATOR))
-        ).scalar_one()
+        moderator_id, place_id = (
+            await conn.execute(
+                sa.select(members.c.id, members.c.place_id).where(members.c.user_id == MODERATOR)
+            )
+        ).one()
         starts = {}
         for table in ("members", "requests", "asks", "introductions", "thanks"):
             found = (await conn.execute(sa.text(f"SELECT max(id) FROM {table}"))).scalar()
             starts[table] = int(found or 0) + 1
     await db.dispose()
 
-    community = Community(size, community_id, starts["members"], moderator_id, now, rng)
+    community = Community(size, community_id, place_id, starts["members"], moderator_id, now, rng)
     ids = Ids(starts)
     writer: SqliteWriter | PostgresWriter
     if make_url(url).get_backend_name() == "sqlite":

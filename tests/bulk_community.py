@@ -30,6 +30,7 @@ from bot.storage.schema import (
     no_shows,
     notices,
     outbox,
+    places,
     processed_commands,
     requests,
     thanks,
@@ -84,8 +85,16 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
     rows: dict[str, list[dict[str, Any]]] = {}
     async with db.transaction() as conn:
         first = await _next_id(conn, members)
+        place_id = (
+            await conn.execute(
+                sa.select(sa.func.min(places.c.id)).where(places.c.community_id == community_id)
+            )
+        ).scalar_one()
         member_rows = [
-            {"id": first + n, **_member(community_id, f"bulk{n}", now - (400 - n % 400) * DAY)}
+            {
+                "id": first + n,
+                **_member(community_id, place_id, f"bulk{n}", now - (400 - n % 400) * DAY),
+            }
             for n in range(scale.volunteers + scale.seekers)
         ]
         await _insert(conn, members, member_rows)
@@ -168,7 +177,7 @@ async def seed(db: Database, community_id: int, now: datetime, scale: Scale = Sc
         ]
         rows["jobs"] = _jobs(community_id, rows["asks"], now)
         rows["outbox"] = [
-            _sent(community_id, f"bulk{n % len(member_rows)}", now - (n % 300) * DAY)
+            _sent(community_id, place_id, f"bulk{n % len(member_rows)}", now - (n % 300) * DAY)
             for n in range(2 * len(rows["requests"]))
         ]
         rows["processed_commands"] = [
@@ -236,9 +245,10 @@ async def _insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[st
         await conn.execute(sa.insert(table), list(rows[start : start + BATCH]))
 
 
-def _member(community_id: int, user_id: str, created: datetime) -> dict[str, Any]:
+def _member(community_id: int, place_id: int, user_id: str, created: datetime) -> dict[str, Any]:
     return {
         "community_id": community_id,
+        "place_id": place_id,
         "user_id": user_id,
         "display_name": user_id.capitalize(),
         "is_moderator": False,
@@ -361,9 +371,10 @@ def _jobs(community_id: int, ask_rows: list[dict[str, Any]], now: datetime) -> l
     return found
 
 
-def _sent(community_id: int, user_id: str, created: datetime) -> dict[str, Any]:
+def _sent(community_id: int, place_id: int, user_id: str, created: datetime) -> dict[str, Any]:
     return {
         "community_id": community_id,
+        "place_id": place_id,
         "destination": Destination(kind="member", user_ids=(user_id,)).model_dump(mode="json"),
         "message": Message(text="A message sent long ago.").model_dump(mode="json"),
         "status": "sent",

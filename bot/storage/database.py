@@ -98,8 +98,18 @@ class Database:
         from bot.storage.migrate import upgrade  # Alembic is only loaded when migrating
 
         async with self.engine.connect() as conn:
-            await conn.run_sync(upgrade)
-            await conn.commit()
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # A migration that rebuilds a table other tables refer to (SQLite alters
+                # tables by copying them) must not have the old table's rows checked as it
+                # is dropped; the rows keep their ids, so every reference stays true.
+                await conn.run_sync(_foreign_keys, on=False)
+            try:
+                await conn.run_sync(upgrade)
+                await conn.commit()
+            finally:
+                if sqlite:
+                    await conn.run_sync(_foreign_keys, on=True)
 
     async def schema_revisions(self) -> tuple[str | None, str | None]:
         """(the database's schema revision or None, the newest revision): equal when migrated."""
@@ -159,6 +169,13 @@ def _file_lock(database: str | None) -> FileLock | None:
         path.with_name(path.name + "-write.next"),
         timeout=BUSY_TIMEOUT_MS / 1000,
     )
+
+
+def _foreign_keys(conn: Connection, *, on: bool) -> None:
+    """Outside any transaction (SQLite ignores the pragma inside one)."""
+    cursor = conn.connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

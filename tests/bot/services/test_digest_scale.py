@@ -55,6 +55,7 @@ async def grow(world: World, n: int) -> None:
         return {
             "id": i,
             "community_id": 1,
+            "place_id": 1,
             "user_id": f"u{i}",
             "display_name": f"Member {i}",
             "public_recognition": public,
@@ -329,7 +330,7 @@ async def test_help_chains_are_kept_folded_and_fold_again_after_a_late_confirmat
         await conn.execute(
             sa.insert(members),
             [
-                {"id": m, "community_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
+                {"id": m, "community_id": 1, "place_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
                  "created_at": now - 400 * DAY}
                 for m in (a, b, c, d)
             ],
@@ -358,7 +359,7 @@ async def test_thousands_of_weekly_subscribers_are_queued_in_a_few_inserts(
         await conn.execute(
             sa.insert(members),
             [
-                {"id": 10**6 + i, "community_id": 1, "user_id": f"w{i}",
+                {"id": 10**6 + i, "community_id": 1, "place_id": 1, "user_id": f"w{i}",
                  "display_name": f"W{i}", "weekly_digest": True, "created_at": now}
                 for i in range(n)
             ],
@@ -391,7 +392,7 @@ async def test_folding_a_long_history_in_batches_gives_what_folding_it_whole_giv
         await conn.execute(
             sa.insert(members),
             [
-                {"id": m, "community_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
+                {"id": m, "community_id": 1, "place_id": 1, "user_id": f"u{m}", "display_name": f"M{m}",
                  "created_at": now - 400 * DAY}
                 for m in people
             ],

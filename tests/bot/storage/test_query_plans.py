@@ -30,6 +30,7 @@ DAY = timedelta(days=1)
 SMALL = frozenset(
     {
         "communities",  # one row per community (settings live in it)
+        "places",  # one row per Slack workspace, Discord server or console community
         "alembic_version",
         "help_chains",  # one row per community: the digest's folded help chains
     }
