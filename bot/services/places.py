@@ -136,12 +136,12 @@ async def _join(ctx: Context, code: str) -> Reply:
 async def list_places(ctx: Context) -> Reply:
     ctx.require_moderator()
     found = await community_places(ctx.conn, ctx.community.id)
-    founded = await place_links.founding_community(ctx.conn, found[0].id) if found else None
+    founded = await place_links.founding_place(ctx.conn, ctx.community.id)
     lines = tuple(
         Line(
             label=f"{n}.",
             value=_named(p)
-            + (" (founded here)" if founded == ctx.community.id and n == 1 else "")
+            + (" (founded here)" if p.id == founded else "")
             + (" (you are here)" if p.id == ctx.place.id else ""),
         )
         for n, p in enumerate(found, start=1)
@@ -169,7 +169,7 @@ async def unlink_place(ctx: Context) -> Reply:
         )
     community = await community_store.community(ctx.conn, ctx.community.id)
     assert community is not None
-    crossing = await place_links.cross_asks(ctx.conn, leaving.id)
+    crossing = await place_links.cross_asks(ctx.conn, community.id, leaving.id)
     await place_links.split(ctx.conn, leaving.id, community.id, home_id, JOB_TARGETS)
     home = await community_store.community(ctx.conn, home_id)
     assert home is not None

@@ -126,6 +126,24 @@ async def founding_community(conn: AsyncConnection, place_id: int) -> int | None
     ).scalar_one_or_none()
 
 
+async def founding_place(conn: AsyncConnection, community_id: int) -> int | None:
+    """The place the community was founded on (not always its oldest place: a place that
+    joined it may be older)."""
+    return (
+        await conn.execute(
+            sa.select(places.c.id)
+            .join(
+                communities,
+                sa.and_(
+                    places.c.platform == communities.c.platform,
+                    places.c.external_id == communities.c.external_id,
+                ),
+            )
+            .where(communities.c.id == community_id)
+        )
+    ).scalar_one_or_none()
+
+
 async def community_of_place(conn: AsyncConnection, place_id: int) -> int | None:
     return (
         await conn.execute(sa.select(places.c.community_id).where(places.c.id == place_id))
@@ -136,7 +154,7 @@ def _on_place(place_id: int) -> sa.Select[tuple[int]]:
     return sa.select(members.c.id).where(members.c.place_id == place_id)
 
 
-async def cross_asks(conn: AsyncConnection, place_id: int) -> list[CrossAsk]:
+async def cross_asks(conn: AsyncConnection, community: int, place_id: int) -> list[CrossAsk]:
     """Asks still waiting between a member on the place and a member elsewhere."""
     seeker_here = requests.c.seeker_id.in_(_on_place(place_id))
     volunteer_here = asks.c.volunteer_id.in_(_on_place(place_id))
@@ -144,6 +162,7 @@ async def cross_asks(conn: AsyncConnection, place_id: int) -> list[CrossAsk]:
         sa.select(asks.c.id, asks.c.request_id, seeker_here.label("seeker_here"))
         .join(requests, requests.c.id == asks.c.request_id)
         .where(
+            requests.c.community_id == community,
             asks.c.status.in_([s.value for s in ACTIVE_ASK]),
             sa.or_(
                 sa.and_(seeker_here, sa.not_(volunteer_here)),

@@ -366,3 +366,56 @@ async def test_linked_accounts_across_the_split_are_split(world: World) -> None:
             )
         ).all()
     assert [(r.person_id, r.reach_id) for r in rows] == [(None, None), (None, None)]
+
+
+async def test_the_founding_place_is_not_always_the_oldest(world: World) -> None:
+    await world.say("odo", "/infochat help")  # the other place is met first
+    code = await new_code(world, "mo")
+    assert (await world.say("odo", f"/infochat mod link-place code={code}")).ok
+    listed = said(await world.say("odo", "/infochat mod places"))
+    assert "1. Other place (console) (you are here)" in listed
+    assert "2. Test community (console) (founded here)" in listed
+    refused = await world.say("odo", "/infochat mod unlink-place 2")
+    assert not refused.ok and "can't leave itself" in refused.messages[0].text
+    assert (await world.say("mo", "/infochat mod unlink-place 1")).ok
+    assert await community_id(world, OTHER_PLACE) == await founded_on(world, OTHER_PLACE)
+
+
+async def test_the_joining_communitys_own_jobs_stop_and_come_back(world: World) -> None:
+    for user in ("mo", "odo"):
+        await world.say(user, "/infochat help")
+    await world.travel(timedelta(0))  # each community gets its digest and housekeeping
+    own = ("digest.weekly", "housekeeping")
+    assert [await count(world, "jobs", kind=k, status="pending") for k in own] == [2, 2]
+    await link(world)
+    assert [await count(world, "jobs", kind=k, status="pending") for k in own] == [1, 1]
+    await world.travel(timedelta(days=8))
+    for place in (COMMUNITY, OTHER_PLACE):  # one digest a week on each place, not two
+        assert len([m for d, m in world.on_place(place) if d.channel == "digest"]) == 1
+    assert (await world.say("odo", "/infochat mod unlink-place")).ok
+    assert [await count(world, "jobs", kind=k, status="pending") for k in own] == [2, 2]
+
+
+async def statements_to_link(world: World, volunteers: tuple[str, ...]) -> tuple[int, int]:
+    """Statements the link and the unlink take (the command's own, not the deliveries')."""
+    from tests.bot.test_command_statements import statements
+
+    for name in volunteers:
+        world.homes[name] = OTHER_PLACE
+    await join_all(world, volunteers)
+    code = await new_code(world)
+    odo = world.actor("odo")
+    with statements(world) as linked:
+        reply = await world.app.dispatch_text(odo, f"/infochat mod link-place code={code}", code)
+    assert reply.ok
+    with statements(world) as unlinked:
+        reply = await world.app.dispatch_text(odo, "/infochat mod unlink-place", f"u{code}")
+    assert reply.ok
+    await world.worker.drain()
+    return len(linked), len(unlinked)
+
+
+async def test_linking_costs_the_same_statements_whatever_the_size(world: World) -> None:
+    await world.say("odo", "/infochat mod places")  # met, and told how approval works
+    small = await statements_to_link(world, ("priya",))
+    assert await statements_to_link(world, ("bob", "chen")) == small
