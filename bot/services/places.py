@@ -139,7 +139,7 @@ async def list_places(ctx: Context) -> Reply:
     founded = await place_links.founding_place(ctx.conn, ctx.community.id)
     lines = tuple(
         Line(
-            label=f"{n}.",
+            label=str(n),
             value=_named(p)
             + (" (founded here)" if p.id == founded else "")
             + (" (you are here)" if p.id == ctx.place.id else ""),

@@ -92,8 +92,8 @@ async def test_a_code_links_the_other_place_and_both_sides_are_told(world: World
         assert told and "joined Test community" in told[-1].text
     for moderator in ("mo", "odo"):
         listed = said(await world.say(moderator, "/infochat mod places"))
-        assert "1. Test community (console) (founded here)" in listed
-        assert "2. Other place (console)" in listed
+        assert "1 Test community (console) (founded here)" in listed
+        assert "2 Other place (console)" in listed
         audit = said(await world.say(moderator, "/infochat mod audit"))
         assert "link place place:" in audit and "place code place:" in audit
 
@@ -324,7 +324,7 @@ async def test_unlinking_is_refused_where_it_cant_be(world: World) -> None:
     assert (await world.say("odo", "/infochat mod unlink-place")).ok
     assert await community_id(world, OTHER_PLACE) == await founded_on(world, OTHER_PLACE)
     listed = said(await world.say("odo", "/infochat mod places"))
-    assert "1. Other place (console) (founded here) (you are here)" in listed
+    assert "1 Other place (console) (founded here) (you are here)" in listed
 
 
 async def test_asks_across_the_split_are_withdrawn_and_move_on(world: World) -> None:
@@ -373,8 +373,8 @@ async def test_the_founding_place_is_not_always_the_oldest(world: World) -> None
     code = await new_code(world, "mo")
     assert (await world.say("odo", f"/infochat mod link-place code={code}")).ok
     listed = said(await world.say("odo", "/infochat mod places"))
-    assert "1. Other place (console) (you are here)" in listed
-    assert "2. Test community (console) (founded here)" in listed
+    assert "1 Other place (console) (you are here)" in listed
+    assert "2 Test community (console) (founded here)" in listed
     refused = await world.say("odo", "/infochat mod unlink-place 2")
     assert not refused.ok and "can't leave itself" in refused.messages[0].text
     assert (await world.say("mo", "/infochat mod unlink-place 1")).ok
