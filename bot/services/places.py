@@ -90,6 +90,8 @@ async def _join(ctx: Context, code: str) -> Reply:
     used = await link_codes.redeem(ctx.conn, "place", code, ctx.now)
     # The code's place's community now: it may have joined another since the code was made.
     into_id = await place_links.community_of_place(ctx.conn, used.place_id)
+    if into_id is not None:
+        await _still(ctx, into_id, used.place_id)
     into = await community_store.community(ctx.conn, into_id) if into_id is not None else None
     if into is None:
         raise NotFound("The place that code was made on is gone. Ask for a new code.")
@@ -133,6 +135,19 @@ async def _join(ctx: Context, code: str) -> Reply:
     )
 
 
+async def _still(ctx: Context, other: int | None = None, other_place: int = 0) -> None:
+    """Lock the communities concerned, then check that no concurrent link or unlink moved
+    their places since this command read them (engines without serialised writers)."""
+    await place_links.lock_communities(
+        ctx.conn, (ctx.community.id,) if other is None else (ctx.community.id, other)
+    )
+    moved = await place_links.community_of_place(ctx.conn, ctx.place.id) != ctx.community.id
+    if other is not None:
+        moved = moved or await place_links.community_of_place(ctx.conn, other_place) != other
+    if moved:
+        raise UserError("Places were linked or unlinked just now. Please try again.")
+
+
 async def list_places(ctx: Context) -> Reply:
     ctx.require_moderator()
     found = await community_places(ctx.conn, ctx.community.id)
@@ -157,6 +172,7 @@ async def list_places(ctx: Context) -> Reply:
 
 async def unlink_place(ctx: Context) -> Reply:
     ctx.require_moderator()
+    await _still(ctx)
     found = await community_places(ctx.conn, ctx.community.id)
     leaving = _chosen(ctx, found)
     if len(found) < 2:

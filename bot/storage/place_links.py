@@ -43,7 +43,7 @@ _MOVED_WHOLE = (places, members, volunteers, volunteer_keys, requests, introduct
 
 async def join(conn: AsyncConnection, joining: int, into: int, dropped_jobs: Sequence[str]) -> None:
     """Every row of community `joining` becomes community `into`'s: its places, members,
-    profiles, requests, introductions, audit entries, messages still to send, recent
+    profiles, requests, introductions, audit entries, outbox messages (sent or not), recent
     command replies, pending jobs (except the community's own jobs of `dropped_jobs` kinds,
     which `into` already has) and link codes. The ledger's folded help chains of both are
     derived data: dropped, rebuilt when next needed."""
@@ -51,10 +51,10 @@ async def join(conn: AsyncConnection, joining: int, into: int, dropped_jobs: Seq
         await conn.execute(
             sa.update(table).where(table.c.community_id == joining).values(community_id=into)
         )
+    # Sent messages too: housekeeping drops them after a while, and only the community
+    # with places has housekeeping.
     await conn.execute(
-        sa.update(outbox)
-        .where(outbox.c.community_id == joining, outbox.c.status == "pending")
-        .values(community_id=into)
+        sa.update(outbox).where(outbox.c.community_id == joining).values(community_id=into)
     )
     await _move_commands(conn, joining, into, None)
     await conn.execute(
@@ -126,6 +126,19 @@ async def founding_community(conn: AsyncConnection, place_id: int) -> int | None
     ).scalar_one_or_none()
 
 
+async def lock_communities(conn: AsyncConnection, community_ids: Sequence[int]) -> None:
+    """Serialise linking and unlinking of these communities on engines with row locks
+    (PostgreSQL; SQLite writers are serialised already). In id order: no deadlock."""
+    if conn.dialect.name == "sqlite":
+        return
+    await conn.execute(
+        sa.select(communities.c.id)
+        .where(communities.c.id.in_(sorted(set(community_ids))))
+        .order_by(communities.c.id)
+        .with_for_update()
+    )
+
+
 async def founding_place(conn: AsyncConnection, community_id: int) -> int | None:
     """The place the community was founded on (not always its oldest place: a place that
     joined it may be older)."""
@@ -184,7 +197,7 @@ async def split(
     """The place leaves `community` for `home`, taking what came from it: its members (linked
     accounts spanning the two sides are split apart), their profiles and index rows, the
     requests of its seekers with their introductions and pending jobs, its members' audit
-    entries and recent command replies, the messages still to go out on it, and the codes
+    entries and recent command replies, the outbox messages of the place, and the codes
     made there. One statement a table, whatever the size."""
     here = _on_place(place_id).scalar_subquery()
     away = sa.select(members.c.id).where(
@@ -261,7 +274,7 @@ async def split(
     await _move_commands(conn, community, home, users)
     await conn.execute(
         sa.update(outbox)
-        .where(outbox.c.place_id == place_id, outbox.c.status == "pending")
+        .where(outbox.c.community_id == community, outbox.c.place_id == place_id)
         .values(community_id=home)
     )
     await conn.execute(

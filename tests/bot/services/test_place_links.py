@@ -419,3 +419,40 @@ async def test_linking_costs_the_same_statements_whatever_the_size(world: World)
     await world.say("odo", "/infochat mod places")  # met, and told how approval works
     small = await statements_to_link(world, ("priya",))
     assert await statements_to_link(world, ("bob", "chen")) == small
+
+
+async def test_two_places_racing_for_one_code_link_one(world: World) -> None:
+    import asyncio
+
+    from bot.commands import Command
+
+    code = await new_code(world)
+    for user in ("odo", "tess"):
+        await world.say(user, "/infochat help")
+    commands = [
+        Command(world.actor(user), "mod.link_place", f"race-{user}", "", {"code": code})
+        for user in ("odo", "tess")
+    ]
+    replies = await asyncio.gather(*(world.app.dispatch(c) for c in commands))
+    assert sorted(r.ok for r in replies) == [False, True]
+    (refused,) = [r for r in replies if not r.ok]
+    assert "used already" in refused.messages[0].text
+    first = await community_id(world, COMMUNITY)
+    joined = [await community_id(world, p) == first for p in (OTHER_PLACE, THIRD_PLACE)]
+    assert sorted(joined) == [False, True]
+
+
+async def test_two_places_linking_each_other_at_once_end_as_one_community(world: World) -> None:
+    import asyncio
+
+    from bot.commands import Command
+
+    ours, theirs = await new_code(world, "mo"), await new_code(world, "odo")
+    commands = [
+        Command(world.actor("odo"), "mod.link_place", "cross-1", "", {"code": ours}),
+        Command(world.actor("mo"), "mod.link_place", "cross-2", "", {"code": theirs}),
+    ]
+    replies = await asyncio.gather(*(world.app.dispatch(c) for c in commands))
+    assert sorted(r.ok for r in replies) == [False, True], replies
+    assert await community_id(world, COMMUNITY) == await community_id(world, OTHER_PLACE)
+    assert await count(world, "places") == 2
