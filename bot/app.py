@@ -36,6 +36,7 @@ from bot.services import (
     ledger,
     moderation,
     pay_it_forward,
+    places,
     privacy,
     reminders,
     requests,
@@ -78,6 +79,7 @@ HANDLERS: dict[str, Handler] = {
     **setup.HANDLERS,
     **health.HANDLERS,
     **export.HANDLERS,
+    **places.HANDLERS,
 }
 # Read-only work done in a snapshot before the command's transaction (see Snapshot).
 SNAPSHOTS: dict[str, Snapshot] = {**digest.SNAPSHOTS, **health.SNAPSHOTS, **export.SNAPSHOTS}
@@ -240,7 +242,8 @@ class Infochat:
             )
             reply = await with_moderator_note(partial(current_views.run, handler), context)
             await context.flush()
-            await idempotency.record(conn, command, community.id, reply, now)
+            # The community the command's place belongs to now (linking a place changes it).
+            await idempotency.record(conn, command, context.community.id, reply, now)
             return reply
 
     async def _snapshot(self, command: Command) -> object:

@@ -83,6 +83,9 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("mod", "health"): ("mod.health", ("period",)),
     ("mod", "export"): ("mod.export", ("period",)),
     ("mod", "setup"): ("mod.setup", ()),
+    ("mod", "places"): ("mod.places", ()),
+    ("mod", "link-place"): ("mod.link_place", ("code",)),
+    ("mod", "unlink-place"): ("mod.unlink_place", ("target",)),
 }
 
 # Words that start two-word commands (`mod queue`): alone, or with `help`, they show the

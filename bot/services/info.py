@@ -34,6 +34,12 @@ HELP = (
         "moderators: requests, asks, introductions and chats as CSV files, privately",
     ),
     ("mod setup", "moderators: the setup checklist: settings, how to change them, checks"),
+    ("mod places", "moderators: the places (Slack, Discord, console) this community lives on"),
+    (
+        "mod link-place [code=…]",
+        "moderators: a one-time code to link another place; with the code: join it",
+    ),
+    ("mod unlink-place [number]", "moderators: a linked place leaves, with what came from it"),
 )
 
 

@@ -112,7 +112,13 @@ async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) ->
         raise InvalidInput(
             "That code has expired (codes last 15 minutes). Ask for a new one.", fields=field
         )
-    await conn.execute(sa.update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
+    marked = await conn.execute(
+        sa.update(link_codes)
+        .where(link_codes.c.id == row.id, link_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if marked.rowcount != 1:  # a concurrent command used it first (row-locking engines)
+        raise InvalidInput("That code was used already. Ask for a new one.", fields=field)
     return LinkCode(
         row.id,
         row.kind,
