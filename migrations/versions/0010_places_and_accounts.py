@@ -151,7 +151,24 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Only possible while every community has one place and no accounts are linked.
+    # Only possible while every community has one place and no accounts are linked: the
+    # schema before had no way to say either, so going back would lose what they mean.
+    spanning = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT (SELECT COUNT(*) FROM places WHERE id NOT IN "
+                "(SELECT MIN(id) FROM places GROUP BY community_id)), "
+                "(SELECT COUNT(*) FROM members WHERE person_id IS NOT NULL OR reach_id IS NOT NULL)"
+            )
+        )
+        .one()
+    )
+    if any(spanning):
+        raise RuntimeError(
+            f"Can't go back before places: {spanning[0]} place(s) joined into another "
+            f"community and {spanning[1]} linked account(s). Unlink them first."
+        )
     op.drop_table("link_codes")
     with (
         _rebuilding("introductions", _INTRODUCTION_COLUMNS),

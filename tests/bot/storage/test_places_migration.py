@@ -22,7 +22,7 @@ from bot.commands import Actor, CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.outbox import DeliveryWorker
 from bot.storage.database import Database
-from bot.storage.migrate import alembic_config
+from bot.storage.migrate import alembic_config, head_revision
 from bot.views import Destination, Message
 from tests.support import RecordingTransport, text_of
 
@@ -505,3 +505,34 @@ async def test_downgrade_gives_back_the_rows_of_before(old_db: Database) -> None
         after = await _tables(conn, {**TABLES, "places": "id"})
     assert _without_new({t: after[t] for t in TABLES}) == before
     assert [(p["id"], p["community_id"]) for p in after["places"]] == [(1, 1), (2, 2)]
+
+
+@pytest.mark.parametrize("spans", ["two places", "linked accounts"])
+async def test_no_downgrade_while_a_community_spans_places_or_accounts_are_linked(
+    old_db: Database, spans: str
+) -> None:
+    await old_db.migrate()
+    async with old_db.engine.begin() as conn:
+        if spans == "two places":
+            await _insert(
+                conn,
+                old_db.is_sqlite,
+                "places",
+                {
+                    "id": 3,
+                    "community_id": 1,
+                    "platform": "discord",
+                    "external_id": "555",
+                    "name": "Joined",
+                    "created_at": NOW,
+                },
+            )
+        else:
+            await conn.execute(sa.text("UPDATE members SET person_id = 2 WHERE id = 3"))
+        before = await _tables(conn, {**TABLES, "places": "id"})
+    with pytest.raises(RuntimeError, match="Unlink them first"):
+        await _to(old_db, "0009", down=True)
+    async with old_db.engine.connect() as conn:  # nothing changed
+        assert await _tables(conn, {**TABLES, "places": "id"}) == before
+        version = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalar()
+        assert version == head_revision()
