@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,6 @@ from bot.views import Reply
 from tests.bot.invariants.model import (
     ACTIVE,
     ANSWERS,
-    Address,
     Decline,
     Outbox,
     Snapshot,
@@ -226,20 +226,26 @@ class Checks:
             assert ask["approved_by"] == actor["id"] != request["seeker_id"]
 
     def check_places(self, messages: list[Outbox], members: dict[int, dict[str, Any]]) -> None:
-        """A message to members goes out on a place of the community where each of them has
-        the account it names."""
-        accounts: set[Address] = {(m["place_id"], m["user_id"]) for m in members.values()}
+        """A message to members goes out on a place of the community, to accounts there, each
+        the one its member is reached at (their own; a linked member's, the one used last)."""
+        accounts = {(m["place_id"], m["user_id"]): m for m in members.values()}
         places = set(self.place_ids.values())
         for m in messages:
             assert m.place_id in places, m
-            assert all(address in accounts for address in m.addresses), m
+            for address in m.addresses:
+                account = accounts.get(address)
+                assert account is not None, ("a message to nobody on that place", m)
+                person = members[account["person_id"] or account["id"]]
+                assert reach_of(person, members) == address, ("not where they are reached", m)
+            # A mention names someone on this place only (elsewhere it shows a foreign id).
+            for user_id in json.loads(m.text).get("mentions", ()):
+                assert (m.place_id, user_id) in accounts, ("a mention from another place", m)
 
     def check_delivered(self, snap: Snapshot) -> None:
         """Each delivered message went out on the place its outbox row names."""
         refs = {place_id: external_id for external_id, place_id in self.place_ids.items()}
         transport: RecordingTransport = self.transport
         rows = {r["id"]: r for r in snap["outbox"]}
-        assert transport.places, "nothing delivered"
         for row_id, ref in transport.places.items():
             if row_id in rows:  # (housekeeping forgets old sent messages)
                 assert ref.external_id == refs[rows[row_id]["place_id"]], (row_id, ref)

@@ -87,6 +87,7 @@ class Infochats(Checks, RuleBasedStateMachine):
         self.helpers: dict[str, Helper] = {}
         self.needs_approval: dict[int, bool] = {}  # ask id → approval required when made
         self.declines: list[Decline] = []
+        self.known_places: dict[str, int] = {}  # see `place_ids`
         self.transport = RecordingTransport()
         self.worker = DeliveryWorker(self.db, self.transport, self.clock)
 
@@ -177,9 +178,11 @@ class Infochats(Checks, RuleBasedStateMachine):
 
     @property
     def place_ids(self) -> dict[str, int]:
-        """The places' ids by their external ids."""
-        rows = self.reader.execute("SELECT id, external_id FROM places")
-        return {str(external_id): int(id) for id, external_id in rows}
+        """The places' ids by their external ids (read once both places are there)."""
+        if len(self.known_places) < len(PLACES):
+            rows = self.reader.execute("SELECT id, external_id FROM places")
+            self.known_places = {str(external_id): int(id) for id, external_id in rows}
+        return self.known_places
 
     def user_of(self, member_id: int) -> str:
         """Who to act as for the member: their name, or "user@place" off their home place."""
