@@ -468,6 +468,9 @@ async def test_the_app_works_on_the_migrated_data(old_db: Database) -> None:
     received = {line.label: line.value for line in sam.messages[0].lines}["Chats received"]
     assert received == "1"  # the completed chat of before
     assert await members() == known
+    # A command remembered before is still recognised when the platform sends it again.
+    again = await app.dispatch_text(Actor(SLACK, "U02", "Sam"), "/infochat help", "slack-evt-1")
+    assert again.replay and again.messages == ()
 
     # The ledger still counts the old chats, each community its own.
     for ref, moderator, name in ((SLACK, "U01", "Mona"), (DISCORD, "500", "Dee")):
