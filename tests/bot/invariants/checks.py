@@ -204,7 +204,7 @@ class Checks:
         """An ask was just sent to its volunteer: were they free to be asked?"""
         now = self.clock.now()
         assert when(ask["asked_at"]) == now
-        helper = self.helpers.get(self.user_of(volunteer["id"]))
+        helper = self.helper_of(volunteer["id"], {m["id"]: m for m in after["members"]})
         if helper is not None and helper.joined:  # a volunteer, not a colleague named ad hoc
             assert helper.askable(now), ("asked while paused or gone", ask, helper)
             start = now.astimezone(ZoneInfo(helper.profile["timezone"])).replace(
@@ -297,8 +297,9 @@ class Checks:
         # Volunteers as the model knows them; never waiting on an ask while gone or paused,
         # never holding more than their capacity.
         for profile in snap["volunteers"]:
-            user = self.user_of(profile["member_id"])
-            helper = self.helpers[user]
+            user = profile["member_id"]
+            helper = self.helper_of(user, users)
+            assert helper is not None, (user, profile)
             assert bool(profile["active"]) == helper.active
             assert paused(when(profile["paused_until"]), now) == paused(helper.paused_until, now)
             assert profile["monthly_capacity"] == helper.capacity

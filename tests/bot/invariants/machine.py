@@ -130,7 +130,12 @@ class Infochats(Checks, RuleBasedStateMachine):
 
     def learn(self, user: str, action: str, args: dict[str, str]) -> None:
         """Keep the model of volunteers in step with their successful commands."""
-        helper = self.helpers.get(user)
+        if not action.startswith("volunteer.") and action != "ask.not_now":
+            return
+        member_id = self.member_id(user)
+        if member_id is None:
+            return
+        helper = self.helper_of(member_id, {m["id"]: m for m in self.rows("members")})
         if helper is None:
             return
         now = self.clock.now()
@@ -186,14 +191,26 @@ class Infochats(Checks, RuleBasedStateMachine):
 
     def user_of(self, member_id: int) -> str:
         """Who to act as for the member: their name, or "user@place" off their home place."""
-        [row] = self.reader.execute(
-            "SELECT m.user_id, p.external_id FROM members m JOIN places p ON p.id = m.place_id "
-            "WHERE m.id = ?",
-            (member_id,),
-        )
-        user_id, place = str(row[0]), str(row[1])
+        [row] = self.reader.execute("SELECT * FROM members WHERE id = ?", (member_id,))
+        return self.key_of(dict(row))
+
+    def key_of(self, account: dict[str, Any]) -> str:
+        """`user_of` for a member row read already."""
+        user_id = str(account["user_id"])
+        place = next(key for key, id in self.place_ids.items() if id == account["place_id"])
         home = HOMES.get(user_id)
         return user_id if home is not None and home.external_id == place else f"{user_id}@{place}"
+
+    def helper_of(self, member_id: int, members: dict[int, dict[str, Any]]) -> Helper | None:
+        """The model of the member when they are a volunteer of the cast: the one whose own
+        account is the member's, or one linked to it (accounts act as their person)."""
+        person = members[member_id]["person_id"] or member_id
+        for account in members.values():
+            if person in (account["id"], account["person_id"]):
+                helper = self.helpers.get(self.key_of(account))
+                if helper is not None:
+                    return helper
+        return None
 
     def member_id(self, user: str) -> int | None:
         place, user_id = self.account(user)
