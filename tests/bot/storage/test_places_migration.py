@@ -202,6 +202,12 @@ async def test_the_app_works_on_the_migrated_data(old_db: Database) -> None:
     assert (neo["place_id"], neo["community_id"]) == (place["id"], place["community_id"])
     assert place["community_id"] not in (1, 2)
 
+    # Going back keeps what was done since, each member with their community.
+    await _to(old_db, "0009", down=True)
+    async with old_db.engine.connect() as conn:
+        back = (await _tables(conn, {"members": "id"}))["members"]
+    assert _without_new({"members": tables["members"]})["members"] == back
+
 
 async def test_downgrade_gives_back_the_rows_of_before(old_db: Database) -> None:
     async with old_db.engine.connect() as conn:
