@@ -12,6 +12,9 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,6 +24,34 @@ revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
+
+_MEMBER_COLUMNS = (
+    "id, community_id, user_id, display_name, is_moderator, public_recognition, "
+    "weekly_digest, created_at"
+)
+_ACCOUNT_COLUMNS = "place_id, person_id, reach_id"
+_INTRODUCTION_COLUMNS = (
+    "id, community_id, request_id, ask_id, seeker_id, volunteer_id, minutes, status, "
+    "created_at, slots, slot_start, seeker_confirmed, volunteer_confirmed, completed_at"
+)
+
+
+@contextmanager
+def _rebuilding(table: str, columns: str) -> Iterator[None]:
+    """SQLite changes a table's constraints by copying it into a new table and dropping the
+    old one; dropping a table while other rows refer to it breaks their foreign keys (and
+    renaming the copy doesn't mend them). So, on SQLite, the rows wait in a temporary table
+    while the empty table is rebuilt, and come back into the new one: the foreign keys are
+    checked once, when the migration commits."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
+        op.execute(f"CREATE TEMP TABLE {table}_0010 AS SELECT {columns} FROM {table}")
+        op.execute(f"DELETE FROM {table}")
+    yield
+    if sqlite:
+        op.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_0010")
+        op.execute(f"DROP TABLE {table}_0010")
 
 
 def upgrade() -> None:
@@ -57,7 +88,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("person_id", sa.Integer, nullable=True))
         batch_op.add_column(sa.Column("reach_id", sa.Integer, nullable=True))
     op.execute("UPDATE members SET place_id = community_id")
-    with op.batch_alter_table("members", schema=None) as batch_op:
+    with (
+        _rebuilding("members", f"{_MEMBER_COLUMNS}, {_ACCOUNT_COLUMNS}"),
+        op.batch_alter_table("members", schema=None) as batch_op,
+    ):
         batch_op.alter_column("place_id", existing_type=sa.Integer, nullable=False)
         batch_op.create_foreign_key("fk_members_place_id_places", "places", ["place_id"], ["id"])
         batch_op.create_foreign_key(
@@ -117,9 +151,29 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Only possible while every community has one place and no accounts are linked.
+    # Only possible while every community has one place and no accounts are linked: the
+    # schema before had no way to say either, so going back would lose what they mean.
+    spanning = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT (SELECT COUNT(*) FROM places WHERE id NOT IN "
+                "(SELECT MIN(id) FROM places GROUP BY community_id)), "
+                "(SELECT COUNT(*) FROM members WHERE person_id IS NOT NULL OR reach_id IS NOT NULL)"
+            )
+        )
+        .one()
+    )
+    if any(spanning):
+        raise RuntimeError(
+            f"Can't go back before places: {spanning[0]} place(s) joined into another "
+            f"community and {spanning[1]} linked account(s). Unlink them first."
+        )
     op.drop_table("link_codes")
-    with op.batch_alter_table("introductions", schema=None) as batch_op:
+    with (
+        _rebuilding("introductions", _INTRODUCTION_COLUMNS),
+        op.batch_alter_table("introductions", schema=None) as batch_op,
+    ):
         batch_op.drop_column("seeker_contact")
         batch_op.drop_column("volunteer_contact")
     with op.batch_alter_table("volunteers", schema=None) as batch_op:
@@ -128,7 +182,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_place_id")
         batch_op.drop_constraint("fk_outbox_place_id_places", type_="foreignkey")
         batch_op.drop_column("place_id")
-    with op.batch_alter_table("members", schema=None) as batch_op:
+    with (
+        _rebuilding("members", _MEMBER_COLUMNS),
+        op.batch_alter_table("members", schema=None) as batch_op,
+    ):
         batch_op.drop_index("ix_members_reach_id")
         batch_op.drop_index("ix_members_person_id")
         batch_op.drop_constraint("uq_members_place_id_user_id", type_="unique")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +20,11 @@ from tests.bot.invariants.model import (
     Outbox,
     Snapshot,
     paused,
+    reach_of,
     when,
     without_keys,
 )
+from tests.support import RecordingTransport
 
 
 class Checks:
@@ -55,20 +58,30 @@ class Checks:
         assert all(old_outbox[r["id"]] == r for r in after["outbox"] if r["id"] in old_outbox)
         assert len(after["outbox"]) >= len(old_outbox)  # nothing lost or rewritten
         new_messages = [Outbox.of(r) for r in after["outbox"] if r["id"] not in old_outbox]
+        users = {m["id"]: m for m in after["members"]}
+        self.check_places(new_messages, users)
 
-        def dm(user_id: str, needle: str, button: tuple[str, str] | None = None) -> bool:
+        def dm(member: dict[str, Any], needle: str, button: tuple[str, str] | None = None) -> bool:
+            """The member was sent this, where they are reached."""
+            address = reach_of(member, users)
             return any(
                 m.kind == "member"
-                and user_id in m.user_ids
+                and m.reaches(address)
                 and needle in m.text
                 and (button is None or button in m.buttons)
                 for m in new_messages
             )
 
-        users = {m["id"]: m for m in after["members"]}
         actor = None
         if command is not None:
-            actor = next(m for m in after["members"] if m["user_id"] == command.actor.user_id)
+            place_id = self.place_ids[command.actor.community.external_id]
+            actor = next(
+                m
+                for m in after["members"]
+                if (m["place_id"], m["user_id"]) == (place_id, command.actor.user_id)
+            )
+            if actor["person_id"] is not None:  # a linked account acts as its person
+                actor = users[actor["person_id"]] | {"is_moderator": actor["is_moderator"]}
         action = command.action if command is not None else "jobs"
         target = command.target.lstrip("#") if command is not None else ""
         actor_id = actor["id"] if actor is not None else None
@@ -93,7 +106,7 @@ class Checks:
                     ), ("a proposal the moderators weren't sent", ask)
             if ask["asked_at"] is not None and (old is None or old["asked_at"] is None):
                 self.check_asked(ask, volunteer, request, action, actor, after)
-                assert dm(volunteer["user_id"], "", ("ask.accept", str(ask["id"]))), (
+                assert dm(volunteer, "", ("ask.accept", str(ask["id"]))), (
                     "an ask the volunteer wasn't sent",
                     ask,
                 )
@@ -106,7 +119,7 @@ class Checks:
                 assert (action, target, moderator) == ("mod.deny", str(ask["id"]), True)
             if ask["status"] == "expired":  # only time makes an ask expire, and says so
                 assert action == "jobs"
-                assert dm(volunteer["user_id"], f"Ask #{ask['id']} has lapsed"), ask
+                assert dm(volunteer, f"Ask #{ask['id']} has lapsed"), ask
             if ask["status"] == "declined":
                 after_id = max(old_outbox, default=0)
                 self.declines.append(
@@ -126,12 +139,12 @@ class Checks:
                 and closed_now
                 and by_other
             ):
-                assert dm(volunteer["user_id"], f"ask #{ask['id']}"), (
+                assert dm(volunteer, f"ask #{ask['id']}"), (
                     "a withdrawn ask the volunteer wasn't told about",
                     ask,
                 )
             if ask["status"] in ("declined", "not_now", "expired") and request["status"] == "open":
-                assert dm(seeker["user_id"], f"Still looking for request #{request['id']}")
+                assert dm(seeker, f"Still looking for request #{request['id']}")
 
         new_intros = [i for i in after["introductions"] if i not in before["introductions"]]
         assert len(new_intros) <= 1
@@ -139,11 +152,19 @@ class Checks:
             assert (action, target) == ("ask.accept", str(intro["ask_id"]))
             assert old_asks[intro["ask_id"]]["status"] == "asked"
             assert asks_now[intro["ask_id"]]["status"] == "accepted"
-            pair = (users[intro["seeker_id"]]["user_id"], users[intro["volunteer_id"]]["user_id"])
-            assert any(m.kind == "group" and m.user_ids == pair for m in new_messages), (
-                "an introduction nobody was sent",
-                intro,
+            # Together when both are on one place; else each on their own, in the same words.
+            pair = (
+                reach_of(users[intro["seeker_id"]], users),
+                reach_of(users[intro["volunteer_id"]], users),
             )
+            together = any(m.kind == "group" and m.addresses == pair for m in new_messages)
+            apart = [
+                {m.words for m in new_messages if m.kind == "member" and m.reaches(address)}
+                for address in pair
+            ]
+            assert together or set.intersection(*apart), ("an introduction nobody was sent", intro)
+            if pair[0][0] != pair[1][0]:
+                assert not together
 
         for request in after["requests"]:
             old = old_requests.get(request["id"])
@@ -165,11 +186,11 @@ class Checks:
                     and actor_id == seeker["id"]
                     and any(f"#{request['id']}" in m.text for m in reply.messages)
                 )
-                by_dm = dm(seeker["user_id"], f"#{request['id']}")
+                by_dm = dm(seeker, f"#{request['id']}")
                 assert in_reply != by_dm, ("closed silently or told twice", request, reply)
             if closed and reason == "denied":
                 assert action == "mod.deny" and moderator
-                assert dm(seeker["user_id"], f"didn't approve request #{request['id']}")
+                assert dm(seeker, f"didn't approve request #{request['id']}")
 
     def check_asked(
         self,
@@ -183,7 +204,7 @@ class Checks:
         """An ask was just sent to its volunteer: were they free to be asked?"""
         now = self.clock.now()
         assert when(ask["asked_at"]) == now
-        helper = self.helpers.get(volunteer["user_id"])
+        helper = self.helper_of(volunteer["id"], {m["id"]: m for m in after["members"]})
         if helper is not None and helper.joined:  # a volunteer, not a colleague named ad hoc
             assert helper.askable(now), ("asked while paused or gone", ask, helper)
             start = now.astimezone(ZoneInfo(helper.profile["timezone"])).replace(
@@ -203,6 +224,31 @@ class Checks:
         if self.needs_approval[ask["id"]]:  # approved just now, by a moderator not the seeker
             assert action == "mod.approve" and actor is not None and actor["is_moderator"]
             assert ask["approved_by"] == actor["id"] != request["seeker_id"]
+
+    def check_places(self, messages: list[Outbox], members: dict[int, dict[str, Any]]) -> None:
+        """A message to members goes out on a place of the community, to accounts there, each
+        the one its member is reached at (their own; a linked member's, the one used last)."""
+        accounts = {(m["place_id"], m["user_id"]): m for m in members.values()}
+        places = set(self.place_ids.values())
+        for m in messages:
+            assert m.place_id in places, m
+            for address in m.addresses:
+                account = accounts.get(address)
+                assert account is not None, ("a message to nobody on that place", m)
+                person = members[account["person_id"] or account["id"]]
+                assert reach_of(person, members) == address, ("not where they are reached", m)
+            # A mention names someone on this place only (elsewhere it shows a foreign id).
+            for user_id in json.loads(m.text).get("mentions", ()):
+                assert (m.place_id, user_id) in accounts, ("a mention from another place", m)
+
+    def check_delivered(self, snap: Snapshot) -> None:
+        """Each delivered message went out on the place its outbox row names."""
+        refs = {place_id: external_id for external_id, place_id in self.place_ids.items()}
+        transport: RecordingTransport = self.transport
+        rows = {r["id"]: r for r in snap["outbox"]}
+        for row_id, ref in transport.places.items():
+            if row_id in rows:  # (housekeeping forgets old sent messages)
+                assert ref.external_id == refs[rows[row_id]["place_id"]], (row_id, ref)
 
     @invariant()
     def design_invariants(self) -> None:
@@ -251,8 +297,9 @@ class Checks:
         # Volunteers as the model knows them; never waiting on an ask while gone or paused,
         # never holding more than their capacity.
         for profile in snap["volunteers"]:
-            user = users[profile["member_id"]]["user_id"]
-            helper = self.helpers[user]
+            user = profile["member_id"]
+            helper = self.helper_of(user, users)
+            assert helper is not None, (user, profile)
             assert bool(profile["active"]) == helper.active
             assert paused(when(profile["paused_until"]), now) == paused(helper.paused_until, now)
             assert profile["monthly_capacity"] == helper.capacity
@@ -281,18 +328,14 @@ class Checks:
         # messages about that introduction name them (but never with the declined request).
         messages = [Outbox.of(r) for r in snap["outbox"]]
         for decline in self.declines:
-            seeker_id = users[decline.seeker]["user_id"]
+            seeker = reach_of(users[decline.seeker], users)
             met = any(
                 (i["seeker_id"], i["volunteer_id"]) == (decline.seeker, decline.volunteer)
                 for i in intros
             )
             about = re.compile(rf"#{decline.request}\b")
             for m in messages:
-                if (
-                    m.id <= decline.after_outbox
-                    or m.kind != "member"
-                    or seeker_id not in m.user_ids
-                ):
+                if m.id <= decline.after_outbox or m.kind != "member" or not m.reaches(seeker):
                     continue
                 if any(action.startswith("ask.") for action, _ in m.buttons):
                     continue

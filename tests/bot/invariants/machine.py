@@ -1,5 +1,5 @@
-"""One community driven by random commands through `Infochat.dispatch` (a hypothesis
-state machine); `Checks` verifies the invariants after every step."""
+"""One community on two places driven by random commands through `Infochat.dispatch` (a
+hypothesis state machine); `Checks` verifies the invariants after every step."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -23,9 +23,10 @@ from hypothesis.stateful import (
 
 from bot.app import JOB_HANDLERS, Infochat
 from bot.clock import FakeClock
-from bot.commands import Actor, Command
+from bot.commands import Actor, Command, CommunityRef
 from bot.domain.community import CommunitySettings
 from bot.jobs import JobRunner
+from bot.outbox import DeliveryWorker
 from bot.storage.database import Database, sqlite_url
 from bot.views import Reply
 from tests.bot.invariants.checks import Checks
@@ -38,10 +39,13 @@ from tests.bot.invariants.model import (
     FORWARD,
     GOOD_QUESTIONS,
     HELPERS,
+    HOMES,
     MODERATOR,
+    MODERATORS,
     MOSTLY,
     MOVES,
     NOT_NOW_DAYS,
+    PLACES,
     REQUEST_TOPICS,
     SEEKERS,
     TOPICS,
@@ -56,11 +60,12 @@ from tests.bot.invariants.model import (
     start_of,
     without_keys,
 )
-from tests.support import COMMUNITY
+from tests.support import COMMUNITY, OTHER_PLACE, RecordingTransport, World, join_places
 
 
 class Infochats(Checks, RuleBasedStateMachine):
-    """One community on a fresh SQLite file, driven through `Infochat.dispatch`."""
+    """One community on two places, on a fresh SQLite file, driven through
+    `Infochat.dispatch`."""
 
     template: Path  # a migrated database, copied for each example
 
@@ -82,6 +87,9 @@ class Infochats(Checks, RuleBasedStateMachine):
         self.helpers: dict[str, Helper] = {}
         self.needs_approval: dict[int, bool] = {}  # ask id → approval required when made
         self.declines: list[Decline] = []
+        self.known_places: dict[str, int] = {}  # see `place_ids`
+        self.transport = RecordingTransport()
+        self.worker = DeliveryWorker(self.db, self.transport, self.clock)
 
     def teardown(self) -> None:
         self.reader.close()
@@ -91,8 +99,16 @@ class Infochats(Checks, RuleBasedStateMachine):
 
     # ----------------------------------------------------------------- plumbing
 
+    def account(self, user: str) -> tuple[CommunityRef, str]:
+        """Who acts: a member of the cast from their home place, or "user@place", the account
+        of that handle on that place."""
+        user_id, _, place = user.partition("@")
+        return (PLACES[place] if place else HOMES[user_id]), user_id
+
     def actor(self, user: str) -> Actor:
-        return Actor(COMMUNITY, user, display(user), is_moderator=user == MODERATOR)
+        place, user_id = self.account(user)
+        is_moderator = user in MODERATORS
+        return Actor(place, user_id, display(user_id), is_moderator=is_moderator)
 
     def command(self, user: str, action: str, target: str = "", **args: str) -> Command:
         return Command(self.actor(user), action, f"key-{next(self.keys)}", target, args)
@@ -114,7 +130,12 @@ class Infochats(Checks, RuleBasedStateMachine):
 
     def learn(self, user: str, action: str, args: dict[str, str]) -> None:
         """Keep the model of volunteers in step with their successful commands."""
-        helper = self.helpers.get(user)
+        if not action.startswith("volunteer.") and action != "ask.not_now":
+            return
+        member_id = self.member_id(user)
+        if member_id is None:
+            return
+        helper = self.helper_of(member_id, {m["id"]: m for m in self.rows("members")})
         if helper is None:
             return
         now = self.clock.now()
@@ -160,12 +181,43 @@ class Infochats(Checks, RuleBasedStateMachine):
     def rows(self, table: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.reader.execute(f"SELECT * FROM {table} ORDER BY rowid")]
 
+    @property
+    def place_ids(self) -> dict[str, int]:
+        """The places' ids by their external ids (read once both places are there)."""
+        if len(self.known_places) < len(PLACES):
+            rows = self.reader.execute("SELECT id, external_id FROM places")
+            self.known_places = {str(external_id): int(id) for id, external_id in rows}
+        return self.known_places
+
     def user_of(self, member_id: int) -> str:
-        [row] = self.reader.execute("SELECT user_id FROM members WHERE id = ?", (member_id,))
-        return str(row[0])
+        """Who to act as for the member: their name, or "user@place" off their home place."""
+        [row] = self.reader.execute("SELECT * FROM members WHERE id = ?", (member_id,))
+        return self.key_of(dict(row))
+
+    def key_of(self, account: dict[str, Any]) -> str:
+        """`user_of` for a member row read already."""
+        user_id = str(account["user_id"])
+        place = next(key for key, id in self.place_ids.items() if id == account["place_id"])
+        home = HOMES.get(user_id)
+        return user_id if home is not None and home.external_id == place else f"{user_id}@{place}"
+
+    def helper_of(self, member_id: int, members: dict[int, dict[str, Any]]) -> Helper | None:
+        """The model of the member when they are a volunteer of the cast: the one whose own
+        account is the member's, or one linked to it (accounts act as their person)."""
+        person = members[member_id]["person_id"] or member_id
+        for account in members.values():
+            if person in (account["id"], account["person_id"]):
+                helper = self.helpers.get(self.key_of(account))
+                if helper is not None:
+                    return helper
+        return None
 
     def member_id(self, user: str) -> int | None:
-        row = self.reader.execute("SELECT id FROM members WHERE user_id = ?", (user,)).fetchone()
+        place, user_id = self.account(user)
+        row = self.reader.execute(
+            "SELECT id FROM members WHERE place_id = ? AND user_id = ?",
+            (self.place_ids.get(place.external_id), user_id),
+        ).fetchone()
         return int(row[0]) if row else None
 
     def pick_row(
@@ -217,8 +269,13 @@ class Infochats(Checks, RuleBasedStateMachine):
                     "monthly_capacity": str(capacity),
                 }
             )
-            if user != COLLEAGUE:
-                assert self.do(user, "volunteer.join", **self.helpers[user].profile).ok
+        # The community is made on its first place, then a second place joins it.
+        for place in (COMMUNITY, OTHER_PLACE):
+            if place == OTHER_PLACE:
+                self.loop.run_until_complete(join_places(cast(World, self), COMMUNITY, place))
+            for user in HELPERS:
+                if user != COLLEAGUE and HOMES[user] == place:
+                    assert self.do(user, "volunteer.join", **self.helpers[user].profile).ok
 
     @rule(
         seeker=st.sampled_from(ASKERS),
@@ -292,10 +349,12 @@ class Infochats(Checks, RuleBasedStateMachine):
         self, action: str, someone: str, reason: str, approval: bool, data: st.DataObject
     ) -> None:
         """Approve or deny any ask, or switch approval on or off: usually as the moderator."""
-        moderator = MODERATOR if data.draw(st.sampled_from(MOSTLY), label="mod") else someone
+        moderator = someone
+        if data.draw(st.sampled_from(MOSTLY), label="mod"):  # a moderator of either place
+            moderator = data.draw(st.sampled_from(MODERATORS), label="moderator")
         if action == "settings":
             reply = self.do(moderator, "mod.settings", approval_required=str(approval).lower())
-            assert reply.ok == (moderator == MODERATOR), reply
+            assert reply.ok == (moderator in MODERATORS), reply
             if reply.ok:
                 self.approval = approval
             return
@@ -366,7 +425,8 @@ class Infochats(Checks, RuleBasedStateMachine):
         elif ask is None:
             self.do(seeker if move != "intruder" else intruder, "request.pick", f"{rid}:auto")
         elif ask["status"] == "proposed":
-            who = MODERATOR if move != "intruder" else intruder
+            moderator = data.draw(st.sampled_from(MODERATORS), label="moderator")
+            who = moderator if move != "intruder" else intruder
             if move == "deny" or (seeker == MODERATOR and move != "forward"):  # not her own
                 self.do(who, "mod.deny", str(ask["id"]), reason="Not a good fit right now")
             else:
@@ -406,7 +466,11 @@ class Infochats(Checks, RuleBasedStateMachine):
         before = self.snapshot()
         runner = JobRunner(self.db, self.clock, JOB_HANDLERS)
         self.loop.run_until_complete(runner.run_due())
-        self.check_step(None, None, before, self.snapshot())
+        after = self.snapshot()
+        self.check_step(None, None, before, after)
+        # What is due goes out, each message on the place its outbox row names.
+        self.loop.run_until_complete(self.worker.drain())
+        self.check_delivered(after)
 
     @precondition(lambda self: bool(self.history))
     @rule(replay=st.booleans(), data=st.data())

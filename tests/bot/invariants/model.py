@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, settings
 
 from bot.domain.community import CommunitySettings
+from tests.support import COMMUNITY, OTHER_PLACE
 
 SETTINGS = settings(
     max_examples=80,
@@ -22,11 +23,21 @@ SETTINGS = settings(
 
 SEEKERS = ("sam", "sky")
 MODERATOR = "mona"  # a moderator who sometimes asks for chats herself
+OTHER_MODERATOR = "odile"  # the moderator of the community's second place
+MODERATORS = (MODERATOR, OTHER_MODERATOR)
 ASKERS = (*SEEKERS, MODERATOR)
 VOLUNTEERS = ("quillon", "xanthe", "yorrick", "zephyrine")
 COLLEAGUE = "wendeline"  # not a volunteer at first: reachable as a suggested colleague
 HELPERS = (*VOLUNTEERS, COLLEAGUE)
-EVERYONE = (*ASKERS, *HELPERS)
+EVERYONE = (*ASKERS, *HELPERS, OTHER_MODERATOR)
+# The community lives on two places; everyone acts from one of them. A handle named on the
+# other place (a suggested colleague, a person asked for) is another account there, which
+# the machine calls "user@place" (see `Infochats.user_of`).
+HOMES = {
+    **dict.fromkeys(("sam", MODERATOR, "quillon", "xanthe"), COMMUNITY),
+    **dict.fromkeys(("sky", OTHER_MODERATOR, "yorrick", "zephyrine", COLLEAGUE), OTHER_PLACE),
+}
+PLACES = {place.external_id: place for place in (COMMUNITY, OTHER_PLACE)}
 TOPICS = ("data engineering", "data science", "product management", "ux research")
 REQUEST_TOPICS = (*TOPICS, "machine learning", "underwater basket weaving")
 ZONES = ("UTC", "Europe/Berlin", "America/Los_Angeles", "Pacific/Auckland")
@@ -96,9 +107,13 @@ def without_keys(snap: Snapshot) -> Snapshot:
     return {table: rows for table, rows in snap.items() if table != "processed_commands"}
 
 
+Address = tuple[int, str]  # (place id, user id): an account, where a message reaches someone
+
+
 @dataclass(frozen=True)
 class Outbox:
     id: int
+    place_id: int  # the place it goes out on
     kind: str
     user_ids: tuple[str, ...]
     text: str  # the whole message as JSON: text, title, lines, buttons
@@ -109,11 +124,32 @@ class Outbox:
         destination, message = json.loads(row["destination"]), json.loads(row["message"])
         return cls(
             row["id"],
+            row["place_id"],
             destination["kind"],
             tuple(destination.get("user_ids") or ()),
             row["message"],
             frozenset((b["action"], b["target"]) for b in message.get("buttons", ())),
         )
+
+    def reaches(self, address: Address) -> bool:
+        """Sent to this account, on its place."""
+        return self.place_id == address[0] and address[1] in self.user_ids
+
+    @property
+    def words(self) -> str:
+        """What the message says (mentions aside: each place keeps only its own members')."""
+        return str(json.loads(self.text)["text"])
+
+    @property
+    def addresses(self) -> tuple[Address, ...]:
+        return tuple((self.place_id, user) for user in self.user_ids)
+
+
+def reach_of(member: dict[str, Any], members: dict[int, dict[str, Any]]) -> Address:
+    """Where messages to a member must go: the account a person used last, else their own."""
+    if member["person_id"] is None and member["reach_id"] is not None:
+        member = members[member["reach_id"]]
+    return member["place_id"], member["user_id"]
 
 
 @dataclass(frozen=True)
