@@ -23,6 +23,7 @@ from adapters.console.grammar import (
     Slash,
     Wait,
     expects_refusal,
+    is_comment,
     parse_line,
 )
 from adapters.console.guide import guide
@@ -39,6 +40,7 @@ from bot.outbox import DeliveryWorker
 from bot.views import Form, Message, Reply
 
 log = logging.getLogger(__name__)
+CODE_WORD = "{code}"
 
 
 class _Quit(Exception):
@@ -95,7 +97,7 @@ class ConsoleSession:
     async def _line(self, line: str, source: LineSource) -> str | None:
         """Handle one line; the problem, if any, as a short text."""
         try:
-            parsed = parse_line(line)
+            parsed = parse_line(self._with_code(line))
             if parsed is None:
                 return None
             parsed = self._canonical(parsed)
@@ -118,6 +120,17 @@ class ConsoleSession:
             text = "Something went wrong with that line (details in the log); nothing else is affected."
             self.problem(text)
             return text
+
+    def _with_code(self, line: str) -> str:
+        """`{code}` stands for the link code shown last: a script can't know a code ahead
+        (each is new and random), so `kim@campus /infochat link code={code}` enters the one
+        the bot just gave."""
+        if CODE_WORD not in line or is_comment(line):
+            return line
+        code = self.transcript.last_code()
+        if code is None:
+            raise GrammarError(f"No link code has been shown yet, so {CODE_WORD} means nothing.")
+        return line.replace(CODE_WORD, code)
 
     def _canonical(self, parsed: ConsoleLine) -> ConsoleLine:
         """Handles as the transcript keeps them (`dana@<default place>` is `dana`), and the

@@ -9,11 +9,18 @@ Members and channels are named by handles: `dana` and `moderators` on the defaul
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from adapters.console.grammar import GrammarError, shorten
+from bot.storage.link_codes import ALPHABET, GROUP_SIZE, GROUPS
 from bot.views import Button, Destination, Message
+
+# A link code as the bot shows it (`K7QF-2MXH-9TRW`): what `{code}` in a line stands for.
+_CODE = re.compile(
+    r"(?<![A-Z0-9])" + "-".join([f"[{ALPHABET}]{{{GROUP_SIZE}}}"] * GROUPS) + r"(?![A-Z0-9])"
+)
 
 Kind = Literal["reply", "dm", "channel", "group", "admins"]
 
@@ -109,6 +116,16 @@ class Transcript:
         new = replace(old, message=message, original=old.sent)
         self.messages[number - 1] = new
         return new
+
+    def last_code(self) -> str | None:
+        """The link code the console showed last (to anyone), if any."""
+        for item in reversed(self.messages):
+            texts = [item.message.text, *(line.value for line in item.message.lines)]
+            for text in reversed(texts):
+                found = _CODE.findall(text)
+                if found:
+                    return str(found[-1])
+        return None
 
     def get(self, number: int) -> ConsoleMessage | None:
         return self.messages[number - 1] if 1 <= number <= len(self.messages) else None

@@ -10,9 +10,9 @@ from adapters.console.grammar import GrammarError, Meta, Press, Show, Slash, par
 from adapters.console.render import render
 from adapters.console.transcript import Transcript
 from adapters.console.transport import ConsoleTransport
-from bot.commands import CommunityRef
+from bot.commands import Command, CommunityRef
 from bot.storage.schema import members, places
-from bot.views import Button, Destination, Message
+from bot.views import Button, Destination, Line, Message, Reply
 from tests.adapters.console.conftest import MakeConsole
 
 CAMPUS = CommunityRef("console", "campus", "campus")
@@ -146,3 +146,36 @@ async def test_channels_are_per_place_and_pressed_only_by_that_places_moderators
         transcript.find_button("dana", "Approve", moderator=False)
     item, _ = transcript.find_button("dana@campus", "Approve", moderator=False)
     assert item.number == 3
+
+
+async def test_code_in_a_line_stands_for_the_link_code_shown_last(
+    make_console: MakeConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console = await make_console()
+    session = console.session
+    await console.play("kim@campus /infochat link code={code}")
+    assert "No link code has been shown yet" in console.text
+
+    older = Message(text="Your code is AAAA-BBBB-CCCC.")
+    shown = Message(
+        text="Enter it on the other place", lines=(Line(label="Code", value="K7QF-2MXH-9TRW"),)
+    )
+    session.transcript.add_reply("mo", older, ok=True)
+    session.transcript.add_reply("mo", shown, ok=True)
+    session.transcript.add_reply(
+        "mo", Message(text="not a code: K7QF-2MXH-9TRWX, k7qf-2mxh-9trw"), ok=True
+    )
+    assert session.transcript.last_code() == "K7QF-2MXH-9TRW"
+
+    seen: list[Command] = []
+    dispatch = session.app.dispatch
+
+    async def recording(command: Command) -> Reply:
+        seen.append(command)
+        return await dispatch(command)
+
+    monkeypatch.setattr(session.app, "dispatch", recording)
+    await console.play("kim@campus /infochat me recognition={code}\n# {code} in a comment")
+    (command,) = seen  # (refused by the core: recognition is on or off)
+    assert command.args == {"recognition": "K7QF-2MXH-9TRW"}
+    assert command.actor.community == CAMPUS and command.actor.user_id == "kim"
