@@ -43,10 +43,13 @@ Places: members act on the console place “{place}” unless a line names anoth
   dana@campus /infochat request …   dana acts on the console place campus
   show dana@campus                  what dana saw on campus
   show #moderators@campus           a channel of campus
+  members @campus                   the members seen on campus
 Each place is like a Slack workspace or a Discord server of its own (at first its own
 community); `{place}` is the default. With more than one place in play, every message says
 which place it went to, e.g. [dm → priya@campus]. Moderators of another place are given as
---moderators kim@campus.
+--moderators kim@campus. In a line, {{code}} stands for the link code the bot showed last:
+  kim@campus /infochat mod link-place code={{code}}
+
 Forms are filled by prompts, one field per line: an empty line keeps the default,
 a list field takes one item per line until an empty line, /cancel drops the form.
 Lines starting with "# " or "#!" are comments, also inside a form. A line ending in
