@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from adapters.discord import replies
+from adapters.discord.render import commands_here
 from tests.adapters.discord.harness import FakeDiscord
 from tests.adapters.discord.payloads import slash
 from tests.adapters.discord.session import USERS, Bot
@@ -175,3 +176,16 @@ def test_the_linking_options_are_registered_as_discord_documents_them(bot: Bot) 
     (n,) = mods["unlink-place"]["options"]
     assert (n["name"], n["type"], n["min_value"], n.get("required", False)) == ("n", 4, 1, False)
     assert int(mod["default_member_permissions"]) == 1 << 5  # hidden from members by default
+
+
+def test_the_cores_linking_commands_are_shown_with_discords_options() -> None:
+    text = (
+        "Enter it on the other place: `/infochat mod link-place code=K7QF-2MXH-9TRW`; "
+        "members use `/infochat link code=AAAA-BBBB-CCCC`. `/infochat mod unlink-place 2` "
+        "undoes it; `/infochat mod places` lists them; `/infochat link` shows a code."
+    )
+    assert commands_here(text) == (
+        "Enter it on the other place: `/infochat-mod link-place code:K7QF-2MXH-9TRW`; "
+        "members use `/infochat link code:AAAA-BBBB-CCCC`. `/infochat-mod unlink-place n:2` "
+        "undoes it; `/infochat-mod places` lists them; `/infochat link` shows a code."
+    )
