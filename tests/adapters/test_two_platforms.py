@@ -17,9 +17,11 @@ pytest.importorskip("slack_bolt")
 from adapters.discord import replies
 from adapters.discord.transport import DiscordTransport
 from bot.storage.schema import outbox, places
+from tests.adapters.discord.payloads import click
+from tests.adapters.discord.session import USERS, fields, reply_buttons
 from tests.adapters.slack.clicks import settle as slack_settle
-from tests.adapters.two_platforms import Both, both_platforms
-from tests.support import World
+from tests.adapters.two_platforms import DISCORD_PLACE, SLACK_PLACE, Both, both_platforms
+from tests.support import GOOD_REQUEST, VOLUNTEERS, World, join_places
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +117,26 @@ async def test_a_platform_down_holds_its_own_messages_only(both: Both) -> None:
     await both.worker.drain()
     assert await sent_per_platform(both) == {"slack": 1, "discord": 1}
     assert both.discord.dms_to("dana")
+
+
+async def test_once_the_places_are_one_community_a_discord_seekers_ask_reaches_slack(
+    both: Both,
+) -> None:
+    """The start of the cross-platform scenario, with the places joined directly (as
+    `mod link-place` does): the ask goes out on the volunteer's platform only."""
+    await join_places(both.world, DISCORD_PLACE, SLACK_PLACE)
+    communities = await both.place_communities()
+    assert communities["slack"] == communities["discord"]
+    await slack_command(both, "UPRIYA", f"volunteer join {VOLUNTEERS['priya']}")
+    reply = await both.discord.slash("sam", "request", fields=fields(GOOD_REQUEST))
+    choose = next(c for label, c in reply_buttons(reply.body).items() if label.startswith("Let"))
+    await both.discord.send(click(USERS["sam"], "sam", choose, in_dm=False))
+
+    asks = [
+        call
+        for call in both.slack.fake.of("chat.postMessage")
+        if call.params.get("channel") == "DUPRIYA" and "Accept" in json.dumps(call.params)
+    ]
+    assert len(asks) == 1
+    assert "What does a typical week look like" in json.dumps(asks[0].params)
+    assert not [b for b in both.discord.fake.dm_channels if b not in (USERS["sam"],)]
