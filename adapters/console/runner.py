@@ -107,7 +107,7 @@ def build_session(
     name = options.community or (demo.DEMO_COMMUNITY if options.demo else LOCAL_COMMUNITY)
     place = name[:80]
     # `kim@campus` moderates the console place campus; `mo@<default place>` is `mo`.
-    moderators = {m.removesuffix("@" + place) for m in moderator_names(options.moderators)}
+    moderators = {m.removesuffix("@" + place.lower()) for m in moderator_names(options.moderators)}
     if options.demo:
         moderators |= set(demo.MODERATORS)
     transcript = Transcript(place)

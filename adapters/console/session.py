@@ -3,8 +3,9 @@
 Members act by typing the chat's slash command or pressing buttons on messages they can
 see. A member is a name on the session's default place, or `name@place` on another console
 place: each place is its own `CommunityRef("console", place)`, so one session can play a
-community that spans places (or several communities). Every command gets a fresh idempotency key; after each line the outbox is drained, so
-what the bot sends is printed as it is delivered.
+community that spans places (or several communities). Every command gets a fresh
+idempotency key; after each line the outbox is drained, so what the bot sends is printed as
+it is delivered.
 """
 
 from __future__ import annotations
@@ -147,8 +148,10 @@ class ConsoleSession:
         return parsed
 
     def canonical(self, handle: str) -> str:
-        """`dana@<default place>` → `dana`; other handles as they are."""
-        return handle.removesuffix("@" + self.community.external_id)
+        """`dana@<default place>` → `dana` (place names are typed in lower case); other
+        handles as they are."""
+        name, at, place = handle.partition("@")
+        return name if at and place == self.community.external_id.lower() else handle
 
     def _expected_refusal(self, problem: str | None, *, refused: bool) -> str | None:
         """A line marked `#! refused`: the bot's refusal is what it expects; anything else is
