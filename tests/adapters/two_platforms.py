@@ -5,14 +5,18 @@ whose routing transport sends each message out on the place it goes to.
 
 A test drives each platform through its own test session, `both.slack` (`tests/adapters/slack/
 harness.py`: `command`, `click`, `fake.of("chat.postMessage")`…) and `both.discord`
-(`tests/adapters/discord/session.py`: `slash`, `press`, `seen_by`, `dms_to`…); both sessions
-drain the one worker after each step, so every delivery goes through the routing transport.
-`both.world` is the core's world (`travel`, `say` for the console place, the database).
+(`tests/adapters/discord/session.py`: `slash`, `press`, `seen_by`, `dms_to`…), or through
+`both.slack_says` / `both.discord_says`, which wait for the answer and deliver what the
+command sent; every delivery goes through the one worker and its routing transport.
+`both.link_places()` and `both.link_accounts()` play the linking commands on both sides.
+`both.world` is the core's world (`travel`, the database, the clock).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +33,12 @@ from adapters.slack.moderators import Moderators
 from adapters.slack.transport import SlackTransport
 from bot.commands import CommunityRef
 from bot.outbox import DeliveryWorker
+from bot.storage.link_codes import ALPHABET, GROUP_SIZE, GROUPS
 from bot.storage.schema import places
 from tests.adapters.discord.harness import FakeDiscord, connect
 from tests.adapters.discord.payloads import GUILD_ID
 from tests.adapters.discord.session import Bot
+from tests.adapters.slack.clicks import settle as slack_settle
 from tests.adapters.slack.harness import SECRET, TEAM, FakeSlack, Slack
 from tests.support import World
 
@@ -48,6 +54,38 @@ class Both:
     worker: DeliveryWorker  # the outbox, through `router`
     router: RoutingTransport
 
+    async def slack_says(self, user: str, text: str) -> str:
+        """A signed `/infochat <text>` from a Slack member; the private answer (as JSON),
+        once what it sent is delivered."""
+        answered = len(self.slack.fake.of("response"))
+        status, _ = await self.slack.command(user, text)
+        assert status == 200, status
+        calls = await self.slack.fake.wait_for("response", answered + 1)
+        await slack_settle()
+        await self.worker.drain()
+        return json.dumps(calls[-1].params)
+
+    async def discord_says(self, name: str, *path: str, **options: str | int) -> str:
+        """`/infochat <path…>` (`("mod", …)` is `/infochat-mod …`) from a Discord member
+        (`name` in `tests/adapters/discord/session.USERS`); the private answer, as JSON."""
+        callback = await self.discord.slash(name, *path, **options)
+        return json.dumps(callback.body)
+
+    async def link_places(
+        self, slack_moderator: str = "UMOD", discord_moderator: str = "mo"
+    ) -> str:
+        """The moderators join the two places: a code from `/infochat mod link-place` on
+        Slack, entered with `/infochat-mod link-place code:` on Discord; Discord's answer."""
+        code = code_in(await self.slack_says(slack_moderator, "mod link-place"))
+        self.discord.moderators.add(discord_moderator)
+        return await self.discord_says(discord_moderator, "mod", "link-place", code=code)
+
+    async def link_accounts(self, slack_user: str, discord_name: str) -> str:
+        """A member links their Slack and Discord accounts: a code from `/infochat link` on
+        Discord, entered with `/infochat link code=…` on Slack; Slack's answer."""
+        code = code_in(await self.discord_says(discord_name, "link"))
+        return await self.slack_says(slack_user, f"link code={code}")
+
     async def place_communities(self) -> dict[str, int]:
         """Each platform's place → the community it belongs to now (after the first command
         on it; linking the places makes the two one)."""
@@ -58,6 +96,16 @@ class Both:
                 )
             )
             return {row.platform: row.community_id for row in rows}
+
+
+_CODE = re.compile("-".join([f"[{ALPHABET}]{{{GROUP_SIZE}}}"] * GROUPS))
+
+
+def code_in(answer: str) -> str:
+    """The link code an answer shows (the last one, if several)."""
+    codes = _CODE.findall(answer)
+    assert codes, f"no link code in {answer[:300]}"
+    return str(codes[-1])
 
 
 @contextlib.asynccontextmanager
