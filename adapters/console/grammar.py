@@ -131,7 +131,7 @@ def member_handle(word: str) -> str:
     """`dana` (the default place) or `dana@campus` (another console place), checked."""
     name, at, place = word.strip().removeprefix("@").partition("@")
     if not at:
-        return member_name(name)
+        return member_name(word)
     return f"{member_name(name)}@{place_name(place)}"
 
 
