@@ -1,5 +1,6 @@
 """The outbox's transport when several platforms run in one process: each message goes out
-through the transport of its community's platform."""
+through the transport of the platform of the place it goes out on (the outbox hands over that
+place's `CommunityRef`; a community may live on a Slack workspace and a Discord server)."""
 
 from __future__ import annotations
 

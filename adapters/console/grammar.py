@@ -2,8 +2,13 @@
 
     <member> /infochat <command> [key=value ...]     the slash command a chat user types
     <member> press <button> [on <N>|on #channel] [key=value ...]
-    show <member> | show #<channel> | members | help | quit
+    show <member> | show #<channel> | members [@<place>] | help | quit
     wait <amount>                                    demo mode: time passes (3d, 12h, 2w, 30m)
+
+A member or a channel is on the console's default place, or on another console place when
+written `<name>@<place>` (`dana@campus /infochat request …`, `show #moderators@campus`). Each
+console place is a place of its own (at first a community of its own), like a second Slack
+workspace or Discord server; `<name>@<default place>` is the same as `<name>`.
 
 `<button>` is a number or a label (case-insensitive; a prefix is enough). Lines starting
 with `# ` or `#!`, or whose first word is `#`, are comments; `#moderators` is a channel.
@@ -56,6 +61,7 @@ class Show:
 @dataclass(frozen=True)
 class Meta:
     word: str  # "help", "members" or "quit"
+    place: str | None = None  # `members @campus`: only that place's members
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,29 @@ def member_name(word: str) -> str:
     return name
 
 
+def place_name(word: str) -> str:
+    """A console place's name: lower case, letters of any script, digits, `_ - .`."""
+    name = unicodedata.normalize("NFC", word.strip()).lower()
+    if not (
+        0 < len(name) <= 40
+        and name[0].isalnum()
+        and all(ch.isalnum() or ch in "_.-" for ch in name)
+    ):
+        raise GrammarError(
+            f"“{shorten(word)}” can't be a place name: use letters, digits, _ - . "
+            "(up to 40 characters), e.g. `dana@campus`."
+        )
+    return name
+
+
+def member_handle(word: str) -> str:
+    """`dana` (the default place) or `dana@campus` (another console place), checked."""
+    name, at, place = word.strip().removeprefix("@").partition("@")
+    if not at:
+        return member_name(word)
+    return f"{member_name(name)}@{place_name(place)}"
+
+
 def parse_line(line: str) -> ConsoleLine | None:
     """One console line → what it asks for; None for blank lines and comments."""
     if len(line) > MAX_LINE:
@@ -116,6 +145,10 @@ def parse_line(line: str) -> ConsoleLine | None:
     head, _, rest = stripped.partition(" ")
     rest = rest.strip()
     word = head.lower()
+    if word == "members" and rest.startswith("@"):
+        if len(rest.split()) != 1:
+            raise GrammarError("`members` lists everyone; `members @campus` one place's members.")
+        return Meta("members", place_name(rest[1:]))
     if word in ("help", "members", "quit", "exit"):
         if rest:
             raise GrammarError(f"`{word}` takes nothing after it.")
@@ -128,7 +161,7 @@ def parse_line(line: str) -> ConsoleLine | None:
         raise GrammarError(f"To see a channel, type `show {shorten(head)}`. {USAGE}")
     if head.startswith("/"):
         raise GrammarError("Start with the member who acts, e.g. `sam /infochat help`.")
-    member = member_name(head)
+    member = member_handle(head)
     verb, _, tail = rest.partition(" ")
     if verb.lower() in ("/infochat", "infochat"):
         return Slash(member, rest)
@@ -157,11 +190,16 @@ def _show(rest: str) -> Show:
         raise GrammarError("Show what? `show <member>` or `show #<channel>`.")
     target = words[0]
     if target.startswith("#"):
-        channel = target[1:].lower()
-        if not channel or len(channel) > 80:
-            raise GrammarError("Name the channel, e.g. `show #moderators`.")
-        return Show("#" + channel)
-    return Show(member_name(target))
+        return Show("#" + channel_handle(target[1:]))
+    return Show(member_handle(target))
+
+
+def channel_handle(text: str) -> str:
+    """`moderators` or `moderators@campus`, lower case."""
+    channel, at, place = text.lower().partition("@")
+    if not channel or len(channel) > 80:
+        raise GrammarError("Name the channel, e.g. `show #moderators`.")
+    return f"{channel}@{place_name(place)}" if at else channel
 
 
 def _press(member: str, text: str) -> Press:
@@ -185,6 +223,8 @@ def _press(member: str, text: str) -> Press:
         label = label[:-2]
         if not (on.isdigit() or (on.startswith("#") and len(on) > 1)):
             raise GrammarError("`on` takes a message number or a #channel, e.g. `on 12`.")
+        if on.startswith("#"):
+            on = "#" + channel_handle(on[1:])
     button = " ".join(label).strip()
     if not button:
         raise GrammarError(

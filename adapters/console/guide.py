@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.domain.community import CommunitySettings
 
 
-def guide(settings: CommunitySettings) -> str:
+def guide(settings: CommunitySettings, place: str = "local") -> str:
+    """`place`: the session's default console place."""
     channels = ", ".join(
         f"#{name}"
         for name in (
@@ -29,7 +30,7 @@ Each line names the member who acts, then what they type or press:
                                 …or on the latest message in a channel that has it
   show priya                    priya's DMs, private replies and introductions
   show #moderators              a channel: {channels}
-  members                       the members seen so far
+  members                       the members seen so far (`members @campus`: one place's)
   wait 3d                       demo mode: time passes (m, h, d, w); reminders, expiries,
                                 follow-ups and digests that fall due happen
   help                          this help; `sam /infochat help` is the bot's help
@@ -37,6 +38,18 @@ Each line names the member who acts, then what they type or press:
 
 Any word is a member (letters, digits, _ - .; not show, help, members, wait, quit or exit).
 Moderators are the members given with --moderators (and mo in the demo).
+
+Places: members act on the console place “{place}” unless a line names another one:
+  dana@campus /infochat request …   dana acts on the console place campus
+  show dana@campus                  what dana saw on campus
+  show #moderators@campus           a channel of campus
+  members @campus                   the members seen on campus
+Each place is like a Slack workspace or a Discord server of its own (at first its own
+community); `{place}` is the default. With more than one place in play, every message says
+which place it went to, e.g. [dm → priya@campus]. Moderators of another place are given as
+--moderators kim@campus. In a line, {{code}} stands for the link code the bot showed last:
+  kim@campus /infochat mod link-place code={{code}}
+
 Forms are filled by prompts, one field per line: an empty line keeps the default,
 a list field takes one item per line until an empty line, /cancel drops the form.
 Lines starting with "# " or "#!" are comments, also inside a form. A line ending in

@@ -33,20 +33,27 @@ def safe(text: str) -> str:
     return "".join(out)
 
 
-def label(item: ConsoleMessage) -> str:
+def label(item: ConsoleMessage, *, places: bool = False) -> str:
+    """`places`: more than one place is in play, so every name says its place."""
+
+    def at(handle: str | None) -> str:
+        handle = handle or ""
+        return handle if not places or "@" in handle else f"{handle}@{item.place}"
+
+    members = [at(member) for member in item.members]
     if item.kind == "reply":
-        return f"[to {item.members[0]}]" if item.ok else f"[to {item.members[0]} · refused]"
+        return f"[to {members[0]}]" if item.ok else f"[to {members[0]} · refused]"
     if item.kind == "dm":
-        return f"[dm → {', '.join(item.members)}]"
+        return f"[dm → {', '.join(members)}]"
     if item.kind == "group":
-        return f"[#{item.channel}: {' + '.join(item.members)}]"
+        return f"[#{at(item.channel)}: {' + '.join(members)}]"
     if item.kind == "admins":
-        return "[to admins]"
-    return f"[#{item.channel}]"
+        return f"[to {at('admins')}]"
+    return f"[#{at(item.channel)}]"
 
 
-def render(item: ConsoleMessage) -> str:
-    head = f"({item.number}) {label(item)}"
+def render(item: ConsoleMessage, *, places: bool = False) -> str:
+    head = f"({item.number}) {label(item, places=places)}"
     if item.updated:
         head += " (updated)"
     return head + " " + render_message(item.message).lstrip()

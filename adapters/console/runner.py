@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console import demo
-from adapters.console.grammar import GrammarError, member_name
+from adapters.console.grammar import GrammarError, member_handle
 from adapters.console.lines import InteractiveSource, LineSource, ScriptSource
 from adapters.console.session import ConsoleSession
 from adapters.console.transcript import Transcript
@@ -105,10 +105,12 @@ def build_session(
     if options.demo:
         defaults = defaults.model_copy(update={"approval_required": True})
     name = options.community or (demo.DEMO_COMMUNITY if options.demo else LOCAL_COMMUNITY)
-    moderators = moderator_names(options.moderators)
+    place = name[:80]
+    # `kim@campus` moderates the console place campus; `mo@<default place>` is `mo`.
+    moderators = {m.removesuffix("@" + place.lower()) for m in moderator_names(options.moderators)}
     if options.demo:
         moderators |= set(demo.MODERATORS)
-    transcript = Transcript()
+    transcript = Transcript(place)
     transport = ConsoleTransport(transcript, write, settings.data_dir / "attachments")
     worker = DeliveryWorker(db, transport, clock, metrics=metrics)
     app = Infochat(db, clock, defaults, metrics=metrics)
@@ -117,7 +119,7 @@ def build_session(
         worker=worker,
         jobs=app.job_runner(),
         transcript=transcript,
-        community=CommunityRef("console", name[:80], name[:80]),
+        community=CommunityRef("console", place, place),
         write=write,
         moderators=frozenset(moderators),
         strict=options.strict,
@@ -125,11 +127,12 @@ def build_session(
 
 
 def moderator_names(names: tuple[str, ...]) -> frozenset[str]:
-    """`--moderators a,b`: member names as the console reads them (`@mo` is mo)."""
+    """`--moderators a,b@campus`: members as the console reads them (`@mo` is mo; `b@campus`
+    is b on the console place campus)."""
     out = set()
     for name in names:
         try:
-            out.add(member_name(name))
+            out.add(member_handle(name))
         except GrammarError as exc:
             raise ConsoleSetupError(f"--moderators: {exc}") from None
     return frozenset(out)

@@ -1,8 +1,11 @@
 """A console session: read a line, turn it into one core command, print what comes back.
 
 Members act by typing the chat's slash command or pressing buttons on messages they can
-see. Every command gets a fresh idempotency key; after each line the outbox is drained, so
-what the bot sends is printed as it is delivered.
+see. A member is a name on the session's default place, or `name@place` on another console
+place: each place is its own `CommunityRef("console", place)`, so one session can play a
+community that spans places (or several communities). Every command gets a fresh
+idempotency key; after each line the outbox is drained, so what the bot sends is printed as
+it is delivered.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from adapters.console.grammar import (
+    ConsoleLine,
     GrammarError,
     Meta,
     Press,
@@ -20,6 +24,7 @@ from adapters.console.grammar import (
     Slash,
     Wait,
     expects_refusal,
+    is_comment,
     parse_line,
 )
 from adapters.console.guide import guide
@@ -36,6 +41,7 @@ from bot.outbox import DeliveryWorker
 from bot.views import Form, Message, Reply
 
 log = logging.getLogger(__name__)
+CODE_WORD = "{code}"
 
 
 class _Quit(Exception):
@@ -92,9 +98,10 @@ class ConsoleSession:
     async def _line(self, line: str, source: LineSource) -> str | None:
         """Handle one line; the problem, if any, as a short text."""
         try:
-            parsed = parse_line(line)
+            parsed = parse_line(self._with_code(line))
             if parsed is None:
                 return None
+            parsed = self._canonical(parsed)
             if isinstance(parsed, Meta):
                 return self._meta(parsed)
             if isinstance(parsed, Wait):
@@ -115,6 +122,37 @@ class ConsoleSession:
             self.problem(text)
             return text
 
+    def _with_code(self, line: str) -> str:
+        """`{code}` stands for the link code shown last: a script can't know a code ahead
+        (each is new and random), so `kim@campus /infochat link code={code}` enters the one
+        the bot just gave."""
+        if CODE_WORD not in line or is_comment(line):
+            return line
+        code = self.transcript.last_code()
+        if code is None:
+            raise GrammarError(f"No link code has been shown yet, so {CODE_WORD} means nothing.")
+        return line.replace(CODE_WORD, code)
+
+    def _canonical(self, parsed: ConsoleLine) -> ConsoleLine:
+        """Handles as the transcript keeps them (`dana@<default place>` is `dana`), and the
+        places the line names are in play from now on."""
+        if isinstance(parsed, Slash | Press):
+            parsed = replace(parsed, member=self.canonical(parsed.member))
+            self.transcript.places.add(self.transcript.place_of(parsed.member))
+        if isinstance(parsed, Press) and parsed.on and parsed.on.startswith("#"):
+            parsed = replace(parsed, on="#" + self.canonical(parsed.on[1:]))
+        if isinstance(parsed, Show):
+            channel = parsed.target.startswith("#")
+            target = self.canonical(parsed.target.removeprefix("#"))
+            parsed = Show("#" + target if channel else target)
+        return parsed
+
+    def canonical(self, handle: str) -> str:
+        """`dana@<default place>` → `dana` (place names are typed in lower case); other
+        handles as they are."""
+        name, at, place = handle.partition("@")
+        return name if at and place == self.community.external_id.lower() else handle
+
     def _expected_refusal(self, problem: str | None, *, refused: bool) -> str | None:
         """A line marked `#! refused`: the bot's refusal is what it expects; anything else is
         a problem (a bad line stays one)."""
@@ -134,21 +172,32 @@ class ConsoleSession:
         if meta.word == "quit":
             raise _Quit
         if meta.word == "help":
-            self.write(guide(self.app.defaults))
+            self.write(guide(self.app.defaults, self.community.external_id))
         else:
-            self.write(self.members_text())
+            self.write(self.members_text(meta.place))
         return None
 
-    def members_text(self) -> str:
-        if not self.notes:
+    def members_text(self, place: str | None = None) -> str:
+        rows = self.member_rows(place)
+        if place is not None and not rows:
+            return f"No members on {place} yet: e.g. `sam@{place} /infochat help`."
+        if not rows:
             return "No members yet: any name you type is a member, e.g. `sam /infochat help`."
-        return "Members so far:\n" + "\n".join(self.member_rows())
+        where = f" on {place}" if place is not None else ""
+        return f"Members so far{where}:\n" + "\n".join(rows)
 
-    def member_rows(self) -> list[str]:
+    def member_rows(self, place: str | None = None) -> list[str]:
+        """One line per member (of `place` only, if given); with more than one place in
+        play, each name says its place."""
         rows = []
+        several = self.transcript.several_places
         for name, note in self.notes.items():
+            home = self.transcript.place_of(name)
+            if place is not None and home != place:
+                continue
+            shown = f"{name}@{home}" if several and "@" not in name else name
             tags = ["moderator"] if name in self.moderators else []
-            rows.append("  " + " · ".join([name, *tags, *([note] if note else [])]))
+            rows.append("  " + " · ".join([shown, *tags, *([note] if note else [])]))
         return rows
 
     def _show(self, show: Show) -> str | None:
@@ -158,15 +207,19 @@ class ConsoleSession:
         else:
             items = self.transcript.private_to(show.target)
             empty = f"Nothing for {show.target} yet."
-        self.write("\n".join(render(item) for item in items) if items else empty)
+        places = self.transcript.several_places
+        self.write("\n".join(render(i, places=places) for i in items) if items else empty)
         return None
 
     # ── acting ──────────────────────────────────────────────────────────────────────────
 
     def actor(self, member: str) -> Actor:
+        """`member` is a handle: `dana`, or `dana@campus` on another console place."""
         self.notes.setdefault(member, "")
-        display = member[:1].upper() + member[1:]
-        return Actor(self.community, member, display, is_moderator=member in self.moderators)
+        name, at, place = member.partition("@")
+        where = CommunityRef("console", place, place) if at else self.community
+        display = name[:1].upper() + name[1:]
+        return Actor(where, name, display, is_moderator=member in self.moderators)
 
     async def _slash(self, slash: Slash, source: LineSource) -> str | None:
         try:
@@ -221,7 +274,8 @@ class ConsoleSession:
             # The outcome, or what the message says now when the press lost to another.
             self.write(render_update(self.transcript.update(pressed.number, reply.update)))
         for message in reply.messages:
-            self.write(render(self.transcript.add_reply(member, message, ok=reply.ok)))
+            item = self.transcript.add_reply(member, message, ok=reply.ok)
+            self.write(render(item, places=self.transcript.several_places))
         if reply.ok and not reply.messages and reply.update is None and reply.form is None:
             self.write(f"(done for {member})")
         for name in await self._drain():

@@ -41,7 +41,10 @@ class ConsoleTransport:
     ) -> None:
         if delivery_id in self.transcript.delivery_ids:  # its outcome went unrecorded: once
             return
-        shown = render(self.transcript.add_delivery(destination, message, delivery_id))
+        item = self.transcript.add_delivery(
+            destination, message, delivery_id, place=community.external_id
+        )
+        shown = render(item, places=self.transcript.several_places)
         notes = [f"{INDENT}📎 {self.save(a)}" for a in message.attachments]
         self.write("\n".join([shown, *notes]))
 

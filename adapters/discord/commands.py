@@ -262,6 +262,35 @@ def _export(mod: app_commands.Group) -> None:
         await run_text(interaction, "mod export", period=period, names=names, texts=texts)
 
 
+def _link(top: app_commands.Group) -> None:
+    """A member's accounts on two places (this server and a Slack workspace, say) as one."""
+
+    @top.command(name="link", description="Link your account here with one on another place")
+    @app_commands.describe(code="the code `/infochat link` showed you there (empty: get a code)")
+    async def link(interaction: discord.Interaction[Any], code: str | None = None) -> None:
+        await run_text(interaction, "link", code=code)
+
+    _plain(top, "unlink", "unlink", "Split your linked accounts again")
+
+
+def _places(mod: app_commands.Group) -> None:
+    """This server and another place (a Slack workspace, another server) as one community."""
+
+    @mod.command(name="link-place", description="Join this server to another place's community")
+    @app_commands.describe(code="the code `link-place` showed there (empty: get a code)")
+    async def link_place(interaction: discord.Interaction[Any], code: str | None = None) -> None:
+        await run_text(interaction, "mod link-place", code=code)
+
+    @mod.command(name="unlink-place", description="Take a place out of this community")
+    @app_commands.describe(n="the place's number in `/infochat-mod places`")
+    async def unlink_place(
+        interaction: discord.Interaction[Any], n: app_commands.Range[int, 1, 99] | None = None
+    ) -> None:
+        await run_text(interaction, "mod unlink-place", None if n is None else str(n))
+
+    _plain(mod, "places", "mod places", "The places this community lives on")
+
+
 def build_mod_group() -> app_commands.Group:
     """`/infochat-mod`: a command of its own, because Discord hides whole commands only.
     Hidden by default from members without Manage Server (a server changes that under
@@ -287,6 +316,7 @@ def build_mod_group() -> app_commands.Group:
     _health(mod)
     _export(mod)
     _plain(mod, "setup", "mod setup", "The setup checklist: settings, how to change them, checks")
+    _places(mod)
     return mod
 
 
@@ -302,5 +332,6 @@ def build_group() -> app_commands.Group:
     _with_id(top, "pick", "pick", "Pick a suggested volunteer or time")
     _plain(top, "home", "home", "Everything that concerns you: profile, asks, requests")
     _member(top)
+    _link(top)
     _volunteer(top)
     return top

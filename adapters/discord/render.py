@@ -61,10 +61,19 @@ class FormMemory:
 FORMS = FormMemory()
 
 
+# The linking commands' options as the core writes them (`code=…`, a bare place number) and
+# as Discord's command tree has them (`code:…`, `n:…`).
+_LINK_CODE = re.compile(r"(/infochat(?:-mod)? (?:link|link-place)) code=")
+_UNLINK_PLACE = re.compile(r"(/infochat-mod unlink-place) (\d+)")
+
+
 def commands_here(text: str) -> str:
     """The core names moderator commands `/infochat mod …`; here they are `/infochat-mod …`
-    (a command of its own, so Discord can hide it from members)."""
-    return text.replace("/infochat mod ", "/infochat-mod ")
+    (a command of its own, so Discord can hide it from members), and the linking commands'
+    options are written as Discord's options."""
+    text = text.replace("/infochat mod ", "/infochat-mod ")
+    text = _LINK_CODE.sub(r"\1 code:", text)
+    return _UNLINK_PLACE.sub(r"\1 n:\2", text)
 
 
 def embed(message: Message) -> discord.Embed:

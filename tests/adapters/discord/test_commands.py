@@ -4,10 +4,12 @@ shared text grammar, moderators, and the 3-second rule."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from adapters.discord import replies
+from adapters.discord.render import commands_here
 from tests.adapters.discord.harness import FakeDiscord
 from tests.adapters.discord.payloads import slash
 from tests.adapters.discord.session import USERS, Bot
@@ -78,6 +80,8 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("me",): {},
     ("home",): {},
     ("my-data",): {"what": "export"},
+    ("link",): {},
+    ("unlink",): {},
     ("volunteer", "join"): {},
     ("volunteer", "edit"): {},
     ("volunteer", "show"): {},
@@ -94,6 +98,9 @@ SUBCOMMANDS: dict[tuple[str, ...], dict[str, str]] = {
     ("mod", "health"): {"period": "12w"},
     ("mod", "export"): {"names": "on"},
     ("mod", "setup"): {},
+    ("mod", "link-place"): {},
+    ("mod", "unlink-place"): {"n": 2},
+    ("mod", "places"): {},
 }
 
 
@@ -116,3 +123,69 @@ async def test_every_subcommand_is_synced_and_answered_privately(bot: Bot) -> No
         callback = await bot.send(slash(USERS["sam"], "sam", *path, **options))
         kind = callback.body["type"]
         assert kind == 9 or (kind == 4 and callback.body["data"]["flags"] & 64), path
+
+
+LINKING: list[tuple[tuple[str, ...], dict[str, str | int], str]] = [
+    (("link",), {}, "link"),
+    (("link",), {"code": "K7QF-2MXH-9TRW"}, "link code=K7QF-2MXH-9TRW"),
+    (("unlink",), {}, "unlink"),
+    (("mod", "link-place"), {}, "mod link-place"),
+    (("mod", "link-place"), {"code": "k7qf 2mxh"}, "mod link-place code='k7qf 2mxh'"),
+    (("mod", "unlink-place"), {}, "mod unlink-place"),
+    (("mod", "unlink-place"), {"n": 2}, "mod unlink-place 2"),
+    (("mod", "places"), {}, "mod places"),
+]
+
+
+@pytest.mark.parametrize(("path", "options", "text"), LINKING)
+async def test_linking_commands_hand_the_core_its_text_grammar(
+    bot: Bot,
+    monkeypatch: pytest.MonkeyPatch,
+    path: tuple[str, ...],
+    options: dict[str, str | int],
+    text: str,
+) -> None:
+    core = bot.world.app
+    forward = core.dispatch_text
+    seen: list[str] = []
+
+    async def recording(actor: Any, words: str, key: str) -> Any:
+        seen.append(words)
+        return await forward(actor, words, key)
+
+    monkeypatch.setattr(core, "dispatch_text", recording)
+    manage_guild = str(1 << 5)
+    callback = await bot.send(slash(USERS["mo"], "mo", *path, permissions=manage_guild, **options))
+    assert seen == [text]
+    assert callback.body["type"] == 4 and callback.body["data"]["flags"] & 64
+
+
+def test_the_linking_options_are_registered_as_discord_documents_them(bot: Bot) -> None:
+    top, mod = bot.fake.find("PUT", r"/applications/\d+/guilds/\d+/commands")[-1].body
+    by_name = {o["name"]: o for o in top["options"]}
+    mods = {o["name"]: o for o in mod["options"]}
+    (code,) = by_name["link"]["options"]
+    assert (code["name"], code["type"], code.get("required", False)) == ("code", 3, False)
+    assert "options" not in by_name["unlink"] or not by_name["unlink"]["options"]
+    (place_code,) = mods["link-place"]["options"]
+    assert (place_code["name"], place_code["type"], place_code.get("required", False)) == (
+        "code",
+        3,
+        False,
+    )
+    (n,) = mods["unlink-place"]["options"]
+    assert (n["name"], n["type"], n["min_value"], n.get("required", False)) == ("n", 4, 1, False)
+    assert int(mod["default_member_permissions"]) == 1 << 5  # hidden from members by default
+
+
+def test_the_cores_linking_commands_are_shown_with_discords_options() -> None:
+    text = (
+        "Enter it on the other place: `/infochat mod link-place code=K7QF-2MXH-9TRW`; "
+        "members use `/infochat link code=AAAA-BBBB-CCCC`. `/infochat mod unlink-place 2` "
+        "undoes it; `/infochat mod places` lists them; `/infochat link` shows a code."
+    )
+    assert commands_here(text) == (
+        "Enter it on the other place: `/infochat-mod link-place code:K7QF-2MXH-9TRW`; "
+        "members use `/infochat link code:AAAA-BBBB-CCCC`. `/infochat-mod unlink-place n:2` "
+        "undoes it; `/infochat-mod places` lists them; `/infochat link` shows a code."
+    )
