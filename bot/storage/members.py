@@ -120,7 +120,8 @@ async def _place_row(conn: AsyncConnection, ref: CommunityRef) -> Any:
 
 
 async def community_places(conn: AsyncConnection, community_id: int) -> tuple[Place, ...]:
-    """The community's places, the one it was founded on first."""
+    """The community's places, oldest first (not necessarily the one it was founded on: a
+    place older than the community may have joined it)."""
     rows = await conn.execute(
         sa.select(places).where(places.c.community_id == community_id).order_by(places.c.id)
     )
