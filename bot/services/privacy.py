@@ -31,8 +31,8 @@ async def export(ctx: Context) -> Reply:
         ctx.actor.id,
         Message(
             title="Your infochat data",
-            text="Everything infochat stores about you in this community is in the attached "
-            "file. `/infochat me delete` erases it.",
+            text="Everything infochat stores about you in this community, on each of your "
+            "linked accounts, is in the attached file. `/infochat me delete` erases it.",
             attachments=(
                 Attachment(
                     filename=export_filename(ctx),
@@ -53,7 +53,9 @@ def export_filename(ctx: Context) -> str:
 
 async def delete(ctx: Context) -> Reply:
     data = await store.member_data(ctx.conn, ctx.actor.id)
-    stored = any(data[k] for k in data if k != "member")
+    # Beyond the name of this very command's sender: their own history, or linked accounts.
+    stored = any(data[k] for k in data if k not in ("member", "accounts"))
+    stored = stored or len(data["accounts"]) > 1
     if not stored:
         # Nothing but the name of this very command's sender: roll back, store nothing.
         raise AlreadyDone("infochat stores nothing about you beyond your name: nothing to delete.")

@@ -87,9 +87,9 @@ async def issue(
     return code, expires
 
 
-async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
-    """The code's record, now used; `InvalidInput` (nothing changed) when it is unknown,
-    used, expired or of the other kind."""
+async def check(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
+    """The code's record, left unused (e.g. while its member chooses how to use it);
+    `InvalidInput` when it is unknown, used, expired or of the other kind."""
     field = {"code": "Check the code, or ask for a new one."}
     if len(normalised(code)) != GROUPS * GROUP_SIZE:
         raise InvalidInput(
@@ -112,7 +112,6 @@ async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) ->
         raise InvalidInput(
             "That code has expired (codes last 15 minutes). Ask for a new one.", fields=field
         )
-    await conn.execute(sa.update(link_codes).where(link_codes.c.id == row.id).values(used_at=now))
     return LinkCode(
         row.id,
         row.kind,
@@ -122,6 +121,19 @@ async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) ->
         row.created_at,
         row.expires_at,
     )
+
+
+async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
+    """The code's record, now used; `InvalidInput` (nothing changed) when it is unknown,
+    used, expired or of the other kind."""
+    found = await check(conn, kind, code, now)
+    await mark_used(conn, found, now)
+    return found
+
+
+async def mark_used(conn: AsyncConnection, code: LinkCode, now: datetime) -> None:
+    """A code `check` found valid is used now (in the caller's transaction)."""
+    await conn.execute(sa.update(link_codes).where(link_codes.c.id == code.id).values(used_at=now))
 
 
 async def forget_member_codes(conn: AsyncConnection, member_ids: list[int]) -> None:
