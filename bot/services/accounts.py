@@ -17,7 +17,7 @@ from bot.storage import audit, link_codes
 from bot.storage import requests as request_store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.account_links import Account
-from bot.storage.members import Member, find_member, get_member, person_of
+from bot.storage.members import Member, find_member, get_member, lock_member, person_of
 from bot.views import Button, Line, Message, Reply
 
 KEEP = {"this": "the profile of the account you're using now", "other": "the other profile"}
@@ -68,6 +68,10 @@ async def link(ctx: Context) -> Reply:
             "two accounts on one place can't be linked."
         )
     person = await person_of(ctx.conn, await get_member(ctx.conn, found.member_id))
+    # Concurrent links into the same person wait for each other (PostgreSQL), so the checks
+    # below see the accounts the other one joined.
+    for member_id in sorted({person.id, account.id}):
+        await lock_member(ctx.conn, member_id)
     if person.id in (account.id, account.person_id):
         raise InvalidInput("These two accounts are linked already: they are one member.")
     mine = await store.accounts_of(ctx.conn, account.id)
@@ -112,18 +116,19 @@ async def _issue(ctx: Context, account: Member) -> Reply:
     code, expires = await link_codes.issue(
         ctx.conn, "account", ctx.community.id, ctx.place.id, account.id, ctx.now
     )
-    return Reply(
-        messages=(
-            Message(
-                title="Link your accounts",
-                text=f"Your code: `{code}`. On your account on the community's other place "
-                f"(Slack or Discord), type `/infochat link code={code}` before "
-                f"{expires:%H:%M} UTC (15 minutes). It works once. Your two accounts then "
-                "become one member: requests, asks, chats, capacity and thanks together. "
-                "Keep the code to yourself: whoever uses it joins their account to yours.",
-            ),
-        )
+    text = (
+        f"Your code: `{code}`. On your account on the community's other place (Slack or "
+        f"Discord), type `/infochat link code={code}` before {expires:%H:%M} UTC (15 "
+        "minutes). It works once. Your two accounts then become one member: requests, asks, "
+        "chats, capacity and thanks together. Keep the code to yourself: whoever uses it "
+        "joins their account to yours."
     )
+    if len(await ctx.places()) == 1:
+        text += (
+            " This community has one place so far: a moderator links the other place to it "
+            "first (`/infochat mod link-place`)."
+        )
+    return Reply(messages=(Message(title="Link your accounts", text=text),))
 
 
 async def _choose_profile(ctx: Context, person_id: int, account_id: int, code: str) -> Reply:

@@ -64,7 +64,8 @@ async def delete(ctx: Context) -> Reply:
             messages=(
                 Message(
                     title="Delete your infochat data?",
-                    text="Your open requests will be cancelled (anyone asked is told kindly), "
+                    text="Your data on every account linked into you is erased. "
+                    "Your open requests will be cancelled (anyone asked is told kindly), "
                     "asks waiting for you are passed on, and your volunteer profile, request "
                     "texts, notes and thank-you texts are erased. Chats that happened still "
                     "count in the community totals, without your name. This can't be undone.",

@@ -120,6 +120,8 @@ async def test_bad_codes_are_refused_and_change_nothing(world: World) -> None:
     await refused_and_unchanged(world, "samd", "@everyone", "doesn't look like a link code")
     await refused_and_unchanged(world, "samd", "Ｋ7ＱＦ\u0000" * 40, "")
     code = await code_of(world, "sam")
+    assert "one place so far" not in (await world.say("sam", "/infochat link")).messages[0].text
+    code = await code_of(world, "sam")
     # The same place: two accounts there can't be one member.
     await refused_and_unchanged(world, "bob", code, "made on this place")
     # Expired.
@@ -186,6 +188,9 @@ async def test_two_volunteer_profiles_the_member_picks_one(world: World) -> None
     assert await count(world, "volunteers") == 3
     typed = await world.say("priyad", f"/infochat link code={code} keep=both")
     assert not typed.ok and "keep is" in typed.messages[0].text
+    # One volunteer now, wherever the seeker is.
+    suggestions = text_of((await world.say("sam", GOOD_REQUEST)).messages[0])
+    assert suggestions.count("Priya") == 1 and "Priyad" not in suggestions
 
 
 async def test_differing_recognition_keeps_the_more_private_choice(world: World) -> None:
@@ -228,7 +233,7 @@ async def test_capacity_counts_per_person_across_places(world: World) -> None:
     assert (await world.press("priyad", button(ask, "Accept"))).ok
     full = await world.say("dana", GOOD_REQUEST)
     assert "Priya" not in text_of(full.messages[0])
-    assert not any("thought you'd be" in m.text for m in world.inbox("priya")[1:])
+    assert await count(world, "asks") == 1
 
 
 async def test_an_ask_reaches_the_account_used_last(world: World) -> None:
@@ -330,6 +335,11 @@ async def test_unlink_from_the_person_row_lets_the_others_go(world: World) -> No
     assert "Other place (console) as samd" in text_of(reply.messages[0])
     assert await linked_rows(world) == 0
     assert await count(world, "audit_log", action="member.unlink") == 1
+
+
+async def test_a_code_on_a_community_of_one_place_says_how_to_go_on(world: World) -> None:
+    reply = await world.say("sam", "/infochat link")
+    assert reply.ok and "moderator links the other place" in reply.messages[0].text
 
 
 @pytest.mark.parametrize("text", ["/infochat link code=a code=b", "/infochat link x y"])
