@@ -43,6 +43,12 @@ def _code_and_keep(ctx: Context) -> tuple[str, str]:
     keep_part, sep, code_part = ctx.command.target.partition(":")
     if sep and not code:
         code, keep = code_part, keep or keep_part.lower()
+    if "code" in ctx.command.args and not code:
+        raise InvalidInput(
+            "Give the code you were shown, e.g. `/infochat link code=K7QF-2MXH-9TRW`, or "
+            "`/infochat link` alone for a new one.",
+            fields={"code": "The code from your other account."},
+        )
     if keep and keep not in KEEP:
         raise InvalidInput(
             "keep is `this` (the profile of the account you're using now) or `other`.",

@@ -16,6 +16,7 @@ from bot.storage.schema import link_codes as link_codes_table
 from bot.storage.schema import members, volunteer_keys, volunteers
 from bot.views import Reply
 from tests.bot.services.test_privacy import exported
+from tests.bot.test_command_statements import statements
 from tests.support import (
     COMMUNITY,
     GOOD_REQUEST,
@@ -342,8 +343,53 @@ async def test_a_code_on_a_community_of_one_place_says_how_to_go_on(world: World
     assert reply.ok and "moderator links the other place" in reply.messages[0].text
 
 
-@pytest.mark.parametrize("text", ["/infochat link code=a code=b", "/infochat link x y"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/infochat link code=a code=b",
+        "/infochat link x y",
+        "/infochat link code=",
+        '/infochat link code="  "',
+        "/infochat link colour=red",
+        "/infochat unlink now",
+    ],
+)
 async def test_malformed_link_commands_are_refused(world: World, text: str) -> None:
     reply = await world.say("sam", text)
     assert not reply.ok
     assert await count(world, "link_codes") == 0
+
+
+async def test_already_asked_holds_for_the_person_whichever_account_is_named(
+    world: World,
+) -> None:
+    await two_places(world, "priyad", "evan")
+    await join_all(world)
+    assert (await link(world, "priya", "priyad")).ok
+    assert (await world.say("sam", GOOD_REQUEST + " person=bob")).ok
+    suggest = button(world.last_with_buttons("bob"), "Suggest")
+    assert (await world.press("bob", suggest, colleague="priya")).ok
+    suggest = button(world.last_with_buttons("priyad"), "Suggest")
+    assert (await world.press("priyad", suggest, colleague="evan")).ok
+    suggest = button(world.last_with_buttons("evan"), "Suggest")
+    assert (await world.press("evan", suggest, colleague="priyad")).ok
+    priya, priyad = await person_row(world, "priya"), await person_row(world, "priyad")
+    assert await count(world, "asks", volunteer_id=priya.id) == 1
+    assert await count(world, "asks", volunteer_id=priyad.id) == 0
+
+
+async def test_linking_takes_the_same_statements_whatever_the_history(world: World) -> None:
+    await two_places(world, "samd", "anad")
+    await join_all(world)
+    for number in range(1, 4):
+        assert (await world.say("ana", GOOD_REQUEST)).ok
+        assert (await world.say("ana", f"/infochat cancel {number}")).ok
+    counted = []
+    for maker, user in (("sam", "samd"), ("ana", "anad")):
+        code = await code_of(world, maker)
+        with statements(world) as seen:
+            assert (await world.say(user, f"/infochat link code={code}")).ok
+        counted.append(len([s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]))
+    assert counted[0] == counted[1], counted
+    ana = await person_row(world, "ana")
+    assert await count(world, "requests", seeker_id=ana.id) == 3
