@@ -105,6 +105,16 @@ async def link(ctx: Context) -> Reply:
             return await _choose_profile(ctx, person.id, account.id, code)
         keep_profile_of = account.id if keep == "this" else person.id
     await link_codes.mark_used(ctx.conn, found, ctx.now)
+    # Told where they were reached until now: a code used by someone else doesn't go unseen.
+    await ctx.dm(
+        person.id,
+        Message(
+            title="An account was linked to you",
+            text=f"{describe(mine[0])} used your link code: it is one member with you now. "
+            f"If that wasn't you, type `/infochat unlink` on {describe(theirs[0])} (the other "
+            "accounts leave it) and tell a moderator.",
+        ),
+    )
     joined = await store.join(ctx.conn, person.id, account.id, keep_profile_of)
     await audit.record(
         ctx.conn,
