@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bot.commands import CommunityRef
 from bot.storage import link_codes
 from bot.storage.schema import link_codes as link_codes_table
-from bot.storage.schema import members, volunteer_keys, volunteers
+from bot.storage.schema import members, metadata, volunteer_keys, volunteers
 from bot.views import Reply
 from tests.bot.services.test_privacy import exported
 from tests.bot.test_command_statements import statements
@@ -401,3 +401,37 @@ async def test_linking_takes_the_same_statements_whatever_the_history(world: Wor
     assert counted[0] == counted[1], (counted, kept)
     ana = await person_row(world, "ana")
     assert await count(world, "requests", seeker_id=ana.id) == 3
+
+
+async def test_nothing_refers_to_the_joined_account_afterwards(world: World) -> None:
+    """Every column that names a member names the person once the account joined it."""
+    await two_places(world, "samd")
+    await join_all(world)
+    assert (await world.say("samd", f"/infochat volunteer join {PRIYA_ELSEWHERE}")).ok
+    suggestions = (await world.say("samd", GOOD_REQUEST)).messages[0]
+    await world.press("samd", button(suggestions, "Ask Priya"))
+    assert (await world.press("priya", button(world.last_with_buttons("priya"), "Accept"))).ok
+    assert (await link(world, "sam", "samd")).ok
+    sam, samd = await person_row(world, "sam"), await person_row(world, "samd")
+    refs = [
+        (table, fk.parent)
+        for table in metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column is members.c.id and fk.parent not in (members.c.person_id, members.c.reach_id)
+    ]
+    assert len(refs) > 10
+    held: set[str] = set()
+    async with world.db.transaction() as conn:
+        for table, column in refs:
+            query = sa.select(sa.func.count()).select_from(table).where(column == samd.id)
+            assert (await conn.execute(query)).scalar_one() == 0, column
+            query = sa.select(sa.func.count()).select_from(table).where(column == sam.id)
+            if (await conn.execute(query)).scalar_one():
+                held.add(f"{table.name}.{column.name}")
+    assert {
+        "requests.seeker_id",
+        "introductions.seeker_id",
+        "volunteers.member_id",
+        "volunteer_keys.member_id",
+        "volunteer_loads.member_id",
+    } <= held, held
