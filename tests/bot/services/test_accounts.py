@@ -310,6 +310,19 @@ async def test_delete_erases_every_linked_account(world: World) -> None:
     assert await count(world, "members", user_id="sam") == 0
     assert await count(world, "members", user_id="samd") == 0
     assert await count(world, "link_codes") == 0
+    async with world.db.transaction() as conn:
+        rows = await conn.execute(
+            sa.select(members.c.id, members.c.user_id, members.c.display_name).where(
+                members.c.user_id.like("deleted:%")
+            )
+        )
+        erased = {(r.user_id, r.display_name) for r in rows}
+    assert len(erased) == 2 and all(u.split(":")[1].isdigit() for u, _ in erased)
+    assert {name for _, name in erased} == {"a former member"}
+    # Nothing more reaches either account.
+    before = len(world.transport.sent)
+    await world.travel(timedelta(days=8))
+    assert not any({"sam", "samd"} & set(d.user_ids) for d, _, _ in world.transport.sent[before:])
 
 
 async def test_unlink_the_account_that_leaves_starts_fresh(world: World) -> None:
