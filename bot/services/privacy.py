@@ -53,10 +53,7 @@ def export_filename(ctx: Context) -> str:
 
 async def delete(ctx: Context) -> Reply:
     data = await store.member_data(ctx.conn, ctx.actor.id)
-    # Beyond the name of this very command's sender: their own history, or linked accounts.
-    stored = any(data[k] for k in data if k not in ("member", "accounts"))
-    stored = stored or len(data["accounts"]) > 1
-    if not stored:
+    if not store.stores_more_than_a_name(data):
         # Nothing but the name of this very command's sender: roll back, store nothing.
         raise AlreadyDone("infochat stores nothing about you beyond your name: nothing to delete.")
     if ctx.command.target != CONFIRM:

@@ -117,6 +117,13 @@ async def member_data(conn: AsyncConnection, member_id: int) -> dict[str, Any]:
     }
 
 
+def stores_more_than_a_name(data: dict[str, Any]) -> bool:
+    """Whether `member_data` holds anything beyond the member's own row: their history, or
+    accounts linked into them."""
+    history = any(data[k] for k in data if k not in ("member", "accounts"))
+    return history or len(data["accounts"]) > 1
+
+
 def _accounts_of(member_id: int) -> sa.ColumnElement[bool]:
     """The member's row and the accounts linked into it."""
     return sa.or_(members.c.id == member_id, members.c.person_id == member_id)
