@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.commands import CommunityRef
+from bot.commands import CommunityRef, parse_text
 from bot.storage import link_codes
 from bot.storage.schema import link_codes as link_codes_table
 from bot.storage.schema import members, metadata, volunteer_keys, volunteers
@@ -448,3 +448,9 @@ async def test_nothing_refers_to_the_joined_account_afterwards(world: World) -> 
         "volunteer_keys.member_id",
         "volunteer_loads.member_id",
     } <= held, held
+
+
+def test_the_code_may_be_given_without_its_name() -> None:
+    parsed = parse_text("/infochat link k7qf-2mxh-9trw")
+    assert (parsed.action, parsed.args) == ("member.link", {"code": "k7qf-2mxh-9trw"})
+    assert parse_text("unlink").action == "member.unlink"
