@@ -24,6 +24,7 @@ from bot.errors import AlreadyDone, UserError
 from bot.jobs import JobHandler, JobRunner, Preparation
 from bot.metrics import Metrics
 from bot.services import (
+    accounts,
     asks,
     current_views,
     digest,
@@ -71,6 +72,7 @@ HANDLERS: dict[str, Handler] = {
     **info.HANDLERS,
     **home.HANDLERS,
     **privacy.HANDLERS,
+    **accounts.HANDLERS,
     **digest.HANDLERS,
     **scheduling.HANDLERS,
     **followups.HANDLERS,

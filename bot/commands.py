@@ -66,6 +66,8 @@ SUBCOMMANDS: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {
     ("home",): ("member.home", ()),
     ("me", "export"): ("member.export", ()),
     ("me", "delete"): ("member.delete", ()),
+    ("link",): ("member.link", ("code",)),
+    ("unlink",): ("member.unlink", ()),
     ("availability",): ("volunteer.availability", ()),
     ("volunteer", "join"): ("volunteer.join", ()),
     ("volunteer", "edit"): ("volunteer.edit", ()),

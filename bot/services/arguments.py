@@ -23,6 +23,8 @@ ACCEPTED: dict[str, frozenset[str] | None] = {
     "member.home": NOTHING,
     "member.export": NOTHING,
     "member.delete": NOTHING,
+    "member.link": frozenset({"code", "keep"}),
+    "member.unlink": NOTHING,
     "volunteer.join": VOLUNTEER_KEYS,
     "volunteer.edit": VOLUNTEER_KEYS,
     "volunteer.show": NOTHING,

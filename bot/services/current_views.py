@@ -270,7 +270,7 @@ async def deletion(ctx: Context) -> Message | None:
     if privacy_store.is_deleted(member.user_id):
         return render.done(DATA_DELETED)
     data = await privacy_store.member_data(ctx.conn, ctx.actor.id)
-    if any(data[k] for k in data if k != "member"):
+    if privacy_store.stores_more_than_a_name(data):
         return None
     return render.done(DATA_DELETED)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.services import ledger
+from bot.services.accounts import describe
 from bot.services.context import Context, Handler
 from bot.services.volunteers import paused, profile_message
+from bot.storage import account_links
 from bot.storage import volunteers as volunteer_store
 from bot.views import Line, Message, Reply
 
@@ -21,6 +23,8 @@ HELP = (
     ("home", "everything waiting for you: your profile, asks and requests"),
     ("me export / me delete", "get everything infochat stores about you, or erase it"),
     ("me [recognition=on|off]", "your chats given and received, help chains, recognition"),
+    ("link [code=…]", "link your accounts on the community's places (a code, then use it)"),
+    ("unlink", "split this account from your other accounts again"),
     ("mod queue / approve <ask> / deny <ask> reason=…", "moderators: introductions to approve"),
     ("mod settings [key=value …] / mod audit", "moderators: community settings and the audit log"),
     ("mod ledger", "moderators: community totals of chats given, received and paid forward"),
@@ -82,6 +86,16 @@ async def me(ctx: Context) -> Reply:
     profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
     if profile is not None and profile.active:
         messages.append(profile_message(profile, "Your volunteer profile", paused(ctx, profile)))
+    linked = await account_links.accounts_of(ctx.conn, ctx.actor.id)
+    if len(linked) > 1:
+        messages.append(
+            Message(
+                title="Your linked accounts",
+                text="These accounts are one member. `/infochat unlink` splits the one you're "
+                "using off again.",
+                lines=tuple(Line(label="Account", value=describe(a)) for a in linked),
+            )
+        )
     return Reply(messages=tuple(messages))
 
 

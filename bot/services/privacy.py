@@ -31,8 +31,8 @@ async def export(ctx: Context) -> Reply:
         ctx.actor.id,
         Message(
             title="Your infochat data",
-            text="Everything infochat stores about you in this community is in the attached "
-            "file. `/infochat me delete` erases it.",
+            text="Everything infochat stores about you in this community, on each of your "
+            "linked accounts, is in the attached file. `/infochat me delete` erases it.",
             attachments=(
                 Attachment(
                     filename=export_filename(ctx),
@@ -53,8 +53,7 @@ def export_filename(ctx: Context) -> str:
 
 async def delete(ctx: Context) -> Reply:
     data = await store.member_data(ctx.conn, ctx.actor.id)
-    stored = any(data[k] for k in data if k != "member")
-    if not stored:
+    if not store.stores_more_than_a_name(data):
         # Nothing but the name of this very command's sender: roll back, store nothing.
         raise AlreadyDone("infochat stores nothing about you beyond your name: nothing to delete.")
     if ctx.command.target != CONFIRM:
@@ -62,7 +61,8 @@ async def delete(ctx: Context) -> Reply:
             messages=(
                 Message(
                     title="Delete your infochat data?",
-                    text="Your open requests will be cancelled (anyone asked is told kindly), "
+                    text="Your data on every account linked into you is erased. "
+                    "Your open requests will be cancelled (anyone asked is told kindly), "
                     "asks waiting for you are passed on, and your volunteer profile, request "
                     "texts, notes and thank-you texts are erased. Chats that happened still "
                     "count in the community totals, without your name. This can't be undone.",

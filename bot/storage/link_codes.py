@@ -87,9 +87,9 @@ async def issue(
     return code, expires
 
 
-async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
-    """The code's record, now used; `InvalidInput` (nothing changed) when it is unknown,
-    used, expired or of the other kind."""
+async def check(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
+    """The code's record, left unused (e.g. while its member chooses how to use it);
+    `InvalidInput` when it is unknown, used, expired or of the other kind."""
     field = {"code": "Check the code, or ask for a new one."}
     if len(normalised(code)) != GROUPS * GROUP_SIZE:
         raise InvalidInput(
@@ -112,13 +112,6 @@ async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) ->
         raise InvalidInput(
             "That code has expired (codes last 15 minutes). Ask for a new one.", fields=field
         )
-    marked = await conn.execute(
-        sa.update(link_codes)
-        .where(link_codes.c.id == row.id, link_codes.c.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if marked.rowcount != 1:  # a concurrent command used it first (row-locking engines)
-        raise InvalidInput("That code was used already. Ask for a new one.", fields=field)
     return LinkCode(
         row.id,
         row.kind,
@@ -128,6 +121,29 @@ async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) ->
         row.created_at,
         row.expires_at,
     )
+
+
+async def redeem(conn: AsyncConnection, kind: Kind, code: str, now: datetime) -> LinkCode:
+    """The code's record, now used; `InvalidInput` (nothing changed) when it is unknown,
+    used, expired or of the other kind."""
+    found = await check(conn, kind, code, now)
+    await mark_used(conn, found, now)
+    return found
+
+
+async def mark_used(conn: AsyncConnection, code: LinkCode, now: datetime) -> None:
+    """A code `check` found valid is used now (in the caller's transaction); refused when a
+    concurrent command used it first (engines with row locks)."""
+    marked = await conn.execute(
+        sa.update(link_codes)
+        .where(link_codes.c.id == code.id, link_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if marked.rowcount != 1:
+        raise InvalidInput(
+            "That code was used already. Ask for a new one.",
+            fields={"code": "Check the code, or ask for a new one."},
+        )
 
 
 async def forget_member_codes(conn: AsyncConnection, member_ids: list[int]) -> None:

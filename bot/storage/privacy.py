@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.storage.link_codes import forget_member_codes
 from bot.storage.members import forget_member
 from bot.storage.schema import (
     asks,
@@ -21,6 +22,7 @@ from bot.storage.schema import (
     members,
     no_shows,
     outbox,
+    places,
     processed_commands,
     requests,
     thanks,
@@ -91,8 +93,21 @@ async def member_data(conn: AsyncConnection, member_id: int) -> dict[str, Any]:
         await conn.execute(sa.select(no_shows).where(no_shows.c.reporter_id == member_id)),
         drop=("member_id",),
     )
+    linked = await conn.execute(
+        sa.select(
+            places.c.platform,
+            places.c.name.label("place"),
+            places.c.external_id.label("place_id"),
+            members.c.user_id,
+            members.c.display_name,
+        )
+        .join(places, places.c.id == members.c.place_id)
+        .where(_accounts_of(member_id))
+        .order_by(members.c.id)
+    )
     return {
         "member": member[0] if member else None,
+        "accounts": _rows(linked),
         "volunteer_profile": profile[0] if profile else None,
         "requests": own_requests,
         "asks_you_received": asked,
@@ -102,15 +117,37 @@ async def member_data(conn: AsyncConnection, member_id: int) -> dict[str, Any]:
     }
 
 
+def stores_more_than_a_name(data: dict[str, Any]) -> bool:
+    """Whether `member_data` holds anything beyond the member's own row: their history, or
+    accounts linked into them."""
+    history = any(data[k] for k in data if k not in ("member", "accounts"))
+    return history or len(data["accounts"]) > 1
+
+
+def _accounts_of(member_id: int) -> sa.ColumnElement[bool]:
+    """The member's row and the accounts linked into it."""
+    return sa.or_(members.c.id == member_id, members.c.person_id == member_id)
+
+
 async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> None:
-    """Erase what identifies the member or what they wrote. The caller has already closed
-    their open requests, passed on their waiting asks and removed their volunteer profile."""
-    forget_member(conn, member_id)
+    """Erase what identifies the member or what they wrote, on every account linked into
+    them. The caller has already closed their open requests, passed on their waiting asks
+    and removed their volunteer profile."""
+    accounts = (
+        await conn.execute(
+            sa.select(members.c.id, members.c.place_id, members.c.user_id).where(
+                _accounts_of(member_id)
+            )
+        )
+    ).all()
+    for account in accounts:
+        forget_member(conn, account.id)
+    await forget_member_codes(conn, [a.id for a in accounts])
     await conn.execute(
         sa.update(members)
-        .where(members.c.id == member_id)
+        .where(_accounts_of(member_id))
         .values(
-            user_id=f"{DELETED_PREFIX}{member_id}",
+            user_id=sa.literal(DELETED_PREFIX) + sa.cast(members.c.id, sa.String),
             display_name=DELETED_NAME,
             is_moderator=False,
             public_recognition=False,
@@ -144,20 +181,22 @@ async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> N
     await conn.execute(
         sa.delete(processed_commands).where(
             processed_commands.c.community_id == community_id,
-            processed_commands.c.user_id == user_id,
+            processed_commands.c.user_id.in_({user_id, *(a.user_id for a in accounts)}),
         )
     )
-    await _forget_direct_messages(conn, community_id, user_id)
+    for account in accounts:  # one per place the member has an account on
+        await _forget_direct_messages(conn, community_id, account.place_id, account.user_id)
 
 
 async def _forget_direct_messages(
-    conn: AsyncConnection, community_id: sa.ScalarSelect[int], user_id: str
+    conn: AsyncConnection, community_id: sa.ScalarSelect[int], place_id: int, user_id: str
 ) -> None:
-    """Direct messages to the member in this community, sent or not: they are for nobody
-    else. (The same user id in another community is that community's member.)"""
+    """Direct messages to the account in this community, sent or not: they are for nobody
+    else. (The same user id on another place is that place's member.)"""
     candidates = await conn.execute(
         sa.select(outbox.c.id, outbox.c.destination).where(
             outbox.c.community_id == community_id,
+            outbox.c.place_id == place_id,
             sa.cast(outbox.c.destination, sa.String).contains(user_id),
         )
     )

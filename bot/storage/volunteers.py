@@ -63,6 +63,11 @@ async def _index(conn: AsyncConnection, profile: VolunteerProfile, community_id:
         )
 
 
+async def reindex(conn: AsyncConnection, profile: VolunteerProfile, community_id: int) -> None:
+    """The profile's postings written anew (after it moved to another member row)."""
+    await _index(conn, profile, community_id)
+
+
 async def save_profile(
     conn: AsyncConnection, profile: VolunteerProfile, community_id: int, now: datetime
 ) -> None:
