@@ -129,7 +129,6 @@ async def test_once_the_places_are_one_community_a_discord_seekers_ask_reaches_s
     assert not [b for b in both.discord.fake.dm_channels if b not in (USERS["sam"],)]
 
 
-@pytest.mark.xfail(strict=False, reason="needs the linking commands")
 async def test_moderators_link_the_places_and_a_member_links_their_accounts(both: Both) -> None:
     await both.slack_says("USAM", "help")  # each place meets the bot first
     await both.discord_says("sam", "help")

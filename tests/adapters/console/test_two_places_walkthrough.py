@@ -66,7 +66,6 @@ async def console(tmp_path: Path) -> AsyncIterator[Console]:
     await db.dispose()
 
 
-@pytest.mark.xfail(strict=False, reason="needs the linking commands")
 async def test_the_walkthrough_plays_two_places_into_one_community(console: Console) -> None:
     assert await console.play(SCRIPT.read_text(encoding="utf-8")) == 0, console.text
     assert not console.refused()
