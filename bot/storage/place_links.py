@@ -109,19 +109,18 @@ class CrossAsk:
     seeker_leaves: bool  # the seeker is on the leaving place (the request goes with them)
 
 
+# A place and the community founded on it (the one it returns to when unlinked).
+_FOUNDED_ON = sa.and_(
+    places.c.platform == communities.c.platform,
+    places.c.external_id == communities.c.external_id,
+)
+
+
 async def founding_community(conn: AsyncConnection, place_id: int) -> int | None:
     """The community founded on the place (where it returns when unlinked)."""
     return (
         await conn.execute(
-            sa.select(communities.c.id)
-            .join(
-                places,
-                sa.and_(
-                    places.c.platform == communities.c.platform,
-                    places.c.external_id == communities.c.external_id,
-                ),
-            )
-            .where(places.c.id == place_id)
+            sa.select(communities.c.id).join(places, _FOUNDED_ON).where(places.c.id == place_id)
         )
     ).scalar_one_or_none()
 
@@ -145,13 +144,7 @@ async def founding_place(conn: AsyncConnection, community_id: int) -> int | None
     return (
         await conn.execute(
             sa.select(places.c.id)
-            .join(
-                communities,
-                sa.and_(
-                    places.c.platform == communities.c.platform,
-                    places.c.external_id == communities.c.external_id,
-                ),
-            )
+            .join(communities, _FOUNDED_ON)
             .where(communities.c.id == community_id)
         )
     ).scalar_one_or_none()

@@ -127,11 +127,13 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
     community_settings = CommunitySettings()
     async with db.engine.connect() as conn, conn.begin() as transaction:
         ref = CommunityRef("console", f"c{next(_communities)}-{rnd.random()}")
-        community = await member_store.get_or_create_community(conn, ref, community_settings, now)
+        community, community_place = await member_store.get_or_create_place(
+            conn, ref, community_settings, now
+        )
         seeker = await member_store.ensure_member(
             conn,
             community.id,
-            (await member_store.community_places(conn, community.id))[0].id,
+            community_place.id,
             "Useeker",
             "Seeker",
             now,
@@ -139,7 +141,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
         other = await member_store.ensure_member(
             conn,
             community.id,
-            (await member_store.community_places(conn, community.id))[0].id,
+            community_place.id,
             "Uother",
             "Other",
             now,
@@ -149,7 +151,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
             member = await member_store.ensure_member(
                 conn,
                 community.id,
-                (await member_store.community_places(conn, community.id))[0].id,
+                community_place.id,
                 f"U{n}",
                 f"V{n}",
                 now,
@@ -164,7 +166,7 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
         fields = _fields(rnd, users)
         target = await member_store.find_member(
             conn,
-            (await member_store.community_places(conn, community.id))[0].id,
+            community_place.id,
             fields.target_user_id,
         )
         made = now - timedelta(days=rnd.choice((0, 0, 2, 40)))  # some frames have run out
@@ -226,13 +228,13 @@ async def _check(db: Database, rnd: random.Random, *, keep: bool = False) -> Non
                 await store.insert_ask(conn, request_id, volunteer_id, status, (), now)
         # A volunteer of another community who fits the request in every way: never listed.
         ref = CommunityRef("console", f"other{next(_communities)}-{rnd.random()}")
-        other_community = await member_store.get_or_create_community(
+        other_community, other_community_place = await member_store.get_or_create_place(
             conn, ref, community_settings, now
         )
         stranger = await member_store.ensure_member(
             conn,
             other_community.id,
-            (await member_store.community_places(conn, other_community.id))[0].id,
+            other_community_place.id,
             "U0",
             "S",
             now,
@@ -298,13 +300,13 @@ async def test_the_one_free_when_the_seeker_is_is_found_past_the_first_page(
     try:
         async with db.engine.begin() as conn:
             ref = CommunityRef("console", "time")
-            community = await member_store.get_or_create_community(
+            community, community_place = await member_store.get_or_create_place(
                 conn, ref, CommunitySettings(), now
             )
             seeker = await member_store.ensure_member(
                 conn,
                 community.id,
-                (await member_store.community_places(conn, community.id))[0].id,
+                community_place.id,
                 "Useeker",
                 "S",
                 now,
@@ -314,7 +316,7 @@ async def test_the_one_free_when_the_seeker_is_is_found_past_the_first_page(
                 member = await member_store.ensure_member(
                     conn,
                     community.id,
-                    (await member_store.community_places(conn, community.id))[0].id,
+                    community_place.id,
                     f"U{n}",
                     "V",
                     now,

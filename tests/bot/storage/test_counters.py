@@ -47,11 +47,13 @@ async def _community(db: Database, name: str = "c") -> tuple[int, int, list[int]
     """A community with a seeker and two volunteers, each with one introduction."""
     async with db.engine.begin() as conn:
         ref = CommunityRef("console", name)
-        community = await member_store.get_or_create_community(conn, ref, CommunitySettings(), NOW)
+        community, community_place = await member_store.get_or_create_place(
+            conn, ref, CommunitySettings(), NOW
+        )
         seeker = await member_store.ensure_member(
             conn,
             community.id,
-            (await member_store.community_places(conn, community.id))[0].id,
+            community_place.id,
             "Useeker",
             "Seeker",
             NOW,
@@ -61,7 +63,7 @@ async def _community(db: Database, name: str = "c") -> tuple[int, int, list[int]
             member = await member_store.ensure_member(
                 conn,
                 community.id,
-                (await member_store.community_places(conn, community.id))[0].id,
+                community_place.id,
                 f"U{n}",
                 f"V{n}",
                 NOW,
