@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.followup import IntroductionStatus
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone
-from bot.services import render
+from bot.services import contacts, render
 from bot.services.context import Context, Handler, Scope
 from bot.services.slot_views import People, none_fit_view, picked_view
 from bot.storage import audit
@@ -280,6 +280,7 @@ CURRENT: dict[str, CurrentView] = {
     "mod.approve": approval,
     "mod.deny": approval,
     "ask.accept": ask,
+    "ask.accept_contact": ask,
     "ask.not_now": ask,
     "ask.decline": ask,
     "ask.suggest": ask,
@@ -288,6 +289,7 @@ CURRENT: dict[str, CurrentView] = {
     "request.discard": draft,
     "intro.pick_slot": introduction,
     "intro.no_slot": introduction,
+    "intro.share_contact": contacts.current,
     "followup.yes": followup,
     "followup.not_yet": followup,
     "followup.didnt_happen": followup,

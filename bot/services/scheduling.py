@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.slots import propose_slots, to_utc
 from bot.errors import AlreadyDone, InvalidInput, NotFound
-from bot.services import current_views
+from bot.services import contacts, current_views
 from bot.services.context import Context, Handler, Scope
 from bot.services.invite import calendar_invite
 from bot.services.requests import parse_id
@@ -137,4 +137,5 @@ async def _open_intro(ctx: Context, target: str) -> Scheduling:
 HANDLERS: dict[str, Handler] = {
     "intro.pick_slot": pick_slot,
     "intro.no_slot": no_slot,
+    **contacts.HANDLERS,  # across places: the seeker's contact for the volunteer
 }
