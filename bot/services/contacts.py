@@ -44,6 +44,13 @@ async def elsewhere(scope: Scope, member_id: int, others: tuple[int, ...]) -> fr
     return frozenset(o for o in others if where.get(o) != where.get(member_id))
 
 
+def reach_text(other: Member, contact: str | None) -> str:
+    """How to reach `other`, as far as they shared it."""
+    if not contact:
+        return f"{other.display_name} hasn't shared how to reach them yet."
+    return f"How to reach {other.display_name}: {contact}"
+
+
 def contact_field(default: str | None, label: str) -> FormField:
     return FormField(
         name="contact",

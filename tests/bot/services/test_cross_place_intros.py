@@ -227,6 +227,10 @@ async def test_the_seeker_shares_how_to_reach_her_once(world: World) -> None:
     async with world.db.transaction() as conn:
         stored = (await conn.execute(sa.select(introductions.c.seeker_contact))).scalar_one()
     assert stored == "dana#4242 on Discord"
+    # From now on what the volunteer gets about the chat carries it, e.g. the invite.
+    assert (await world.press("priya", button(introduction_for(world, "priya"), "Slot 1"))).ok
+    (calendar,) = invites(world.inbox("priya", COMMUNITY))
+    assert "How to reach Dana: dana#4242" in str(calendar.walk("VEVENT")[0].get("DESCRIPTION"))
 
 
 async def test_a_same_place_introduction_has_no_contact_to_share(world: World) -> None:
@@ -261,9 +265,17 @@ async def test_slots_invite_checkin_and_thanks_reach_each_on_their_place(world: 
     assert [b.label for b in intro.buttons][:2] == ["Slot 1", "Slot 2"]
     picked = await world.press("dana", button(intro, "Slot 1"))
     assert picked.ok, picked.messages
+    reach = {
+        "dana": f"How to reach Priya: {CONTACT}",
+        "priya": "Dana hasn't shared how to reach them yet.",
+    }
     for user, place in (("dana", OTHER_PLACE), ("priya", COMMUNITY)):
         (calendar,) = invites(world.inbox(user, place))
-        assert "Dana" in str(calendar.walk("VEVENT")[0].get("SUMMARY"))
+        (event,) = calendar.walk("VEVENT")
+        assert "Dana" in str(event.get("SUMMARY")) and "Priya" in str(event.get("SUMMARY"))
+        assert reach[user] in str(event.get("DESCRIPTION"))
+        assert reach[user] in text_of(world.inbox(user, place)[-1])
+    assert not invites(world.inbox("dana", COMMUNITY) + world.inbox("priya", OTHER_PLACE))
     late = await world.press("priya", button(introduction_for(world, "priya"), "Slot 2"))
     assert not late.ok and "already picked" in late.messages[0].text
     await world.travel(timedelta(days=3))  # past the chat and the hour after it
