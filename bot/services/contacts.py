@@ -13,6 +13,7 @@ from bot.errors import AlreadyDone, InvalidInput, NotFound
 from bot.services import render
 from bot.services.context import Context, Handler, Scope
 from bot.services.forms import CONTACT_HELP, MAX_CONTACT, parse_contact
+from bot.services.slot_views import People
 from bot.storage import contacts as store
 from bot.storage import members as member_store
 from bot.storage import requests as request_store
@@ -49,6 +50,19 @@ def reach_text(other: Member, contact: str | None) -> str:
     if not contact:
         return f"{other.display_name} hasn't shared how to reach them yet."
     return f"How to reach {other.display_name}: {contact}"
+
+
+async def as_seen_by(ctx: Context, intro_id: int, people: People, view: Message) -> Message:
+    """An introduction's message as the actor sees it: across places, with how to reach the
+    other as far as they shared it (a same-place one is as it is)."""
+    found = await store.get(ctx.conn, intro_id)
+    if found is None or not found.across_places:
+        return view
+    if ctx.actor.id == found.seeker_id:
+        line = Line(label="Contact", value=reach_text(people.volunteer, found.volunteer_contact))
+    else:
+        line = Line(label="Contact", value=reach_text(people.seeker, found.seeker_contact))
+    return view.model_copy(update={"lines": (line, *view.lines)})
 
 
 def contact_field(default: str | None, label: str) -> FormField:

@@ -204,17 +204,19 @@ async def introduction(ctx: Context) -> Message | None:
         return None
     request, people = await introduction_people(ctx, intro)
     if intro.slot_start is not None:
-        return picked_view(request, people, intro.slot_start)
-    if not intro.slots:
-        return none_fit_view(request, people)
-    if intro.completed_at is not None:
-        return render.introduction_message(
+        view = picked_view(request, people, intro.slot_start)
+    elif not intro.slots:
+        view = none_fit_view(request, people)
+    elif intro.completed_at is not None:
+        view = render.introduction_message(
             request,
             people.seeker,
             people.volunteer,
             next_step="The chat has happened. Thank you both!",
         )
-    return None
+    else:
+        return None
+    return await contacts.as_seen_by(ctx, intro.intro_id, people, view)
 
 
 async def introduction_people(scope: Scope, intro: Scheduling) -> tuple[StoredRequest, People]:

@@ -265,6 +265,9 @@ async def test_slots_invite_checkin_and_thanks_reach_each_on_their_place(world: 
     assert [b.label for b in intro.buttons][:2] == ["Slot 1", "Slot 2"]
     picked = await world.press("dana", button(intro, "Slot 1"))
     assert picked.ok, picked.messages
+    # The clicked introduction, updated, still says how to reach the other.
+    assert picked.update is not None and not picked.update.buttons
+    assert f"How to reach Priya: {CONTACT}" in text_of(picked.update)
     reach = {
         "dana": f"How to reach Priya: {CONTACT}",
         "priya": "Dana hasn't shared how to reach them yet.",
@@ -278,6 +281,7 @@ async def test_slots_invite_checkin_and_thanks_reach_each_on_their_place(world: 
     assert not invites(world.inbox("dana", COMMUNITY) + world.inbox("priya", OTHER_PLACE))
     late = await world.press("priya", button(introduction_for(world, "priya"), "Slot 2"))
     assert not late.ok and "already picked" in late.messages[0].text
+    assert late.update is not None and "Dana hasn't shared" in text_of(late.update)
     await world.travel(timedelta(days=3))  # past the chat and the hour after it
     questions = {
         user: next(m for m in world.inbox(user, place) if (m.title or "").startswith("Did your"))
