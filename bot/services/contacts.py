@@ -103,7 +103,10 @@ async def introduce(
     await scope.dm(
         seeker.id, message.model_copy(update={"text": text, "lines": (reach_line, *message.lines)})
     )
-    given = Line(label=f"How {seeker.display_name} can reach you", value="They'll send it here.")
+    given = Line(
+        label=f"How to reach {seeker.display_name}",
+        value="They're asked for it now; it comes here when they share it.",
+    )
     shared = Line(label=f"What {seeker.display_name} got from you", value=contact)
     await scope.dm(
         volunteer.id,
