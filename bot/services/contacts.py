@@ -65,6 +65,21 @@ async def as_seen_by(ctx: Context, intro_id: int, people: People, view: Message)
     return view.model_copy(update={"lines": (line, *view.lines)})
 
 
+async def to_both(scope: Scope, intro_id: int, people: People, message: Message) -> None:
+    """To both people of an introduction: together on one place; across places each on
+    their own, with how to reach the other as far as they shared it."""
+    found = await store.get(scope.conn, intro_id)
+    if found is None or not found.across_places:
+        await scope.to_group(people.member_ids, message)
+        return
+    for member, other, contact in (
+        (people.seeker, people.volunteer, found.volunteer_contact),
+        (people.volunteer, people.seeker, found.seeker_contact),
+    ):
+        line = Line(label="Contact", value=reach_text(other, contact))
+        await scope.dm(member.id, message.model_copy(update={"lines": (*message.lines, line)}))
+
+
 def contact_field(default: str | None, label: str) -> FormField:
     return FormField(
         name="contact",

@@ -113,8 +113,10 @@ async def no_slot(ctx: Context) -> Reply:
         raise AlreadyDone("A time was already picked for this chat.")
     _, people = await current_views.introduction_people(ctx, intro)
     seeker, volunteer = people.seeker.display_name, people.volunteer.display_name
-    await ctx.to_group(
-        people.member_ids,
+    await contacts.to_both(
+        ctx,
+        intro.intro_id,
+        people,
         Message(
             text=(
                 f"None of the proposed times fit, and that's fine. {seeker} and {volunteer}, "

@@ -339,3 +339,18 @@ async def test_an_accept_without_a_profile_contact_offers_an_empty_field(world: 
     async with world.db.transaction() as conn:
         status = (await conn.execute(sa.select(asks.c.status))).scalar_one()
     assert status == "accepted"
+
+
+async def test_none_fit_across_places_reaches_each_with_the_contact(world: World) -> None:
+    await two_places(world)
+    await accepted(world)
+    none = await world.press("priya", button(introduction_for(world, "priya"), "None of these"))
+    assert none.ok, none.messages
+    assert none.update is not None and "Dana hasn't shared" in text_of(none.update)
+    assert not world.groups()
+    for user, place, reach in (
+        ("dana", OTHER_PLACE, f"How to reach Priya: {CONTACT}"),
+        ("priya", COMMUNITY, "Dana hasn't shared how to reach them yet."),
+    ):
+        latest = world.inbox(user, place)[-1]
+        assert "agree on a time between you" in latest.text and reach in text_of(latest)
