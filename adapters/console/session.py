@@ -245,14 +245,19 @@ class ConsoleSession:
         if button.form is not None and not values:
             values = fill_form(button.form, press.member, source, self.write)
         reply = await self.dispatch(press.member, button.action, button.target, values)
-        return await self._show_reply(press.member, reply, pressed=item)
+        problem = await self._show_reply(press.member, reply, pressed=item)
+        if reply.ok and reply.form is not None:  # the click needs more first (e.g. a contact)
+            return await self._submit_form(press.member, reply.form, source, pressed=item)
+        return problem
 
-    async def _submit_form(self, member: str, form: Form, source: LineSource) -> str | None:
+    async def _submit_form(
+        self, member: str, form: Form, source: LineSource, pressed: ConsoleMessage | None = None
+    ) -> str | None:
         values = fill_form(form, member, source, self.write)
         if not values:
             raise FormCancelled("Nothing was filled in, so nothing was sent.")
         reply = await self.dispatch(member, form.action, form.target, values)
-        problem = await self._show_reply(member, reply)
+        problem = await self._show_reply(member, reply, pressed=pressed)
         if reply.form is not None:
             self.problem("The bot asked for the form again; type the command with key=value.")
         return problem

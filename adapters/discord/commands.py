@@ -160,6 +160,7 @@ def _profile(volunteer: app_commands.Group, name: str, description: str) -> None
         minutes="the longest chat you offer",
         capacity="chats per month",
         windows="weekly windows, e.g. Mon 18:00-20:00; Wed 12-13",
+        contact="how to reach you after an introduction across platforms (email, link, handle)",
         fields=FIELDS_HELP,
     )
     @app_commands.choices(minutes=MINUTE_CHOICES)
@@ -176,13 +177,14 @@ def _profile(volunteer: app_commands.Group, name: str, description: str) -> None
         minutes: int | None = None,
         capacity: app_commands.Range[int, 1, 20] | None = None,
         windows: str | None = None,
+        contact: str | None = None,
         fields: str | None = None,
     ) -> None:
         await run_text(
             interaction, f"volunteer {name}", fields=fields, role=role,
             organisation=organisation, topics=topics, timezone=timezone,
             affiliations=affiliations, languages=languages, formats=formats, minutes=minutes,
-            monthly_capacity=capacity, windows=windows,
+            monthly_capacity=capacity, windows=windows, contact=contact,
         )  # fmt: skip
 
 

@@ -84,6 +84,9 @@ class VolunteerProfile:
     windows: tuple[Window, ...] = ()
     paused_until: datetime | None = None
     active: bool = True
+    # How they'd like to be reached after an introduction across places (optional; offered
+    # to the seeker only with their Accept).
+    contact: str = ""
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ ACCEPTED: dict[str, frozenset[str] | None] = {
     "volunteer.pause": frozenset({"until"}),
     "volunteer.resume": NOTHING,
     "volunteer.leave": NOTHING,
-    "ask.accept": NOTHING,
+    "ask.accept": frozenset({"contact"}),
+    "ask.accept_contact": frozenset({"contact"}),  # the Accept's form, across places
     "ask.not_now": frozenset({"until"}),
     "ask.decline": NOTHING,
     "ask.suggest": frozenset({"colleague", "colleague_name", "note"}),
@@ -51,6 +52,7 @@ ACCEPTED: dict[str, frozenset[str] | None] = {
     "mod.unlink_place": NOTHING,
     "intro.pick_slot": NOTHING,
     "intro.no_slot": NOTHING,
+    "intro.share_contact": frozenset({"contact"}),
     "followup.yes": NOTHING,
     "followup.not_yet": NOTHING,
     "followup.didnt_happen": NOTHING,

@@ -7,9 +7,9 @@ from datetime import timedelta
 from bot.commands import arg_str
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone, InvalidInput, NotFound
-from bot.services import current_views, flow, followups, render, scheduling
+from bot.services import contacts, current_views, flow, followups, render, scheduling
 from bot.services.context import Context, Handler
-from bot.services.forms import pause_until
+from bot.services.forms import parse_contact, pause_until
 from bot.services.requests import member_reference, parse_id
 from bot.storage import members as member_store
 from bot.storage import requests as store
@@ -65,7 +65,15 @@ async def answer(ctx: Context, ask: StoredAsk, new: AskStatus) -> None:
 
 
 async def accept(ctx: Context) -> Reply:
+    """Accept: the introduction. Across places the volunteer first says how they'd like to
+    be reached (a form, prefilled from their profile); nothing changes until they have."""
     ask, request = await own_ask(ctx)
+    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
+    contact: str | None = None
+    if await contacts.across_places(ctx, seeker.id, ctx.actor.id):
+        if ctx.command.action == "ask.accept" and "contact" not in ctx.command.args:
+            return Reply(form=await contacts.accept_form(ctx, ask.id, seeker, ctx.actor.id))
+        contact = parse_contact(ctx.command.args)  # the form's answer: required
     await answer(ctx, ask, AskStatus.ACCEPTED)
     if not await store.set_request_status(
         ctx.conn, request.id, (RequestStatus.OPEN,), RequestStatus.INTRODUCED, ctx.now
@@ -73,17 +81,17 @@ async def accept(ctx: Context) -> Reply:
         raise AlreadyDone("This request is no longer open.")
     intro_id = await store.insert_introduction(ctx.conn, request, ask, ctx.now)
     await followups.schedule_after_introduction(ctx, intro_id)
-    seeker = await member_store.get_member(ctx.conn, request.seeker_id)
     message = await scheduling.introduce(ctx, intro_id, request, seeker, ctx.actor)
-    await ctx.to_group((seeker.id, ctx.actor.id), message)
-    return Reply(
-        messages=(
-            Message(
-                text=f"Thank you for saying yes! You and {seeker.display_name} are introduced."
-            ),
-        ),
-        update=await current_views.ask(ctx),
-    )
+    text = f"Thank you for saying yes! You and {seeker.display_name} are introduced."
+    if contact is None:
+        await ctx.to_group((seeker.id, ctx.actor.id), message)
+    else:
+        await contacts.introduce(ctx, intro_id, message, seeker, ctx.actor, contact)
+        text += f" They got how to reach you ({contact}) and can send theirs."
+        profile = await volunteer_store.get_profile(ctx.conn, ctx.actor.id)
+        if profile is not None and not profile.contact:
+            text += " `/infochat volunteer edit contact=…` fills it in for next time."
+    return Reply(messages=(Message(text=text),), update=await current_views.ask(ctx))
 
 
 async def not_now(ctx: Context) -> Reply:
@@ -195,6 +203,7 @@ async def suggestion_passed_on(ctx: Context, ask: StoredAsk, request: StoredRequ
 
 HANDLERS: dict[str, Handler] = {
     "ask.accept": accept,
+    "ask.accept_contact": accept,
     "ask.not_now": not_now,
     "ask.decline": decline,
     "ask.suggest": suggest,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.followup import IntroductionStatus
 from bot.domain.models import AskStatus, RequestStatus
 from bot.errors import AlreadyDone
-from bot.services import render
+from bot.services import contacts, render
 from bot.services.context import Context, Handler, Scope
 from bot.services.slot_views import People, none_fit_view, picked_view
 from bot.storage import audit
@@ -204,17 +204,19 @@ async def introduction(ctx: Context) -> Message | None:
         return None
     request, people = await introduction_people(ctx, intro)
     if intro.slot_start is not None:
-        return picked_view(request, people, intro.slot_start)
-    if not intro.slots:
-        return none_fit_view(request, people)
-    if intro.completed_at is not None:
-        return render.introduction_message(
+        view = picked_view(request, people, intro.slot_start)
+    elif not intro.slots:
+        view = none_fit_view(request, people)
+    elif intro.completed_at is not None:
+        view = render.introduction_message(
             request,
             people.seeker,
             people.volunteer,
             next_step="The chat has happened. Thank you both!",
         )
-    return None
+    else:
+        return None
+    return await contacts.as_seen_by(ctx, intro.intro_id, people, view)
 
 
 async def introduction_people(scope: Scope, intro: Scheduling) -> tuple[StoredRequest, People]:
@@ -280,6 +282,7 @@ CURRENT: dict[str, CurrentView] = {
     "mod.approve": approval,
     "mod.deny": approval,
     "ask.accept": ask,
+    "ask.accept_contact": ask,
     "ask.not_now": ask,
     "ask.decline": ask,
     "ask.suggest": ask,
@@ -288,6 +291,7 @@ CURRENT: dict[str, CurrentView] = {
     "request.discard": draft,
     "intro.pick_slot": introduction,
     "intro.no_slot": introduction,
+    "intro.share_contact": contacts.current,
     "followup.yes": followup,
     "followup.not_yet": followup,
     "followup.didnt_happen": followup,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from bot.domain.community import CommunitySettings
 from bot.domain.models import FORMATS, VolunteerProfile
-from bot.services.forms import MAX_LONG, MAX_QUESTION, MAX_SHORT
+from bot.services.forms import MAX_CONTACT, MAX_LONG, MAX_QUESTION, MAX_SHORT
 from bot.views import Form, FormField
 
 # What forms offer to pick from for numbers (the parsers still accept any value in range).
@@ -174,6 +174,14 @@ def volunteer_form(profile: VolunteerProfile | None) -> Form:
                 label="Weekly windows, e.g. Mon 18:00-20:00; Wed 12-13",
                 required=False,
                 default=value("; ".join(str(w) for w in p.windows) if p else None),
+            ),
+            FormField(
+                name="contact",
+                label="How to reach me after an intro (optional)",
+                required=False,
+                max_length=MAX_CONTACT,
+                default=value(p.contact if p and p.contact else None),
+                placeholder="email, profile link, calendar link or handle",
             ),
         ),
     )

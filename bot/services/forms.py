@@ -62,6 +62,7 @@ VOLUNTEER_KEYS = frozenset(
         "monthly_capacity",
         "windows",
         "weekly_digest",
+        "contact",
     }
 )
 
@@ -258,12 +259,54 @@ def parse_volunteer(
             changes["windows"] = parse_windows(arg_str(args, "windows", ""))
         except ValueError as exc:
             errors.add("windows", str(exc))
+    if "contact" in args:
+        changes["contact"] = contact_field(args, errors, required=False)
     try:
         weekly_digest_choice(args)  # stored on the member by the service, checked here
     except InvalidInput as exc:
         errors.add("weekly_digest", exc.message)
     errors.raise_if_any()
     return replace(profile, active=True, **changes)  # type: ignore[arg-type]
+
+
+MAX_CONTACT = 300
+CONTACT_HELP = (
+    "an email address, a profile URL, a calendar link, or your handle on the other platform"
+)
+# Mass or group mentions (`@everyone`, Slack's `<!channel>`, Discord's `<@&role>`) have no
+# place in a contact: refused, not just defused, so nobody passes one on by accident.
+_GROUP_MENTION = re.compile(r"(?<![\w.])@(everyone|here|channel)|<!|<@&", re.IGNORECASE)
+
+
+def contact_field(args: Args, errors: FieldErrors, *, required: bool) -> str:
+    """How a member would like to be reached after an introduction across places: one line,
+    at most `MAX_CONTACT` characters, no mass mentions; "" when not given (and not required)."""
+    try:
+        raw = arg_str(args, "contact", "")
+    except InvalidInput as exc:
+        errors.add("contact", exc.message)
+        return ""
+    if "\n" in raw.strip() or "\r" in raw.strip():
+        errors.add("contact", "Keep it on one line.")
+        return ""
+    value = clean(raw)
+    if required and not value:
+        errors.add("contact", f"Say how they can reach you: {CONTACT_HELP}.")
+    elif len(value) > MAX_CONTACT:
+        errors.add("contact", f"Keep this under {MAX_CONTACT} characters (it has {len(value)}).")
+    elif _GROUP_MENTION.search(value):
+        errors.add("contact", "No @everyone, @here or channel mentions: give a way to reach you.")
+    else:
+        return value
+    return ""
+
+
+def parse_contact(args: Args) -> str:
+    """A required contact (an Accept across places, the seeker's reply), or `InvalidInput`."""
+    errors = FieldErrors()
+    value = contact_field(args, errors, required=True)
+    errors.raise_if_any()
+    return value
 
 
 def weekly_digest_choice(args: Args) -> bool | None:

@@ -33,7 +33,10 @@ def calendar_invite(
     chat_format: str,
     questions: Sequence[str],
     now: datetime,
+    reach: str = "",
 ) -> Attachment:
+    """`reach`: for an introduction across places, how to reach the other person (for the
+    one this copy of the invite is for), added to the description."""
     event = Event()
     event.add("uid", uid(intro_id))
     event.add("dtstamp", now.astimezone(UTC))
@@ -44,7 +47,8 @@ def calendar_invite(
         "description",
         f"A {minutes}-minute {chat_format} chat between {seeker} (asking) and {volunteer} "
         f"(sharing their experience), arranged by infochat.\n\nQuestions:\n"
-        + "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1)),
+        + "\n".join(f"{i}. {q}" for i, q in enumerate(questions, 1))
+        + (f"\n\n{reach}" if reach else ""),
     )
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")

@@ -84,16 +84,28 @@ def blocking_text(findings: tuple[Finding, ...]) -> str:
 
 
 def suggestions_message(
-    request_id: int, candidates: tuple[Candidate, ...], widened: bool
+    request_id: int,
+    candidates: tuple[Candidate, ...],
+    widened: bool,
+    elsewhere: frozenset[int] = frozenset(),
 ) -> Message:
+    """The volunteers a seeker may pick from. Those on another place of the community
+    (member ids in `elsewhere`) are shown by what they do, not by name: their name reaches
+    the seeker's place only with their Accept."""
     intro = (
         "Nobody lists exactly that topic, so here are people in close fields."
         if widened
         else "These volunteers could help."
     )
+
+    def name(i: int, c: Candidate) -> str:
+        if c.volunteer.member_id in elsewhere:
+            return f"Volunteer {i} (on another platform)"
+        return c.volunteer.display_name
+
     lines = tuple(
         Line(
-            label=f"{i}. {c.volunteer.display_name}",
+            label=f"{i}. {name(i, c)}",
             value=f"{describe(c.volunteer)} — {'; '.join(c.reasons)}",
         )
         for i, c in enumerate(candidates, 1)
@@ -101,11 +113,15 @@ def suggestions_message(
     buttons = (
         *tuple(
             Button(
-                label=f"Ask {shorten(c.volunteer.display_name, 30)}",
+                label=(
+                    f"Ask volunteer {i}"
+                    if c.volunteer.member_id in elsewhere
+                    else f"Ask {shorten(c.volunteer.display_name, 30)}"
+                ),
                 action="request.pick",
                 target=f"{request_id}:{c.volunteer.member_id}",
             )
-            for c in candidates
+            for i, c in enumerate(candidates, 1)
         ),
         Button(
             label="Let the bot choose",

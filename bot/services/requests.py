@@ -9,7 +9,7 @@ from bot.commands import arg_str
 from bot.domain import coach
 from bot.domain.models import RequestStatus, Severity
 from bot.errors import AlreadyDone, InvalidInput, NotFound, UserError
-from bot.services import current_views, flow, render
+from bot.services import contacts, current_views, flow, render
 from bot.services.context import Context, Handler
 from bot.services.form_views import request_form
 from bot.services.forms import parse_request
@@ -127,7 +127,12 @@ async def start_matching(ctx: Context, request_id: int) -> Reply:
         await flow.ask_candidate(ctx, request, result.candidates[0])
         return Reply.say(asked_text(ctx, request))
     shown = result.candidates[: ctx.settings.suggestions_shown]
-    return Reply(messages=(render.suggestions_message(request_id, shown, result.widened),))
+    elsewhere = await contacts.elsewhere(
+        ctx, ctx.actor.id, tuple(c.volunteer.member_id for c in shown)
+    )
+    return Reply(
+        messages=(render.suggestions_message(request_id, shown, result.widened, elsewhere),)
+    )
 
 
 async def close_in_reply(ctx: Context, request: StoredRequest, reason: str) -> Reply:

@@ -8,18 +8,19 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.slots import propose_slots, to_utc
 from bot.errors import AlreadyDone, InvalidInput, NotFound
-from bot.services import current_views
+from bot.services import contacts, current_views
 from bot.services.context import Context, Handler, Scope
 from bot.services.invite import calendar_invite
 from bot.services.requests import parse_id
 from bot.services.slot_views import People, proposal_view, when
+from bot.storage import contacts as contact_store
 from bot.storage import jobs
 from bot.storage import scheduling as store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.members import Member
 from bot.storage.requests import StoredRequest
 from bot.storage.scheduling import Scheduling
-from bot.views import Message, Reply
+from bot.views import Line, Message, Reply
 
 FOLLOWUP_AFTER = timedelta(hours=1)  # after the picked slot ends
 
@@ -68,25 +69,38 @@ async def pick_slot(ctx: Context) -> Reply:
     )  # fmt: skip
     request, people = await current_views.introduction_people(ctx, intro)
     f = request.fields
-    invite = calendar_invite(
-        intro.intro_id, start, intro.minutes,
-        seeker=people.seeker.display_name, volunteer=people.volunteer.display_name,
-        topic=f.topic, chat_format=f.format, questions=f.questions, now=ctx.now,
-    )  # fmt: skip
-    time_text = when(start, people)
-    await ctx.to_group(
-        people.member_ids,
-        Message(
+
+    def date(reach: str = "") -> Message:
+        invite = calendar_invite(
+            intro.intro_id, start, intro.minutes,
+            seeker=people.seeker.display_name, volunteer=people.volunteer.display_name,
+            topic=f.topic, chat_format=f.format, questions=f.questions, now=ctx.now,
+            reach=reach,
+        )  # fmt: skip
+        return Message(
             title=f"It's a date: {time_text}",
             text=(
                 f"{ctx.actor.display_name} picked a time for the {intro.minutes}-minute chat "
                 f"between {people.seeker.display_name} and {people.volunteer.display_name}. "
                 f"The calendar invite is attached ({invite.filename})."
             ),
+            lines=(Line(label="Contact", value=reach),) if reach else (),
             mentions=people.user_ids,
             attachments=(invite,),
-        ),
-    )
+        )
+
+    time_text = when(start, people)
+    found = await contact_store.get(ctx.conn, intro.intro_id)
+    if found is not None and found.across_places:
+        # Each on their own place, with how to reach the other as far as they shared it.
+        await ctx.dm(
+            people.seeker.id, date(contacts.reach_text(people.volunteer, found.volunteer_contact))
+        )
+        await ctx.dm(
+            people.volunteer.id, date(contacts.reach_text(people.seeker, found.seeker_contact))
+        )
+    else:
+        await ctx.to_group(people.member_ids, date())
     return Reply(
         messages=(Message(text=f"Done: {time_text}. You both get the calendar invite."),),
         update=await current_views.introduction(ctx),
@@ -99,8 +113,10 @@ async def no_slot(ctx: Context) -> Reply:
         raise AlreadyDone("A time was already picked for this chat.")
     _, people = await current_views.introduction_people(ctx, intro)
     seeker, volunteer = people.seeker.display_name, people.volunteer.display_name
-    await ctx.to_group(
-        people.member_ids,
+    await contacts.to_both(
+        ctx,
+        intro.intro_id,
+        people,
         Message(
             text=(
                 f"None of the proposed times fit, and that's fine. {seeker} and {volunteer}, "
@@ -137,4 +153,5 @@ async def _open_intro(ctx: Context, target: str) -> Scheduling:
 HANDLERS: dict[str, Handler] = {
     "intro.pick_slot": pick_slot,
     "intro.no_slot": no_slot,
+    **contacts.HANDLERS,  # across places: the seeker's contact for the volunteer
 }

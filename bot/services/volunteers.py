@@ -31,6 +31,7 @@ def profile_message(p: VolunteerProfile, title: str, now_paused: bool) -> Messag
         Line(label="Formats", value=", ".join(p.formats)),
         Line(label="Chats", value=f"up to {p.minutes} minutes, {p.monthly_capacity} a month"),
         Line(label="Weekly windows", value="; ".join(str(w) for w in p.windows) or "—"),
+        Line(label="How to reach me after an introduction", value=p.contact or "—"),
     )
     state = "active"
     if not p.active:

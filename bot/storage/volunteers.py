@@ -88,6 +88,7 @@ async def save_profile(
         ],
         "paused_until": profile.paused_until,
         "active": profile.active,
+        "contact": profile.contact,
         "updated_at": now,
     }
     # One statement, so a concurrent save of the same member's profile can't fail on the key.
@@ -286,4 +287,5 @@ def _profile(row: Any) -> VolunteerProfile:
         ),
         paused_until=row.paused_until,
         active=row.active,
+        contact=row.contact,
     )

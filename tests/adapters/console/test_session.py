@@ -275,3 +275,20 @@ async def test_a_double_accept_leaves_the_acceptance(make_console: MakeConsole) 
     assert after is not None
     assert after.message.text == "✅ You accepted Sam's request about data engineering."
     assert len(console.groups()) == 1
+
+
+async def test_a_form_a_button_answers_with_is_filled_by_prompts(
+    make_console: MakeConsole,
+) -> None:
+    """A click whose command answers with a form (Edit profile on the home page; an Accept
+    across places) opens it: the prompts fill it and it is sent as that command."""
+    console = await make_console(strict=True)
+    keep = [""] * 6 + [""] + [""] * 3  # role … languages, formats (none: kept), minutes … windows
+    script = "\n".join(
+        [JOIN, "priya /infochat home", 'priya press "Edit profile"', *keep, "priya@example.org"]
+    )
+    assert await console.play(script) == 0, console.text
+    assert "How to reach me after an intro" in console.text  # the form's last prompt
+    assert "Profile updated" in console.text
+    assert await console.play("priya /infochat volunteer show") == 0
+    assert "priya@example.org" in console.text.split("Your volunteer profile")[-1]

@@ -128,7 +128,7 @@ async def test_home_buttons_open_forms_and_act(bot: Bot) -> None:
     await bot.slash("priya", "home")
     # A button whose command answers with a form opens it (press fills and submits it).
     edit = await bot.press("priya", "Edit profile")
-    assert "Your volunteer profile**: step 1 of 2 saved" in edit.body["data"]["content"]
+    assert "Your volunteer profile**: step 1 of 3 saved" in edit.body["data"]["content"]
     pause = await bot.press("priya", "Pause", until="2026-03-01")
     assert "2026" in str(pause.body) and await count(bot.world, "volunteers", active=True) == 1
     await bot.slash("priya", "home")
@@ -139,7 +139,7 @@ async def test_home_buttons_open_forms_and_act(bot: Bot) -> None:
     ask = await bot.press("sam", "Ask for a chat", topic="design")
     assert "step 1 of 3 saved" in ask.body["data"]["content"]
     join_form = await bot.press("sam", "Volunteer", role="Designer")
-    assert "step 1 of 2 saved" in join_form.body["data"]["content"]
+    assert "step 1 of 3 saved" in join_form.body["data"]["content"]
 
 
 async def test_someone_elses_or_a_made_up_button_changes_nothing(bot: Bot) -> None:

@@ -164,9 +164,9 @@ async def test_a_draft_expires(bot: Bot) -> None:
     assert "start again" in late.body["data"]["content"]
 
 
-async def test_the_volunteer_profile_in_two_pages_with_a_multiple_choice(bot: Bot) -> None:
+async def test_the_volunteer_profile_in_pages_with_a_multiple_choice(bot: Bot) -> None:
     modal = (await bot.slash("priya", "volunteer", "join")).body["data"]
-    assert modal["title"].endswith("(1/2)")
+    assert modal["title"].endswith("(1/3)")  # five fields a page
     ids = [i["custom_id"] for i in inputs_of(modal)]
     assert ids == ["role", "organisation", "topics", "timezone", "affiliations"]
     page_1 = {
@@ -183,6 +183,9 @@ async def test_the_volunteer_profile_in_two_pages_with_a_multiple_choice(bot: Bo
     values = {"formats": ["video", "phone"], "monthly_capacity": "3"}
     done = await bot.send(fill(USERS["priya"], "priya", page_2, values, message=shown(step)))
     assert done.body["type"] == 7
+    # Page 3 (how to reach me after an introduction) is optional: send now.
+    send = click(USERS["priya"], "priya", buttons_of(done.body["data"])["Send now"], in_dm=False)
+    assert "sent." in json.dumps((await bot.send(send)).body)
     shown_profile = await bot.slash("priya", "volunteer", "show")
     text = json.dumps(shown_profile.body)
     assert "video, phone" in text and "Acme" in text
