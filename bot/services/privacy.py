@@ -64,8 +64,9 @@ async def delete(ctx: Context) -> Reply:
                     text="Your data on every account linked into you is erased. "
                     "Your open requests will be cancelled (anyone asked is told kindly), "
                     "asks waiting for you are passed on, and your volunteer profile, request "
-                    "texts, notes and thank-you texts are erased. Chats that happened still "
-                    "count in the community totals, without your name. This can't be undone.",
+                    "texts, notes, thank-you texts and the contact details you gave are "
+                    "erased. Chats that happened still count in the community totals, "
+                    "without your name. This can't be undone.",
                     buttons=(
                         Button(
                             label="Delete my data",

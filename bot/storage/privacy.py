@@ -3,7 +3,8 @@
 Erasure keeps the shape of the community's history (a chat that happened still counts in
 the other member's ledger and the totals) but nothing that says who the member was or what
 they wrote: their name and platform id, profile, request texts, notes, thank-you texts,
-cached replies and the direct messages kept for delivery are gone.
+how they said they could be reached, cached replies and the direct messages kept for
+delivery are gone.
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> N
         sa.update(asks).where(asks.c.suggested_by_ask_id.in_(theirs)).values(note="")
     )
     await conn.execute(sa.update(thanks).where(thanks.c.from_id == member_id).values(text=""))
+    await _blank_contacts(conn, [a.id for a in accounts])
     community_id = (
         sa.select(members.c.community_id).where(members.c.id == member_id).scalar_subquery()
     )
@@ -186,6 +188,27 @@ async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> N
     )
     for account in accounts:  # one per place the member has an account on
         await _forget_direct_messages(conn, community_id, account.place_id, account.user_id)
+
+
+async def _blank_contacts(conn: AsyncConnection, ids: list[int]) -> None:
+    """How they said they could be reached: their profile's, and what they gave in each
+    introduction across places. Blank, not NULL: a NULL volunteer contact would make the
+    introduction a same-place one (see `storage.contacts`), and a NULL seeker contact one
+    still waiting for theirs."""
+    i = introductions.c
+    await conn.execute(
+        sa.update(volunteers).where(volunteers.c.member_id.in_(ids)).values(contact="")
+    )
+    await conn.execute(
+        sa.update(introductions)
+        .where(i.volunteer_id.in_(ids), i.volunteer_contact.is_not(None))
+        .values(volunteer_contact="")
+    )
+    await conn.execute(
+        sa.update(introductions)
+        .where(i.seeker_id.in_(ids), i.seeker_contact.is_not(None))
+        .values(seeker_contact="")
+    )
 
 
 async def _forget_direct_messages(

@@ -14,7 +14,7 @@ from bot.commands import CommunityRef, parse_text
 from bot.storage import link_codes
 from bot.storage.schema import link_codes as link_codes_table
 from bot.storage.schema import members, metadata, volunteer_keys, volunteers
-from bot.views import Reply
+from bot.views import Message, Reply
 from tests.bot.services.test_privacy import exported
 from tests.bot.test_command_statements import statements
 from tests.support import (
@@ -67,6 +67,22 @@ async def linked_rows(world: World) -> int:
 async def person_row(world: World, user_id: str) -> sa.Row[tuple[object, ...]]:
     async with world.db.transaction() as conn:
         return (await conn.execute(sa.select(members).where(members.c.user_id == user_id))).one()
+
+
+async def ask_across(world: World, seeker: str, suggestions: Message, role: str) -> None:
+    """`seeker` asks the volunteer of `role` on another place: the suggestion says what they
+    do, never who they are."""
+    assert f"1. Volunteer 1 (on another platform) {role}" in text_of(suggestions), suggestions
+    assert (await world.press(seeker, button(suggestions, "Ask volunteer 1"))).ok
+
+
+async def accept_across(world: World, volunteer: str, ask: Message) -> None:
+    """An Accept across places: the form asks how to be reached, then the answer accepts."""
+    form = (await world.press(volunteer, button(ask, "Accept"))).form
+    assert form is not None and form.action == "ask.accept_contact"
+    reply = await world.act(volunteer, form.action, form.target, contact="priya@example.org")
+    assert reply.ok, reply.messages
+    assert await count(world, "asks", status="accepted") == 1
 
 
 async def test_linking_makes_one_member_of_two_accounts(world: World) -> None:
@@ -166,7 +182,7 @@ async def test_a_repeated_key_or_click_changes_nothing(world: World) -> None:
 
 
 async def test_two_volunteer_profiles_the_member_picks_one(world: World) -> None:
-    await two_places(world, "priyad")
+    await two_places(world, "priyad", "dana")
     await join_all(world)
     assert (await world.say("priyad", f"/infochat volunteer join {PRIYA_ELSEWHERE}")).ok
     code = await code_of(world, "priya")
@@ -194,9 +210,15 @@ async def test_two_volunteer_profiles_the_member_picks_one(world: World) -> None
     assert await count(world, "volunteers") == 3
     typed = await world.say("priyad", f"/infochat link code={code} keep=both")
     assert not typed.ok and "keep is" in typed.messages[0].text
-    # One volunteer now, wherever the seeker is.
+    # One volunteer now, wherever the seeker is: sam's place (where priya was reached last
+    # on the other place, so she is unnamed) and the other place (where she is named).
     suggestions = text_of((await world.say("sam", GOOD_REQUEST)).messages[0])
-    assert suggestions.count("Priya") == 1 and "Priyad" not in suggestions
+    assert suggestions.count("Analytics engineer at Umbrella") == 1, suggestions
+    assert "Volunteer 2" not in suggestions and "Data engineer at Acme" not in suggestions
+    assert "Priya" not in suggestions
+    there = text_of((await world.say("dana", GOOD_REQUEST)).messages[0])
+    assert there.count("Priya") == 1 and "Priyad" not in there, there
+    assert there.count("Analytics engineer at Umbrella") == 1 and "Volunteer 1" not in there
 
 
 async def test_differing_recognition_keeps_the_more_private_choice(world: World) -> None:
@@ -234,11 +256,11 @@ async def test_capacity_counts_per_person_across_places(world: World) -> None:
     await world.say("priya", "/infochat volunteer edit capacity=1")
     assert (await link(world, "priya", "priyad")).ok
     suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
-    await world.press("sam", button(suggestions, "Ask Priya"))
-    ask = world.last_with_buttons("priyad")
-    assert (await world.press("priyad", button(ask, "Accept"))).ok
-    full = await world.say("dana", GOOD_REQUEST)
-    assert "Priya" not in text_of(full.messages[0])
+    await ask_across(world, "sam", suggestions, "Data engineer at Acme")
+    await accept_across(world, "priyad", world.last_with_buttons("priyad"))
+    # dana is on priyad's place: priya would be named there, were she not full.
+    full = text_of((await world.say("dana", GOOD_REQUEST)).messages[0])
+    assert "Priya" not in full and "Data engineer at Acme" not in full, full
     assert await count(world, "asks") == 1
 
 
@@ -247,14 +269,16 @@ async def test_an_ask_reaches_the_account_used_last(world: World) -> None:
     await join_all(world)
     assert (await link(world, "priya", "priyad")).ok  # priyad acted last
     suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
-    await world.press("sam", button(suggestions, "Ask Priya"))
+    await ask_across(world, "sam", suggestions, "Data engineer at Acme")
     assert world.inbox("priyad", OTHER_PLACE)[-1].buttons
     assert not any(m.buttons for m in world.inbox("priya"))
-    assert (await world.press("priyad", button(world.last_with_buttons("priyad"), "Accept"))).ok
+    await accept_across(world, "priyad", world.last_with_buttons("priyad"))
     await world.say("priya", "/infochat me")  # back on the first place
     suggestions = (await world.say("ana", GOOD_REQUEST)).messages[0]
-    await world.press("ana", button(suggestions, "Ask Priya"))
+    assert "Volunteer 1" not in text_of(suggestions)  # ana's place now: named
+    assert (await world.press("ana", button(suggestions, "Ask Priya"))).ok
     assert world.inbox("priya", COMMUNITY)[-1].buttons
+    assert world.inbox("priya", COMMUNITY)[-1] == world.last_with_buttons("priya")
 
 
 async def test_a_decline_on_one_account_holds_on_the_other(world: World) -> None:
@@ -262,12 +286,13 @@ async def test_a_decline_on_one_account_holds_on_the_other(world: World) -> None
     await join_all(world)
     assert (await link(world, "priya", "priyad")).ok
     suggestions = (await world.say("sam", GOOD_REQUEST)).messages[0]
-    await world.press("sam", button(suggestions, "Ask Priya"))
-    await world.press("priyad", button(world.last_with_buttons("priyad"), "Decline"))
-    await world.say("sam", "/infochat cancel 1")
-    await world.say("priya", "/infochat me")
-    again = (await world.say("sam", GOOD_REQUEST)).messages[0]
-    assert "Priya" not in text_of(again)
+    await ask_across(world, "sam", suggestions, "Data engineer at Acme")
+    declined = await world.press("priyad", button(world.last_with_buttons("priyad"), "Decline"))
+    assert declined.ok, declined.messages
+    assert (await world.say("sam", "/infochat cancel 1")).ok
+    await world.say("priya", "/infochat me")  # reached on sam's place now: she'd be named
+    again = text_of((await world.say("sam", GOOD_REQUEST)).messages[0])
+    assert "Priya" not in again and "Data engineer at Acme" not in again, again
 
 
 async def test_history_joins_the_person_and_is_counted_once(world: World) -> None:
@@ -422,8 +447,8 @@ async def test_nothing_refers_to_the_joined_account_afterwards(world: World) -> 
     await join_all(world)
     assert (await world.say("samd", f"/infochat volunteer join {PRIYA_ELSEWHERE}")).ok
     suggestions = (await world.say("samd", GOOD_REQUEST)).messages[0]
-    await world.press("samd", button(suggestions, "Ask Priya"))
-    assert (await world.press("priya", button(world.last_with_buttons("priya"), "Accept"))).ok
+    await ask_across(world, "samd", suggestions, "Data engineer at Acme")
+    await accept_across(world, "priya", world.last_with_buttons("priya"))
     assert (await link(world, "sam", "samd")).ok
     sam, samd = await person_row(world, "sam"), await person_row(world, "samd")
     refs = [
