@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage import counters
 from bot.storage import volunteers as volunteer_store
-from bot.storage.members import forget_member
+from bot.storage.members import forget_member, person_and_accounts
 from bot.storage.schema import (
     asks,
     audit_log,
@@ -66,7 +66,7 @@ async def accounts_of(conn: AsyncConnection, person_id: int) -> list[Account]:
             members.c.user_id,
         )
         .join(places, places.c.id == members.c.place_id)
-        .where(sa.or_(members.c.id == person_id, members.c.person_id == person_id))
+        .where(person_and_accounts(person_id))
         .order_by(members.c.person_id.is_not(None), members.c.id)
     )
     return [Account(r.id, r.platform, r.place_id, r.name or r.external_id, r.user_id) for r in rows]

@@ -255,6 +255,14 @@ async def person_of(conn: AsyncConnection, account: Member) -> Member:
     return await get_member(conn, account.person_id)
 
 
+def person_and_accounts(person_id: int) -> sa.ColumnElement[bool]:
+    """Rows of `members`: the person's own and the accounts linked into it. (An IN over a
+    union, each half read by its index: SQLite scans the table for `id = ? OR person_id = ?`.)"""
+    accounts = members.alias("accounts")
+    linked = sa.select(accounts.c.id).where(accounts.c.person_id == person_id)
+    return members.c.id.in_(sa.union_all(sa.select(sa.literal(person_id)), linked))
+
+
 async def reach(conn: AsyncConnection, member_id: int) -> tuple[int, str]:
     """Where to send a member a message, as (place id, user id): a person's account they
     used last; an account row, that account."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.link_codes import forget_member_codes
-from bot.storage.members import forget_member
+from bot.storage.members import forget_member, person_and_accounts
 from bot.storage.schema import (
     asks,
     introductions,
@@ -127,7 +127,7 @@ def stores_more_than_a_name(data: dict[str, Any]) -> bool:
 
 def _accounts_of(member_id: int) -> sa.ColumnElement[bool]:
     """The member's row and the accounts linked into it."""
-    return sa.or_(members.c.id == member_id, members.c.person_id == member_id)
+    return person_and_accounts(member_id)
 
 
 async def erase_member(conn: AsyncConnection, member_id: int, user_id: str) -> None:

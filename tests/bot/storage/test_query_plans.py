@@ -31,6 +31,7 @@ SMALL = frozenset(
     {
         "communities",  # one row per community (settings live in it)
         "places",  # one row per Slack workspace, Discord server or console community
+        "link_codes",  # one row per code a moderator or member asked for (a rare step)
         "alembic_version",
         "help_chains",  # one row per community: the digest's folded help chains
     }
