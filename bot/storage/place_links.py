@@ -196,35 +196,23 @@ async def split(
     away = sa.select(members.c.id).where(
         members.c.community_id == community, members.c.place_id != place_id
     )
-    # Linked accounts across the split become members of their own again.
-    await conn.execute(
-        sa.update(members)
-        .where(
-            sa.or_(
-                sa.and_(members.c.place_id == place_id, members.c.person_id.in_(away)),
-                sa.and_(
-                    members.c.community_id == community,
-                    members.c.place_id != place_id,
-                    members.c.person_id.in_(_on_place(place_id)),
-                ),
+    # Linked accounts across the split become members of their own again, and nobody is
+    # reached across it any more.
+    for column in (members.c.person_id, members.c.reach_id):
+        await conn.execute(
+            sa.update(members)
+            .where(
+                sa.or_(
+                    sa.and_(members.c.place_id == place_id, column.in_(away)),
+                    sa.and_(
+                        members.c.community_id == community,
+                        members.c.place_id != place_id,
+                        column.in_(_on_place(place_id)),
+                    ),
+                )
             )
+            .values({column.name: None})
         )
-        .values(person_id=None)
-    )
-    await conn.execute(
-        sa.update(members)
-        .where(
-            sa.or_(
-                sa.and_(members.c.place_id == place_id, members.c.reach_id.in_(away)),
-                sa.and_(
-                    members.c.community_id == community,
-                    members.c.place_id != place_id,
-                    members.c.reach_id.in_(_on_place(place_id)),
-                ),
-            )
-        )
-        .values(reach_id=None)
-    )
     # Read before the requests move (statements below run in this order).
     request_ids = sa.select(requests.c.id).where(
         requests.c.community_id == community, requests.c.seeker_id.in_(here)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -15,29 +14,16 @@ import pytest
 pytest.importorskip("discord")
 pytest.importorskip("slack_bolt")
 
-from adapters.discord import replies
 from tests.adapters.discord.payloads import CHANNELS, click
 from tests.adapters.discord.session import USERS, fields, reply_buttons
 from tests.adapters.slack.clicks import latest_with, seen_by, settle
 from tests.adapters.slack.harness import view_of
-from tests.adapters.two_platforms import Both, both_platforms
-from tests.support import GOOD_REQUEST, VOLUNTEERS, World
+from tests.adapters.two_platforms import Both
+from tests.support import GOOD_REQUEST, VOLUNTEERS
 
 CONTACT = "priya@example.org"
 PRIYA = VOLUNTEERS["priya"] + f' windows="Tue 16:00-20:00; Thu 16-20" contact="{CONTACT}"'
 SAM = GOOD_REQUEST + ' timezone=America/New_York windows="Tue-Thu 10:00-14:00"'
-
-
-@pytest.fixture(autouse=True)
-def answer_without_deferring(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in the Discord tests: answer directly, however busy the machine is."""
-    monkeypatch.setattr(replies, "DEFER_AFTER", 60.0)
-
-
-@pytest.fixture
-async def both(world: World) -> AsyncIterator[Both]:
-    async with both_platforms(world) as running:
-        yield running
 
 
 def on_discord(both: Both) -> str:

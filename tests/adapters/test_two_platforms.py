@@ -5,7 +5,6 @@ each message routed by the place it goes out on."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -14,25 +13,12 @@ import sqlalchemy as sa
 pytest.importorskip("discord")
 pytest.importorskip("slack_bolt")
 
-from adapters.discord import replies
 from adapters.discord.transport import DiscordTransport
 from bot.storage.schema import members, outbox, places
 from tests.adapters.discord.payloads import click
 from tests.adapters.discord.session import USERS, fields, reply_buttons
-from tests.adapters.two_platforms import DISCORD_PLACE, SLACK_PLACE, Both, both_platforms
-from tests.support import GOOD_REQUEST, VOLUNTEERS, World, join_places
-
-
-@pytest.fixture(autouse=True)
-def answer_without_deferring(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in the Discord tests: answer directly, however busy the machine is."""
-    monkeypatch.setattr(replies, "DEFER_AFTER", 60.0)
-
-
-@pytest.fixture
-async def both(world: World) -> AsyncIterator[Both]:
-    async with both_platforms(world) as running:
-        yield running
+from tests.adapters.two_platforms import DISCORD_PLACE, SLACK_PLACE, Both
+from tests.support import GOOD_REQUEST, VOLUNTEERS, join_places
 
 
 async def test_a_member_on_each_platform_is_answered_and_messaged_on_their_own(
