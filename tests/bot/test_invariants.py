@@ -50,6 +50,8 @@ from tests.bot.invariants.model import (
     VOLUNTEERS,
     WHY,
     ZONES,
+    Outbox,
+    contact_of,
 )
 from tests.support import replay_of
 
@@ -143,6 +145,15 @@ def test_scripted_walk_through_every_branch(template: Path, approval: bool) -> N
         reply, _, _ = w.m.send(accept)
         assert reply.ok
         assert replay_of(w.m.send(accept)[0], reply)  # redelivered: the same reply, marked
+        if reply.form is not None:  # across places: nothing yet, until she says how to reach
+            assert (reply.form.action, w.ask_of(first)[1]) == ("ask.accept_contact", "asked")
+            contact = contact_of(COLLEAGUE)
+            assert not w.do(colleague, "ask.accept_contact", ask_id, contact="").ok
+            assert not w.m.rows("introductions")
+            assert w.do(colleague, "ask.accept_contact", ask_id, contact=contact).ok
+            assert not w.do(colleague, "ask.accept_contact", ask_id, contact=contact).ok
+            sam_heard = [Outbox.of(r) for r in w.m.rows("outbox") if "sam" in r["destination"]]
+            assert any(contact in m.text for m in sam_heard)  # with the introduction
         assert not w.do(colleague, "ask.accept", ask_id).ok  # clicked again: refused
 
         # The open-request limit holds for a draft sent later.

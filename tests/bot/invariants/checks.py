@@ -16,6 +16,7 @@ from bot.views import Reply
 from tests.bot.invariants.model import (
     ACTIVE,
     ANSWERS,
+    CONTACT,
     Decline,
     Outbox,
     Snapshot,
@@ -59,7 +60,10 @@ class Checks:
         assert len(after["outbox"]) >= len(old_outbox)  # nothing lost or rewritten
         new_messages = [Outbox.of(r) for r in after["outbox"] if r["id"] not in old_outbox]
         users = {m["id"]: m for m in after["members"]}
-        self.check_places(new_messages, users)
+        # (A link tells the person where they were reached until then.)
+        linking = command is not None and command.action == "member.link"
+        earlier = {m["id"]: m for m in before["members"]} if linking else users
+        self.check_places(new_messages, users, earlier)
 
         def dm(member: dict[str, Any], needle: str, button: tuple[str, str] | None = None) -> bool:
             """The member was sent this, where they are reached."""
@@ -113,7 +117,10 @@ class Checks:
             if old is None or old["status"] == ask["status"]:
                 continue
             if ask["status"] in ANSWERS:  # only the volunteer answers for themselves
-                assert action == f"ask.{ANSWERS[ask['status']]}", (action, ask)
+                answers = {f"ask.{ANSWERS[ask['status']]}"}
+                if ask["status"] == "accepted":  # or with the Accept's form, across places
+                    answers.add("ask.accept_contact")
+                assert action in answers, (action, ask)
                 assert (target, actor_id) == (str(ask["id"]), ask["volunteer_id"])
             if ask["status"] == "denied":
                 assert (action, target, moderator) == ("mod.deny", str(ask["id"]), True)
@@ -146,10 +153,12 @@ class Checks:
             if ask["status"] in ("declined", "not_now", "expired") and request["status"] == "open":
                 assert dm(seeker, f"Still looking for request #{request['id']}")
 
-        new_intros = [i for i in after["introductions"] if i not in before["introductions"]]
+        known = {i["id"] for i in before["introductions"]}  # (a link rewrites whose they are)
+        new_intros = [i for i in after["introductions"] if i["id"] not in known]
         assert len(new_intros) <= 1
         for intro in new_intros:
-            assert (action, target) == ("ask.accept", str(intro["ask_id"]))
+            assert action in ("ask.accept", "ask.accept_contact"), (action, intro)
+            assert target == str(intro["ask_id"])
             assert old_asks[intro["ask_id"]]["status"] == "asked"
             assert asks_now[intro["ask_id"]]["status"] == "accepted"
             # Together when both are on one place; else each on their own, in the same words.
@@ -165,6 +174,13 @@ class Checks:
             assert together or set.intersection(*apart), ("an introduction nobody was sent", intro)
             if pair[0][0] != pair[1][0]:
                 assert not together
+                # Across places only with consent: the Accept said how to reach them.
+                assert command is not None
+                given = command.args.get("contact")
+                assert given and intro["volunteer_contact"] == given, (command, intro)
+            else:
+                assert intro["volunteer_contact"] is None, intro
+        self.check_contacts(reply, actor, new_messages, users, after["introductions"])
 
         for request in after["requests"]:
             old = old_requests.get(request["id"])
@@ -191,6 +207,37 @@ class Checks:
             if closed and reason == "denied":
                 assert action == "mod.deny" and moderator
                 assert dm(seeker, f"didn't approve request #{request['id']}")
+
+    def check_contacts(
+        self,
+        reply: Reply | None,
+        actor: dict[str, Any] | None,
+        messages: list[Outbox],
+        users: dict[int, dict[str, Any]],
+        intros: list[dict[str, Any]],
+    ) -> None:
+        """A volunteer's contact reaches only themselves, and the seekers they accepted to be
+        introduced to (after the Accept: the introduction exists by then)."""
+
+        def person(member_id: int) -> int:
+            return int(users[member_id]["person_id"] or member_id)
+
+        accounts = {(m["place_id"], m["user_id"]): m["id"] for m in users.values()}
+
+        def check(text: str, readers: set[int], what: object) -> None:
+            for name in set(CONTACT.findall(text)):
+                owners = {person(m["id"]) for m in users.values() if m["user_id"] == name}
+                allowed = owners | {
+                    person(i["seeker_id"]) for i in intros if person(i["volunteer_id"]) in owners
+                }
+                assert readers <= allowed, ("a contact shared without consent", name, what)
+
+        for m in messages:
+            readers = {person(accounts[address]) for address in m.addresses}
+            assert m.addresses or not CONTACT.search(m.text), ("a contact for all to see", m)
+            check(m.text, readers, m)
+        if reply is not None and actor is not None:
+            check(reply.model_dump_json(), {int(actor["id"])}, reply)
 
     def check_asked(
         self,
@@ -225,7 +272,12 @@ class Checks:
             assert action == "mod.approve" and actor is not None and actor["is_moderator"]
             assert ask["approved_by"] == actor["id"] != request["seeker_id"]
 
-    def check_places(self, messages: list[Outbox], members: dict[int, dict[str, Any]]) -> None:
+    def check_places(
+        self,
+        messages: list[Outbox],
+        members: dict[int, dict[str, Any]],
+        earlier: dict[int, dict[str, Any]],
+    ) -> None:
         """A message to members goes out on a place of the community, to accounts there, each
         the one its member is reached at (their own; a linked member's, the one used last)."""
         accounts = {(m["place_id"], m["user_id"]): m for m in members.values()}
@@ -236,7 +288,10 @@ class Checks:
                 account = accounts.get(address)
                 assert account is not None, ("a message to nobody on that place", m)
                 person = members[account["person_id"] or account["id"]]
-                assert reach_of(person, members) == address, ("not where they are reached", m)
+                reached = {reach_of(person, members)}
+                if person["id"] in earlier:
+                    reached.add(reach_of(earlier[person["id"]], earlier))
+                assert address in reached, ("not where they are reached", m)
             # A mention names someone on this place only (elsewhere it shows a foreign id).
             for user_id in json.loads(m.text).get("mentions", ()):
                 assert (m.place_id, user_id) in accounts, ("a mention from another place", m)
@@ -274,8 +329,15 @@ class Checks:
             assert intro["seeker_id"] == request["seeker_id"] != intro["volunteer_id"]
             if self.needs_approval[ask["id"]]:
                 assert ask["approved_by"] is not None
-                approver = users[ask["approved_by"]]
-                assert approver["is_moderator"] and approver["id"] != request["seeker_id"]
+                approver = ask["approved_by"]
+                assert approver != request["seeker_id"]
+                # A moderator on one of their accounts (a linked person acts with the flag of
+                # the account they act from).
+                assert any(
+                    m["is_moderator"]
+                    for m in users.values()
+                    if approver in (m["id"], m["person_id"])
+                ), ask
         introduced = {i["ask_id"] for i in intros}
         assert {a["id"] for a in asks.values() if a["status"] == "accepted"} == introduced
         assert {r["id"] for r in requests.values() if r["status"] == "introduced"} == {
@@ -318,24 +380,39 @@ class Checks:
             assert len(this_month) + len(waiting) <= helper.highest_capacity, (user, profile)
 
         # No seeker over the open-request limit.
+        # (Two linked accounts may hold more between them: no new one opens until fewer are.)
         for seeker in {r["seeker_id"] for r in requests.values()}:
             mine = [r for r in requests.values() if r["seeker_id"] == seeker]
-            assert sum(r["status"] == "open" for r in mine) <= self.max_open, mine
+            count = sum(r["status"] == "open" for r in mine)
+            assert count <= max(self.max_open, self.open_allowance.get(seeker, 0)), mine
+            if seeker in self.open_allowance:
+                self.open_allowance[seeker] = min(self.open_allowance[seeker], count)
 
         # After a decline, nothing the seeker is sent about their requests names the volunteer
         # who declined. Not covered: an ask to the seeker as someone's suggested colleague may
         # name whoever suggested them, and once the two were introduced for another request,
         # messages about that introduction name them (but never with the declined request).
         messages = [Outbox.of(r) for r in snap["outbox"]]
+
+        def person(member_id: int) -> int:  # who declined follows the person, once linked
+            return int(users[member_id]["person_id"] or member_id)
+
         for decline in self.declines:
-            seeker = reach_of(users[decline.seeker], users)
+            seeker = person(decline.seeker)
+            accounts = [
+                (m["place_id"], m["user_id"]) for m in users.values() if person(m["id"]) == seeker
+            ]
+            # (Met: them, or someone of the same name, e.g. their account on the other place.)
             met = any(
-                (i["seeker_id"], i["volunteer_id"]) == (decline.seeker, decline.volunteer)
+                person(i["seeker_id"]) == seeker
+                and users[person(i["volunteer_id"])]["display_name"] == decline.name
                 for i in intros
             )
             about = re.compile(rf"#{decline.request}\b")
             for m in messages:
-                if m.id <= decline.after_outbox or m.kind != "member" or not m.reaches(seeker):
+                if m.id <= decline.after_outbox or m.kind != "member":
+                    continue
+                if not any(m.reaches(address) for address in accounts):
                     continue
                 if any(action.startswith("ask.") for action, _ in m.buttons):
                     continue

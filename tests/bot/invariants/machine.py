@@ -30,11 +30,13 @@ from bot.outbox import DeliveryWorker
 from bot.storage.database import Database, sqlite_url
 from bot.views import Reply
 from tests.bot.invariants.checks import Checks
+from tests.bot.invariants.linking import Linking
 from tests.bot.invariants.model import (
     ACTIVE,
     ASKERS,
     CLICKS,
     COLLEAGUE,
+    CONSENTS,
     EVERYONE,
     FORWARD,
     GOOD_QUESTIONS,
@@ -56,6 +58,7 @@ from tests.bot.invariants.model import (
     Decline,
     Helper,
     Snapshot,
+    contact_of,
     display,
     start_of,
     without_keys,
@@ -63,7 +66,7 @@ from tests.bot.invariants.model import (
 from tests.support import COMMUNITY, OTHER_PLACE, RecordingTransport, World, join_places
 
 
-class Infochats(Checks, RuleBasedStateMachine):
+class Infochats(Checks, Linking, RuleBasedStateMachine):
     """One community on two places, on a fresh SQLite file, driven through
     `Infochat.dispatch`."""
 
@@ -87,6 +90,7 @@ class Infochats(Checks, RuleBasedStateMachine):
         self.helpers: dict[str, Helper] = {}
         self.needs_approval: dict[int, bool] = {}  # ask id → approval required when made
         self.declines: list[Decline] = []
+        self.open_allowance: dict[int, int] = {}  # see `Linking.joined`
         self.known_places: dict[str, int] = {}  # see `place_ids`
         self.transport = RecordingTransport()
         self.worker = DeliveryWorker(self.db, self.transport, self.clock)
@@ -267,6 +271,7 @@ class Infochats(Checks, RuleBasedStateMachine):
                     "topics": ", ".join(topics),
                     "timezone": zone,
                     "monthly_capacity": str(capacity),
+                    "contact": contact_of(user),
                 }
             )
         # The community is made on its first place, then a second place joins it.
@@ -318,25 +323,55 @@ class Infochats(Checks, RuleBasedStateMachine):
         answer=st.sampled_from(("accept", "accept", "decline", "not_now", "suggest")),
         colleague=st.sampled_from((*HELPERS, *SEEKERS, "")),
         pause_days=st.sampled_from((None, None, 3, 40, -2)),
+        consent=st.sampled_from(CONSENTS),
         data=st.data(),
     )
     def answer_ask(
-        self, answer: str, colleague: str, pause_days: int | None, data: st.DataObject
+        self,
+        answer: str,
+        colleague: str,
+        pause_days: int | None,
+        consent: str,
+        data: st.DataObject,
     ) -> None:
         """An answer to any ask: often the volunteer's own and still waiting, not always."""
         target, ask = self.pick_row(data, "asks", "asked")
         user = self.owner_or(data, ask["volunteer_id"] if ask else None, EVERYONE)
-        self.answer(user, answer, target, colleague, pause_days)
+        self.answer(user, answer, target, colleague, pause_days, consent)
 
     def answer(
-        self, user: str, answer: str, target: str, colleague: str, pause_days: int | None
+        self,
+        user: str,
+        answer: str,
+        target: str,
+        colleague: str,
+        pause_days: int | None,
+        consent: str = "give",
     ) -> None:
+        if answer == "accept":
+            self.accept(user, target, consent)
+            return
         args: dict[str, str] = {}
         if answer == "suggest":
             args = {"colleague": f"@{colleague}" if colleague else "", "note": "Ask her!"}
         if answer == "not_now" and pause_days is not None:
             args = {"until": (self.clock.now() + timedelta(days=pause_days)).date().isoformat()}
         self.do(user, f"ask.{answer}", target, **args)
+
+    def accept(self, user: str, target: str, consent: str = "give") -> Reply:
+        """Accept; across places the reply is a form asking how the volunteer would like to
+        be reached, which they submit (the consent: the introduction comes only now), leave
+        unanswered, or submit empty (refused)."""
+        reply = self.do(user, "ask.accept", target)
+        form = reply.form
+        if form is None or form.action != "ask.accept_contact" or consent == "leave":
+            return reply
+        assert reply.ok and not reply.messages, reply
+        [field] = form.fields
+        contact = (field.default or contact_of(user)) if consent == "give" else ""
+        answered = self.do(user, form.action, form.target, contact=contact)
+        assert answered.ok == bool(contact), answered
+        return answered
 
     @rule(
         action=st.sampled_from(("approve", "approve", "deny", "settings")),
@@ -477,7 +512,7 @@ class Infochats(Checks, RuleBasedStateMachine):
     def again(self, replay: bool, data: st.DataObject) -> None:
         """A platform redelivers an event (same key): the same reply, and nothing changes.
         Or a member clicks a done button again (new key): politely refused, nothing changes."""
-        done = [c for c, r in self.history if c.action in CLICKS and r.ok]
+        done = [c for c, r in self.history if c.action in CLICKS and r.ok and r.form is None]
         if not (replay and done):
             first_command, first_reply = data.draw(st.sampled_from(self.history), label="repeat")
             reply, before, after = self.send(first_command)

@@ -4,6 +4,7 @@ settings of the random runs (see test_invariants.py)."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -63,6 +64,7 @@ CLICKS = frozenset(
         "request.pick",
         "request.cancel",
         "ask.accept",
+        "ask.accept_contact",
         "ask.decline",
         "ask.not_now",
         "ask.suggest",
@@ -71,6 +73,10 @@ CLICKS = frozenset(
     }
 )
 ACTIVE = ("proposed", "asked")
+# How a volunteer says they'd like to be reached, across places: "name@example.org" for
+# everyone of the cast (in their profile, or typed into the Accept's form).
+CONTACT = re.compile(r"\b([a-z]+)@example\.org\b")
+CONSENTS = ("give", "give", "give", "leave", "bad")  # the Accept's form: answered, or not
 ANSWERS = {"accepted": "accept", "declined": "decline", "not_now": "not_now"}
 ANSWERS["suggested"] = "suggest"
 # Next steps for a live request (see `move_on`), the usual one more often.
@@ -84,6 +90,11 @@ Snapshot = dict[str, list[dict[str, Any]]]
 
 def display(user: str) -> str:
     return user.capitalize()
+
+
+def contact_of(user: str) -> str:
+    """The contact of a member of the cast, on any of their accounts ("name@place")."""
+    return f"{user.partition('@')[0]}@example.org"
 
 
 def when(value: str | None) -> datetime | None:
