@@ -40,7 +40,7 @@ def readme_walkthrough() -> list[str]:
                 blocks.append([])
         elif inside:
             blocks[-1].append(line)
-    (block,) = [b for b in blocks if any("/infochat" in line for line in b)]
+    (block,) = [b for b in blocks if any(" /infochat" in line for line in b)]
     return [line for line in block if line.strip()]
 
 
