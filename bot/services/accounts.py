@@ -17,7 +17,14 @@ from bot.storage import audit, link_codes
 from bot.storage import requests as request_store
 from bot.storage import volunteers as volunteer_store
 from bot.storage.account_links import Account
-from bot.storage.members import Member, find_member, get_member, lock_member, person_of
+from bot.storage.members import (
+    Member,
+    community_of_place,
+    find_member,
+    get_member,
+    lock_member,
+    person_of,
+)
 from bot.views import Button, Line, Message, Reply
 
 KEEP = {"this": "the profile of the account you're using now", "other": "the other profile"}
@@ -63,7 +70,7 @@ async def link(ctx: Context) -> Reply:
     if not code:
         return await _issue(ctx, account)
     found = await link_codes.check(ctx.conn, "account", code, ctx.now)
-    if await store.place_community(ctx.conn, found.place_id) != ctx.community.id:
+    if await community_of_place(ctx.conn, found.place_id) != ctx.community.id:
         raise InvalidInput(
             "That code was made on a place that isn't part of this community. A moderator "
             "links the two places first (`/infochat mod link-place`); then link your accounts."

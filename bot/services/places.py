@@ -21,7 +21,7 @@ from bot.services.context import Context, Handler, Scope
 from bot.storage import audit, link_codes, place_links
 from bot.storage import digest as community_store
 from bot.storage import requests as request_store
-from bot.storage.members import Place, community_places, find_member
+from bot.storage.members import Place, community_of_place, community_places, find_member
 from bot.views import Line, Message, Reply
 
 PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord", "console": "console"}
@@ -89,7 +89,7 @@ async def _issue(ctx: Context) -> Reply:
 async def _join(ctx: Context, code: str) -> Reply:
     used = await link_codes.redeem(ctx.conn, "place", code, ctx.now)
     # The code's place's community now: it may have joined another since the code was made.
-    into_id = await place_links.community_of_place(ctx.conn, used.place_id)
+    into_id = await community_of_place(ctx.conn, used.place_id)
     if into_id is not None:
         await _still(ctx, into_id, used.place_id)
     into = await community_store.community(ctx.conn, into_id) if into_id is not None else None
@@ -141,9 +141,9 @@ async def _still(ctx: Context, other: int | None = None, other_place: int = 0) -
     await place_links.lock_communities(
         ctx.conn, (ctx.community.id,) if other is None else (ctx.community.id, other)
     )
-    moved = await place_links.community_of_place(ctx.conn, ctx.place.id) != ctx.community.id
+    moved = await community_of_place(ctx.conn, ctx.place.id) != ctx.community.id
     if other is not None:
-        moved = moved or await place_links.community_of_place(ctx.conn, other_place) != other
+        moved = moved or await community_of_place(ctx.conn, other_place) != other
     if moved:
         raise UserError("Places were linked or unlinked just now. Please try again.")
 

@@ -72,12 +72,6 @@ async def accounts_of(conn: AsyncConnection, person_id: int) -> list[Account]:
     return [Account(r.id, r.platform, r.place_id, r.name or r.external_id, r.user_id) for r in rows]
 
 
-async def place_community(conn: AsyncConnection, place_id: int) -> int | None:
-    """The community the place belongs to now (a code's place may have moved since)."""
-    query = sa.select(places.c.community_id).where(places.c.id == place_id)
-    return (await conn.execute(query)).scalar_one_or_none()
-
-
 async def has_profile(conn: AsyncConnection, member_id: int) -> bool:
     query = sa.select(volunteers.c.member_id).where(volunteers.c.member_id == member_id)
     return (await conn.execute(query)).first() is not None

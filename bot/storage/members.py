@@ -255,6 +255,12 @@ async def person_of(conn: AsyncConnection, account: Member) -> Member:
     return await get_member(conn, account.person_id)
 
 
+async def community_of_place(conn: AsyncConnection, place_id: int) -> int | None:
+    """The community the place belongs to now (places move when they are linked)."""
+    query = sa.select(places.c.community_id).where(places.c.id == place_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
 def person_and_accounts(person_id: int) -> sa.ColumnElement[bool]:
     """Rows of `members`: the person's own and the accounts linked into it. (An IN over a
     union, each half read by its index: SQLite scans the table for `id = ? OR person_id = ?`.)"""

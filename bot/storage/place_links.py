@@ -150,12 +150,6 @@ async def founding_place(conn: AsyncConnection, community_id: int) -> int | None
     ).scalar_one_or_none()
 
 
-async def community_of_place(conn: AsyncConnection, place_id: int) -> int | None:
-    return (
-        await conn.execute(sa.select(places.c.community_id).where(places.c.id == place_id))
-    ).scalar_one_or_none()
-
-
 def _on_place(place_id: int) -> sa.Select[tuple[int]]:
     return sa.select(members.c.id).where(members.c.place_id == place_id)
 
