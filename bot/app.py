@@ -26,6 +26,7 @@ from bot.metrics import Metrics
 from bot.services import (
     accounts,
     asks,
+    contacts,
     current_views,
     digest,
     export,
@@ -75,6 +76,7 @@ HANDLERS: dict[str, Handler] = {
     **accounts.HANDLERS,
     **digest.HANDLERS,
     **scheduling.HANDLERS,
+    **contacts.HANDLERS,
     **followups.HANDLERS,
     **thanks.HANDLERS,
     **ledger.HANDLERS,

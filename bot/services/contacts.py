@@ -9,6 +9,8 @@ the Accept nothing about the volunteer reaches the seeker's place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.errors import AlreadyDone, InvalidInput, NotFound
 from bot.services import render
 from bot.services.context import Context, Handler, Scope
@@ -65,19 +67,33 @@ async def as_seen_by(ctx: Context, intro_id: int, people: People, view: Message)
     return view.model_copy(update={"lines": (line, *view.lines)})
 
 
-async def to_both(scope: Scope, intro_id: int, people: People, message: Message) -> None:
+async def to_both(
+    scope: Scope, intro_id: int, people: People, compose: Callable[[str], Message]
+) -> None:
     """To both people of an introduction: together on one place; across places each on
-    their own, with how to reach the other as far as they shared it."""
+    their own. `compose(reach)` makes the message, given how to reach the other as far as
+    they shared it ("" on one place, where they reach each other)."""
     found = await store.get(scope.conn, intro_id)
     if found is None or not found.across_places:
-        await scope.to_group(people.member_ids, message)
+        await scope.to_group(people.member_ids, compose(""))
         return
     for member, other, contact in (
         (people.seeker, people.volunteer, found.volunteer_contact),
         (people.volunteer, people.seeker, found.seeker_contact),
     ):
-        line = Line(label="Contact", value=reach_text(other, contact))
-        await scope.dm(member.id, message.model_copy(update={"lines": (*message.lines, line)}))
+        await scope.dm(member.id, compose(reach_text(other, contact)))
+
+
+def with_contact(message: Message) -> Callable[[str], Message]:
+    """`message` for `to_both`, with a Contact line when there is one."""
+
+    def compose(reach: str) -> Message:
+        if not reach:
+            return message
+        line = Line(label="Contact", value=reach)
+        return message.model_copy(update={"lines": (*message.lines, line)})
+
+    return compose
 
 
 def contact_field(default: str | None, label: str) -> FormField:

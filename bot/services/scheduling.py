@@ -13,7 +13,6 @@ from bot.services.context import Context, Handler, Scope
 from bot.services.invite import calendar_invite
 from bot.services.requests import parse_id
 from bot.services.slot_views import People, proposal_view, when
-from bot.storage import contacts as contact_store
 from bot.storage import jobs
 from bot.storage import scheduling as store
 from bot.storage import volunteers as volunteer_store
@@ -90,17 +89,8 @@ async def pick_slot(ctx: Context) -> Reply:
         )
 
     time_text = when(start, people)
-    found = await contact_store.get(ctx.conn, intro.intro_id)
-    if found is not None and found.across_places:
-        # Each on their own place, with how to reach the other as far as they shared it.
-        await ctx.dm(
-            people.seeker.id, date(contacts.reach_text(people.volunteer, found.volunteer_contact))
-        )
-        await ctx.dm(
-            people.volunteer.id, date(contacts.reach_text(people.seeker, found.seeker_contact))
-        )
-    else:
-        await ctx.to_group(people.member_ids, date())
+    # Across places each gets it on their own place, with how to reach the other.
+    await contacts.to_both(ctx, intro.intro_id, people, date)
     return Reply(
         messages=(Message(text=f"Done: {time_text}. You both get the calendar invite."),),
         update=await current_views.introduction(ctx),
@@ -113,18 +103,14 @@ async def no_slot(ctx: Context) -> Reply:
         raise AlreadyDone("A time was already picked for this chat.")
     _, people = await current_views.introduction_people(ctx, intro)
     seeker, volunteer = people.seeker.display_name, people.volunteer.display_name
-    await contacts.to_both(
-        ctx,
-        intro.intro_id,
-        people,
-        Message(
-            text=(
-                f"None of the proposed times fit, and that's fine. {seeker} and {volunteer}, "
-                f"please agree on a time between you, within the {intro.minutes} minutes agreed."
-            ),
-            mentions=people.user_ids,
+    agree = Message(
+        text=(
+            f"None of the proposed times fit, and that's fine. {seeker} and {volunteer}, "
+            f"please agree on a time between you, within the {intro.minutes} minutes agreed."
         ),
+        mentions=people.user_ids,
     )
+    await contacts.to_both(ctx, intro.intro_id, people, contacts.with_contact(agree))
     return Reply(
         messages=(Message(text="Noted: you'll agree on a time between you."),),
         update=await current_views.introduction(ctx),
@@ -153,5 +139,4 @@ async def _open_intro(ctx: Context, target: str) -> Scheduling:
 HANDLERS: dict[str, Handler] = {
     "intro.pick_slot": pick_slot,
     "intro.no_slot": no_slot,
-    **contacts.HANDLERS,  # across places: the seeker's contact for the volunteer
 }
